@@ -1,0 +1,2 @@
+# formats/: the only code that knows the bytes on disk (libc, liblz4, libxxhash).
+FORMATS_SRCS += formats/event.c

@@ -1,0 +1,1 @@
+# recorder/: fdr-record (sources, attribution, rings).

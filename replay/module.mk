@@ -1,0 +1,1 @@
+# replay/: the analysis library and fdr-replay.

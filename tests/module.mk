@@ -1,0 +1,1 @@
+# tests/: test programs are declared by the module they test.
