@@ -43,8 +43,19 @@ struct rec_proc {
 	bool exited;
 };
 
+/* An option a source takes, on the command line (--name VALUE, or --name for
+ * a flag) and in the config file (name = value). */
+struct rec_optdef {
+	const char *name;	/* "docker-socket" */
+	const char *arg;	/* "PATH"; NULL for a flag (value "1" when given) */
+	const char *help;	/* one line for --help */
+	bool repeat;		/* may be given several times */
+};
+
 struct source_ops {
 	const char *name;	/* "proc", "file", "net", "docker", "ssh", "sudo", "k8s" */
+	bool on_by_default;	/* in the default --sources list */
+	const struct rec_optdef *options;	/* terminated by { NULL }; may be NULL */
 	/* Set up; *state is the source's own. Return 0, or a negative errno with a
 	 * message already written by rec_log(). -EOPNOTSUPP means "not available
 	 * on this host" and is not fatal when the source was on by default. */
