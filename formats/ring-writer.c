@@ -465,9 +465,13 @@ static int fits_alone(struct fdr_ring_writer *w, const struct fdr_event *ev)
 			continue;
 		switch (fdr_field_type(f)) {
 		case FDR_T_STR:
+			if (ev->f[f].s.len > FDR_MAX_STR)
+				return FDR_E_TOOBIG;
 			bound += 32 + (size_t)ev->f[f].s.len;
 			break;
 		case FDR_T_STRV:
+			if (ev->f[f].v.n > FDR_MAX_LIST)
+				return FDR_E_TOOBIG;
 			bound += 16;
 			for (uint32_t i = 0; i < ev->f[f].v.n; i++)
 				bound += 24 + (size_t)ev->f[f].v.v[i].len;
