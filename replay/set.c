@@ -631,7 +631,7 @@ static int collect_blocks(struct rp_scan *sc)
 			sc->nb++;
 		}
 	}
-	if (!sc->opts.unordered)
+	if (!sc->opts.unordered && sc->nb > 1)
 		qsort(sc->blks, sc->nb, sizeof(*sc->blks), blk_cmp);
 	return 0;
 }
