@@ -1,5 +1,5 @@
 # replay/: the analysis library (rp-*.h, no printing) and fdr-replay.
-REPLAY_SRCS += replay/time.c replay/filter.c replay/output.c replay/set.c replay/u64map.c replay/tree.c
+REPLAY_SRCS += replay/time.c replay/filter.c replay/output.c replay/set.c replay/u64map.c replay/tree.c replay/session.c
 
 PROGRAMS += fdr-replay
 fdr-replay_SRCS := replay/fdr-replay.c
