@@ -223,7 +223,7 @@ static size_t find_exec_root(const struct rp_tree *t, const struct mark *m, bool
 		size_t i = rp_tree_root(t, k);
 		const struct rp_proc *p = rp_tree_proc(t, i);
 		const struct rp_ring *r = p->ring;
-		if (r->is_host || p->started_before || p->link_label)
+		if (r->is_host || p->link_label)
 			continue;
 		if (k8s) {
 			if (strcmp(r->meta->pod, m->name) || strcmp(r->meta->namespace_, m->ns))
