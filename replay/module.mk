@@ -26,3 +26,5 @@ test-rp-tree_SRCS := tests/replay/test-rp-tree.c
 $(foreach t,test-rp-time test-rp-filter test-rp-output test-rp-set test-rp-tree,\
 	$(eval $(t)_LIBS := $(REPLAY_LIB) $(FORMATS_LIB))\
 	$(eval $(t)_LDLIBS := $(FORMATS_LDLIBS) -lpthread -lcmocka))
+
+SCRIPT_TESTS += tests/replay/cli.sh
