@@ -28,3 +28,4 @@ $(foreach t,test-rp-time test-rp-filter test-rp-output test-rp-set test-rp-tree,
 	$(eval $(t)_LDLIBS := $(FORMATS_LDLIBS) -lpthread -lcmocka))
 
 SCRIPT_TESTS += tests/replay/cli.sh
+BENCH_SCRIPTS += bench/replay.sh
