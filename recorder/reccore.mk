@@ -18,3 +18,5 @@ test-rec-config_LDLIBS := -lcmocka
 test-rec-proctab_SRCS := tests/recorder/test-rec-proctab.c
 test-rec-proctab_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
 test-rec-proctab_LDLIBS := -lcmocka
+
+SCRIPT_TESTS += tests/recorder/attr.sh

@@ -298,24 +298,31 @@ static void on_comm(struct rec *rec, const struct proc_event *pe)
 	}
 }
 
-/* The proc_event of a datagram, or NULL when it is not one. */
-static const struct proc_event *parse_msg(const char *buf, ssize_t len, uint32_t *seq)
+/* The proc_event of a datagram copied into *out (the kernel's payload sits
+ * at offset 36, not aligned for it), or NULL when it is not one. */
+static const struct proc_event *parse_msg(const char *buf, ssize_t len, uint32_t *seq,
+					  struct proc_event *out)
 {
-	const struct nlmsghdr *nh = (const void *)buf;
-	const struct cn_msg *cn;
+	struct nlmsghdr nh_;
+	const struct nlmsghdr *nh = &nh_;
+	struct cn_msg cn_;
+	const struct cn_msg *cn = &cn_;
 
 	if (len < (ssize_t)(NLMSG_HDRLEN + sizeof(*cn) + offsetof(struct proc_event, event_data)))
 		return NULL;
+	memcpy(&nh_, buf, sizeof(nh_));
 	if (nh->nlmsg_type != NLMSG_DONE || nh->nlmsg_len > (uint32_t)len)
 		return NULL;
-	cn = NLMSG_DATA(nh);
+	memcpy(&cn_, buf + NLMSG_HDRLEN, sizeof(cn_));
 	if (cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC)
 		return NULL;
 	if (cn->len < offsetof(struct proc_event, event_data) ||
 	    NLMSG_HDRLEN + sizeof(*cn) + cn->len > (size_t)len)
 		return NULL;
 	*seq = cn->seq;
-	return (const struct proc_event *)cn->data;
+	memset(out, 0, sizeof(*out));
+	memcpy(out, buf + NLMSG_HDRLEN + sizeof(cn_), cn->len < sizeof(*out) ? cn->len : sizeof(*out));
+	return out;
 }
 
 static void track_seq(struct rec *rec, struct proc_state *st, const struct proc_event *pe,
@@ -365,7 +372,8 @@ static void proc_ready(struct rec *rec, void *state, int fd)
 		/* pass 1: what dies with the process */
 		for (int i = 0; i < n; i++) {
 			uint32_t seq;
-			const struct proc_event *pe = parse_msg(st->buf[i], mm[i].msg_len, &seq);
+			struct proc_event pev;
+			const struct proc_event *pe = parse_msg(st->buf[i], mm[i].msg_len, &seq, &pev);
 
 			st->got[i] = 0;
 			if (pe && pe->what == PROC_EVENT_EXEC &&
@@ -377,7 +385,8 @@ static void proc_ready(struct rec *rec, void *state, int fd)
 		/* pass 2: in order */
 		for (int i = 0; i < n; i++) {
 			uint32_t seq;
-			const struct proc_event *pe = parse_msg(st->buf[i], mm[i].msg_len, &seq);
+			struct proc_event pev;
+			const struct proc_event *pe = parse_msg(st->buf[i], mm[i].msg_len, &seq, &pev);
 			uint64_t t;
 
 			if (!pe)
@@ -434,6 +443,8 @@ static void scan_proc(struct rec *rec, struct proc_state *st)
 		got = rec_procfs_read((pid_t)pid, REC_PI_ALL, pi);
 		if (!(got & REC_PI_STATUS))
 			continue;
+		if (!(got & REC_PI_EXE) && (pid == 2 || pi->ppid == 2))
+			continue;	/* kernel threads: no exe, children of kthreadd */
 		p = rec_proctab_put(rec_procs(rec), (pid_t)pid);
 		if (!p)
 			break;
