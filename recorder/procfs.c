@@ -158,6 +158,14 @@ unsigned rec_procfs_read(pid_t pid, unsigned what, struct rec_procinfo *pi)
 	dirfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return 0;
+	/* cgroup first: an exiting task leaves its cgroups (cgroup_exit) after
+	 * it loses its memory (exit_mm), so when cmdline still reads after
+	 * this, the cgroup read was the live one. */
+	if (what & REC_PI_CGROUP) {
+		n = read_at(dirfd, "cgroup", buf, sizeof(buf));
+		if (n > 0 && rec_cgroup_parse_file(buf, (size_t)n, &pi->cg) >= 0)
+			got |= REC_PI_CGROUP;
+	}
 	if (what & REC_PI_ARGV) {
 		n = read_at(dirfd, "cmdline", pi->args, sizeof(pi->args));
 		if (n > 0) {
@@ -171,11 +179,6 @@ unsigned rec_procfs_read(pid_t pid, unsigned what, struct rec_procinfo *pi)
 		got |= REC_PI_EXE;
 	if ((what & REC_PI_CWD) && link_at(dirfd, "cwd", pi->cwd, sizeof(pi->cwd)))
 		got |= REC_PI_CWD;
-	if (what & REC_PI_CGROUP) {
-		n = read_at(dirfd, "cgroup", buf, sizeof(buf));
-		if (n > 0 && rec_cgroup_parse_file(buf, (size_t)n, &pi->cg) >= 0)
-			got |= REC_PI_CGROUP;
-	}
 	if (what & REC_PI_STATUS) {
 		n = read_at(dirfd, "status", buf, sizeof(buf));
 		if (n > 0 && rec_procfs_parse_status(buf, (size_t)n, pi) == 0)

@@ -20,3 +20,4 @@ test-rec-proctab_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
 test-rec-proctab_LDLIBS := -lcmocka
 
 SCRIPT_TESTS += tests/recorder/attr.sh
+SCRIPT_TESTS += tests/recorder/storm.sh

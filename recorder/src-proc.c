@@ -139,6 +139,11 @@ static void on_fork(struct rec *rec, struct proc_state *st, const struct proc_ev
 	if (pe->event_data.fork.child_pid != child || child == rec_self_pid(rec))
 		return;	/* a new thread */
 	pp = known(rec, parent, scratch);
+	/* The parent may have moved to another cgroup since we saw it (a
+	 * shell that joins a container's cgroup, then forks): ask again. */
+	if (pp && (rec_procfs_read(parent, REC_PI_CGROUP, scratch) & REC_PI_CGROUP) &&
+	    scratch->cg.id[0])	/* an exited parent reads as the host's */
+		copy_str(pp->container_id, sizeof(pp->container_id), scratch->cg.id);
 	if (pp)
 		copy = *pp;
 	else
@@ -171,7 +176,7 @@ static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_ev
 
 	if (pid == rec_self_pid(rec))
 		return;
-	got |= rec_procfs_read(pid, REC_PI_CGROUP | REC_PI_STATUS | REC_PI_LOGIN, pi);
+	got |= rec_procfs_read(pid, REC_PI_STATUS | REC_PI_LOGIN, pi);
 	p = rec_proctab_get(tab, pid);
 	if (!p) {
 		p = rec_proctab_put(tab, pid);
@@ -197,9 +202,13 @@ static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_ev
 		copy_str(p->exe, sizeof(p->exe), pi->exe);
 	else
 		p->exe[0] = '\0';	/* the old image's path would be wrong */
+	/* A task that already exited reads as the host's (root) cgroup: trust
+	 * a host answer only while the process was alive (argv read after it);
+	 * else keep the container inherited at fork. */
+	if ((got & REC_PI_CGROUP) && !(got & REC_PI_ARGV) && !pi->cg.id[0])
+		got &= ~(unsigned)REC_PI_CGROUP;
 	if (got & REC_PI_CGROUP)
 		copy_str(p->container_id, sizeof(p->container_id), pi->cg.id);
-	/* else: the container inherited at fork (the parent's) */
 
 	fdr_event_init(&ev, FDR_PROC_EXEC, t);
 	actor(&ev, p);
@@ -379,8 +388,8 @@ static void proc_ready(struct rec *rec, void *state, int fd)
 			if (pe && pe->what == PROC_EVENT_EXEC &&
 			    pe->event_data.exec.process_tgid != rec_self_pid(rec))
 				st->got[i] = rec_procfs_read(pe->event_data.exec.process_tgid,
-							     REC_PI_ARGV | REC_PI_EXE | REC_PI_CWD,
-							     &st->pi[i]);
+							     REC_PI_ARGV | REC_PI_EXE | REC_PI_CWD |
+							     REC_PI_CGROUP, &st->pi[i]);
 		}
 		/* pass 2: in order */
 		for (int i = 0; i < n; i++) {
