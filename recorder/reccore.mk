@@ -21,3 +21,4 @@ test-rec-proctab_LDLIBS := -lcmocka
 
 SCRIPT_TESTS += tests/recorder/attr.sh
 SCRIPT_TESTS += tests/recorder/storm.sh
+SCRIPT_TESTS += tests/recorder/kill9.sh tests/recorder/badinput.sh
