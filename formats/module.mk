@@ -22,3 +22,8 @@ UNIT_TESTS += test-corrupt
 test-corrupt_SRCS := tests/formats/test-corrupt.c
 test-corrupt_LIBS := $(FORMATS_LIB)
 test-corrupt_LDLIBS := $(FORMATS_LDLIBS) -lcmocka
+
+UNIT_TESTS += test-faults
+test-faults_SRCS := tests/formats/test-faults.c
+test-faults_LIBS := $(FORMATS_LIB)
+test-faults_LDLIBS := $(FORMATS_LDLIBS) -lcmocka
