@@ -9,6 +9,7 @@
  * rd, which cannot run past the record.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,17 @@
 #include <xxhash.h>
 
 #include "ring-format.h"
+
+/* Field types by id, copied once from fdr_field_type(): a table lookup in
+ * the decoder's inner loop instead of a call. Index FDR_F_MAX and up: none. */
+static uint8_t field_types[256];
+static pthread_once_t field_types_once = PTHREAD_ONCE_INIT;
+
+static void field_types_init(void)
+{
+	for (unsigned f = 1; f < FDR_F_MAX; f++)
+		field_types[f] = (uint8_t)fdr_field_type(f);
+}
 
 /* ---- encoder -------------------------------------------------------------- */
 
@@ -291,6 +303,7 @@ int fdr_cursor_new(struct fdr_cursor **out)
 	if (!c)
 		return -ENOMEM;
 	c->err = 1;	/* nothing loaded: next() returns 0 */
+	pthread_once(&field_types_once, field_types_init);
 	*out = c;
 	return 0;
 }
@@ -371,13 +384,14 @@ void cursor_fail(struct fdr_cursor *c, int err)
 	c->err = err;
 }
 
-static inline bool rd_str(struct fdr_cursor *c, struct rd *r, struct fdr_str *s)
+static inline bool rd_str(const struct fdr_str *strs, size_t nstr, struct rd *r,
+			  struct fdr_str *s)
 {
 	uint64_t idx;
 
-	if (!rd_varint(r, &idx) || idx >= c->nstr)
+	if (!rd_varint(r, &idx) || idx >= nstr)
 		return false;
-	*s = c->strs[idx];
+	*s = strs[idx];
 	return true;
 }
 
@@ -386,7 +400,8 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 	for (;;) {
 		uint64_t kind, len, flags, dt;
 		struct rd r;
-		size_t nlist = 0;
+		size_t nlist = 0, nstr;
+		const struct fdr_str *strs;
 
 		if (c->err)
 			return c->err > 0 ? 0 : c->err;
@@ -423,6 +438,9 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 		c->prev_ns = ev->time_ns;
 		ev->has[0] = ev->has[1] = 0;
 		c->nev++;
+		/* Locals: stores into *ev may alias *c as far as the compiler knows. */
+		strs = c->strs;
+		nstr = c->nstr;
 		while (r.p < r.end) {
 			uint64_t tag, v, n;
 			unsigned f;
@@ -431,7 +449,7 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 			if (!rd_varint(&r, &tag))
 				goto corrupt;
 			f = tag >> 3 < FDR_F_MAX ? (unsigned)(tag >> 3) : 0;
-			want = f ? (int)fdr_field_type(f) : FDR_T_NONE;
+			want = field_types[f];
 			switch (tag & 7) {
 			case WT_VARINT:
 				if (!rd_varint(&r, &v))
@@ -448,7 +466,7 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 			case WT_STR: {
 				struct fdr_str s;
 
-				if (!rd_str(c, &r, &s))
+				if (!rd_str(strs, nstr, &r, &s))
 					goto corrupt;
 				if (want == FDR_T_STR) {
 					ev->f[f].s = s;
@@ -470,7 +488,7 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 				if (nlist + n > c->listcap)
 					goto corrupt;
 				for (uint64_t i = 0; i < n; i++)
-					if (!rd_str(c, &r, &c->lists[nlist + i]))
+					if (!rd_str(strs, nstr, &r, &c->lists[nlist + i]))
 						goto corrupt;
 				if (want == FDR_T_STRV) {
 					ev->f[f].v.v = n ? c->lists + nlist : NULL;

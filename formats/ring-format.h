@@ -125,10 +125,23 @@ static inline bool rd_varint(struct rd *r, uint64_t *v)
 	const uint8_t *p = r->p;
 	uint64_t x = 0;
 
-	if (p < r->end && !(*p & 0x80)) {	/* one-byte fast path */
-		*v = *p;
-		r->p = p + 1;
-		return true;
+	if (r->end - p >= 3) {	/* fast paths: most values take 1 to 3 bytes */
+		if (!(p[0] & 0x80)) {
+			*v = p[0];
+			r->p = p + 1;
+			return true;
+		}
+		if (!(p[1] & 0x80)) {
+			*v = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+			r->p = p + 2;
+			return true;
+		}
+		if (!(p[2] & 0x80)) {
+			*v = (uint64_t)(p[0] & 0x7f) | (uint64_t)(p[1] & 0x7f) << 7 |
+			     (uint64_t)p[2] << 14;
+			r->p = p + 3;
+			return true;
+		}
 	}
 	for (unsigned shift = 0; shift < 64; shift += 7) {
 		uint8_t b;
