@@ -21,7 +21,7 @@
 
 /* Field types by id, copied once from fdr_field_type(): a table lookup in
  * the decoder's inner loop instead of a call. Index FDR_F_MAX and up: none. */
-static uint8_t field_types[256];
+uint8_t field_types[256];
 static pthread_once_t field_types_once = PTHREAD_ONCE_INIT;
 
 static void field_types_init(void)
@@ -30,10 +30,16 @@ static void field_types_init(void)
 		field_types[f] = (uint8_t)fdr_field_type(f);
 }
 
+void codec_init(void)
+{
+	pthread_once(&field_types_once, field_types_init);
+}
+
 /* ---- encoder -------------------------------------------------------------- */
 
 void blkenc_init(struct blkenc *e)
 {
+	codec_init();
 	memset(e, 0, sizeof(*e));
 	e->time_off = SIZE_MAX;
 }
@@ -182,7 +188,7 @@ int blkenc_add(struct blkenc *e, const struct fdr_event *ev)
 			bits &= bits - 1;
 			if ((rc = body_reserve(e, b, 32)))
 				goto out_undo;
-			switch (fdr_field_type(f)) {
+			switch (field_types[f]) {
 			case FDR_T_U64:
 				b += put_varint(e->body + b, (uint64_t)f << 3 | WT_VARINT);
 				b += put_varint(e->body + b, v->u);
@@ -303,7 +309,7 @@ int fdr_cursor_new(struct fdr_cursor **out)
 	if (!c)
 		return -ENOMEM;
 	c->err = 1;	/* nothing loaded: next() returns 0 */
-	pthread_once(&field_types_once, field_types_init);
+	codec_init();
 	*out = c;
 	return 0;
 }
@@ -395,6 +401,8 @@ static inline bool rd_str(const struct fdr_str *strs, size_t nstr, struct rd *r,
 	return true;
 }
 
+#define MARK(f) (has[(f) >> 6] |= (uint64_t)1 << ((f) & 63))
+
 int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 {
 	for (;;) {
@@ -402,6 +410,7 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 		struct rd r;
 		size_t nlist = 0, nstr;
 		const struct fdr_str *strs;
+		uint64_t has[2];
 
 		if (c->err)
 			return c->err > 0 ? 0 : c->err;
@@ -436,8 +445,8 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 		ev->flags = (uint16_t)flags;
 		ev->time_ns = c->prev_ns + (uint64_t)unzigzag(dt);
 		c->prev_ns = ev->time_ns;
-		ev->has[0] = ev->has[1] = 0;
 		c->nev++;
+		has[0] = has[1] = 0;	/* presence bits kept in registers */
 		/* Locals: stores into *ev may alias *c as far as the compiler knows. */
 		strs = c->strs;
 		nstr = c->nstr;
@@ -455,13 +464,13 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 				if (!rd_varint(&r, &v))
 					goto corrupt;
 				if (want == FDR_T_U64)
-					fdr_event_set_u(ev, f, v);
+					ev->f[f].u = v, MARK(f);
 				break;
 			case WT_ZIGZAG:
 				if (!rd_varint(&r, &v))
 					goto corrupt;
 				if (want == FDR_T_I64)
-					fdr_event_set_i(ev, f, unzigzag(v));
+					ev->f[f].i = unzigzag(v), MARK(f);
 				break;
 			case WT_STR: {
 				struct fdr_str s;
@@ -470,7 +479,7 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 					goto corrupt;
 				if (want == FDR_T_STR) {
 					ev->f[f].s = s;
-					fdr_event_mark(ev, f);
+					MARK(f);
 				}
 				break;
 			}
@@ -493,7 +502,7 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 				if (want == FDR_T_STRV) {
 					ev->f[f].v.v = n ? c->lists + nlist : NULL;
 					ev->f[f].v.n = (uint32_t)n;
-					fdr_event_mark(ev, f);
+					MARK(f);
 				}
 				nlist += n;
 				break;
@@ -513,7 +522,7 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 					ev->f[f].a.family = fam;
 					memset(ev->f[f].a.b, 0, sizeof(ev->f[f].a.b));
 					memcpy(ev->f[f].a.b, r.p, alen);
-					fdr_event_mark(ev, f);
+					MARK(f);
 				}
 				r.p += alen;
 				break;
@@ -523,6 +532,8 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 				break;
 			}
 		}
+		ev->has[0] = has[0];
+		ev->has[1] = has[1];
 		return 1;
 	}
 corrupt:

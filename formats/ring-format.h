@@ -265,6 +265,11 @@ struct blkenc {
 	size_t time_off;	/* raw offset of the first event's 10-byte time */
 };
 
+/* Field types by id (index < 256; 0 = none), ready after codec_init(),
+ * which blkenc_init() and fdr_cursor_new() call. */
+extern uint8_t field_types[256];
+void codec_init(void);
+
 void blkenc_init(struct blkenc *e);
 void blkenc_release(struct blkenc *e);
 /* Forget the events (keeps the memory). */

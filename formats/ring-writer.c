@@ -469,29 +469,30 @@ static int fits_alone(struct fdr_ring_writer *w, const struct fdr_event *ev)
 	uint64_t first, last, kinds;
 	int rc;
 
-	for (unsigned f = 0; f < FDR_F_MAX; f++) {
-		if (!(ev->has[f >> 6] >> (f & 63))) {
-			f |= 63;	/* no more fields in this word */
-			continue;
-		}
-		if (!fdr_event_has(ev, f))
-			continue;
-		switch (fdr_field_type(f)) {
-		case FDR_T_STR:
-			if (ev->f[f].s.len > FDR_MAX_STR)
-				return FDR_E_TOOBIG;
-			bound += 32 + (size_t)ev->f[f].s.len;
-			break;
-		case FDR_T_STRV:
-			if (ev->f[f].v.n > FDR_MAX_LIST)
-				return FDR_E_TOOBIG;
-			bound += 16;
-			for (uint32_t i = 0; i < ev->f[f].v.n; i++)
-				bound += 24 + (size_t)ev->f[f].v.v[i].len;
-			break;
-		default:
-			bound += 32;
-			break;
+	for (unsigned wd = 0; wd < 2; wd++) {
+		uint64_t bits = ev->has[wd];
+
+		while (bits) {
+			unsigned f = (unsigned)__builtin_ctzll(bits) + 64 * wd;
+
+			bits &= bits - 1;
+			switch (field_types[f]) {
+			case FDR_T_STR:
+				if (ev->f[f].s.len > FDR_MAX_STR)
+					return FDR_E_TOOBIG;
+				bound += 32 + (size_t)ev->f[f].s.len;
+				break;
+			case FDR_T_STRV:
+				if (ev->f[f].v.n > FDR_MAX_LIST)
+					return FDR_E_TOOBIG;
+				bound += 16;
+				for (uint32_t i = 0; i < ev->f[f].v.n; i++)
+					bound += 24 + (size_t)ev->f[f].v.v[i].len;
+				break;
+			default:
+				bound += 32;
+				break;
+			}
 		}
 	}
 	if (bound < FDR_MAX_EVENT_RAW && (size_t)LZ4_compressBound((int)bound) <= w->cap)
