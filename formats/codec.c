@@ -340,6 +340,25 @@ int cursor_load_payload(struct fdr_cursor *c, const uint8_t *payload, size_t len
 	return 0;
 }
 
+int cursor_load_carry(struct fdr_cursor *c, const struct blkenc *e, size_t k)
+{
+	uint32_t from = e->ev[k - 1].end;
+	size_t n = 0;
+
+	/* The strings defined before event k's record, in definition order. */
+	while (n < e->nstr && e->str[n].off < from)
+		n++;
+	if (n > c->strcap && grow((void **)&c->strs, &c->strcap, n, sizeof(*c->strs)))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		c->strs[i].p = (const char *)e->raw + e->str[i].off;
+		c->strs[i].len = e->str[i].len;
+	}
+	cursor_load_payload(c, e->raw + from, e->len - from, e->ev[k - 1].time_ns, UINT32_MAX);
+	c->nstr = n;
+	return 0;
+}
+
 int fdr_cursor_load_raw(struct fdr_cursor *c, const void *payload, size_t len)
 {
 	if (len > FDR_MAX_RAW) {

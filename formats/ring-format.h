@@ -285,6 +285,9 @@ void blkenc_range(const struct blkenc *e, size_t n, uint64_t *first, uint64_t *l
 /* Cursor internals the writer needs to carry events over to the next block. */
 int cursor_load_payload(struct fdr_cursor *c, const uint8_t *payload, size_t len,
 			uint64_t base_ns, uint32_t events);
+/* Position c at event k (k >= 1) of e's raw buffer, with the string table
+ * and time base it has there, to re-encode the events k.. elsewhere. */
+int cursor_load_carry(struct fdr_cursor *c, const struct blkenc *e, size_t k);
 
 /* ---- system calls (fault injection) --------------------------------------- */
 

@@ -175,11 +175,12 @@ static int cut(struct fdr_ring_writer *w, size_t k)
 	/* Carry events k.. into a fresh encoder. */
 	blkenc_reset(&w->enc2);
 	if (k < w->enc.nev) {
-		size_t i = 0;
-
-		cursor_load_payload(w->carry, w->enc.raw, w->enc.len, first, UINT32_MAX);
+		/* Decode from event k on (not from the start: the carried tail
+		 * is short) with the string table as it was there. */
+		if ((rc = cursor_load_carry(w->carry, &w->enc, k)))
+			return rc;
 		while ((rc = fdr_cursor_next(w->carry, w->tmpev)) == 1)
-			if (i++ >= k && (rc = blkenc_add(&w->enc2, w->tmpev)))
+			if ((rc = blkenc_add(&w->enc2, w->tmpev)))
 				return rc;
 		if (rc < 0)
 			return rc;
