@@ -263,6 +263,51 @@ static void print_stats(const struct opts *o, const struct rp_scan_stats *st)
 		st->events, st->matched, st->max_live_blocks);
 }
 
+/* ---- progress bar ----------------------------------------------------------- */
+
+/*
+ * Drawn on stderr when it is a terminal, stdout is not the same terminal
+ * (or the subcommand prints only at the end), and the scan has run for
+ * more than a second.
+ */
+struct progress {
+	bool on, drawn;
+	uint64_t start, last, n;
+};
+
+static void progress_init(struct progress *p, const struct opts *o, bool prints_at_end)
+{
+	memset(p, 0, sizeof(*p));
+	p->on = o->progress && isatty(2) && (prints_at_end || !isatty(1));
+	p->start = rp_time_now();
+}
+
+static void progress_tick(struct progress *p, const struct rp_scan *sc)
+{
+	uint64_t done, total, now;
+
+	if (!p->on || (++p->n & 4095))
+		return;
+	now = rp_time_now();
+	if (now - p->start < 1000000000ull || now - p->last < 200000000ull)
+		return;
+	p->last = now;
+	rp_scan_progress(sc, &done, &total);
+	unsigned pct = total ? (unsigned)(done * 100 / total) : 100, w = pct * 30 / 100;
+	char bar[31];
+	memset(bar, '#', w);
+	memset(bar + w, ' ', 30 - w);
+	bar[30] = '\0';
+	fprintf(stderr, "\r[%s] %3u%% of %" PRIu64 " blocks", bar, pct, total);
+	p->drawn = true;
+}
+
+static void progress_done(struct progress *p)
+{
+	if (p->drawn)
+		fprintf(stderr, "\r\033[K");
+}
+
 /* ---- subcommands ----------------------------------------------------------- */
 
 enum fmt { F_HUMAN, F_JSON, F_CSV, F_TIMESKETCH };
@@ -283,9 +328,12 @@ static int cmd_events(struct opts *o, struct rp_set *s, enum fmt fmt)
 		fprintf(stderr, "fdr-replay: cannot scan: %s\n", fdr_strerror(err));
 		return EXIT_USAGE;
 	}
+	struct progress pg;
+	progress_init(&pg, o, false);
 	if (fmt == F_CSV)
 		rp_out_csv_header(&b);
 	while ((err = rp_scan_next(sc, &it)) > 0) {
+		progress_tick(&pg, sc);
 		switch (fmt) {
 		case F_HUMAN: rp_out_human(&b, it.ring, it.ev); break;
 		case F_JSON: rp_out_json(&b, it.ring, it.ev); break;
@@ -297,6 +345,7 @@ static int cmd_events(struct opts *o, struct rp_set *s, enum fmt fmt)
 			break;
 		}
 	}
+	progress_done(&pg);
 	if (err >= 0)
 		err = flush_out(&b);
 	fflush(stdout);
@@ -513,8 +562,13 @@ static int cmd_tree(struct opts *o, struct rp_set *s)
 		rp_tree_free(t);
 		goto out_err;
 	}
-	while ((err = rp_scan_next(sc, &it)) > 0)
+	struct progress pg;
+	progress_init(&pg, o, true);
+	while ((err = rp_scan_next(sc, &it)) > 0) {
+		progress_tick(&pg, sc);
 		rp_tree_add(t, it.ring, it.ev);
+	}
+	progress_done(&pg);
 	rp_scan_free(sc);
 	rp_tree_finish(t);
 	if (o->json)
@@ -547,8 +601,13 @@ static int cmd_sessions(struct opts *o, struct rp_set *s)
 		rp_sessions_free(ss);
 		goto out_err;
 	}
-	while ((err = rp_scan_next(sc, &it)) > 0)
+	struct progress pg;
+	progress_init(&pg, o, true);
+	while ((err = rp_scan_next(sc, &it)) > 0) {
+		progress_tick(&pg, sc);
 		rp_sessions_add(ss, it.ring, it.ev);
+	}
+	progress_done(&pg);
 	rp_scan_free(sc);
 	rp_sessions_finish(ss);
 	if (o->json)

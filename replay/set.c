@@ -862,6 +862,12 @@ int rp_scan_next(struct rp_scan *sc, struct rp_item *it)
 	}
 }
 
+void rp_scan_progress(const struct rp_scan *sc, uint64_t *done, uint64_t *total)
+{
+	*done = sc->loaded;
+	*total = sc->nb;
+}
+
 void rp_scan_stats(const struct rp_scan *sc, struct rp_scan_stats *st)
 {
 	*st = sc->st;
