@@ -29,3 +29,5 @@ $(foreach t,test-rp-time test-rp-filter test-rp-output test-rp-set test-rp-tree,
 
 SCRIPT_TESTS += tests/replay/cli.sh
 BENCH_SCRIPTS += bench/replay.sh
+# make demo falls back to a synthetic recording until samples/ has real ones.
+demo: $(RINGGEN)
