@@ -81,6 +81,7 @@ jn=$(jq -c 'select(.kind == "proc.exec")' "$tmp/1m.jsonl" | wc -l)
 s1=$(date +%s.%N)
 echo "jq_select_kind_rate $(echo "1000000 / ($s1 - $s0)" | bc) events/s"
 read -r secs dec rss cnt < <(run same 1 --kind proc.exec --until "$last")
+echo "replay_same_1m_select_rate $(echo "1000000 / $secs" | bc) events/s"
 echo "replay_same_1m_select_matched $cnt events (jq: $jn)"
 if command -v sysdig >/dev/null; then
 	echo "sysdig_scan skipped: capture of similar size not prepared"
