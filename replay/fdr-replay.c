@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,10 +215,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 /* ---- output helpers -------------------------------------------------------- */
 
+/* -EPIPE when the reader went away (`| head`, `| grep -q`): not an error. */
 static int flush_out(struct fdr_buf *b)
 {
 	if (b->len && fwrite(b->p, 1, b->len, stdout) != b->len)
-		return -EIO;
+		return errno == EPIPE ? -EPIPE : -EIO;
 	fdr_buf_reset(b);
 	return 0;
 }
@@ -340,10 +342,8 @@ static int cmd_events(struct opts *o, struct rp_set *s, enum fmt fmt)
 		case F_CSV: rp_out_csv(&b, it.ring, it.ev); break;
 		case F_TIMESKETCH: rp_out_timesketch(&b, it.ring, it.ev); break;
 		}
-		if (b.len >= 1 << 16 && flush_out(&b) < 0) {
-			err = -EIO;
+		if (b.len >= 1 << 16 && (err = flush_out(&b)) < 0)
 			break;
-		}
 	}
 	progress_done(&pg);
 	if (err >= 0)
@@ -353,7 +353,7 @@ static int cmd_events(struct opts *o, struct rp_set *s, enum fmt fmt)
 	rp_scan_free(sc);
 	fdr_buf_release(&b);
 	print_stats(o, &st);
-	if (err < 0) {
+	if (err < 0 && err != -EPIPE) {
 		fprintf(stderr, "fdr-replay: %s\n", fdr_strerror(err));
 		return EXIT_USAGE;
 	}
@@ -639,6 +639,9 @@ int main(int argc, char **argv)
 		printf("fdr-replay %s\n", FDR_VERSION);
 		return EXIT_OK;
 	}
+	/* A closed pipe ends the output quietly (exit 0), so `| head` and
+	 * `| grep -q` work under `set -o pipefail`. */
+	signal(SIGPIPE, SIG_IGN);
 	o.cmd = argv[1];
 	static const char *const cmds[] = { "timeline", "tree", "sessions", "info", "export",
 					    "verify", "count" };

@@ -139,4 +139,6 @@ cut -f1 "$tmp/mix.tsv" | sort -c || fail "merge out of time order"
 [ "$("$R" count "$tmp/mix")" -eq "$total" ] || fail "count"
 [ "$("$R" count --threads 1 --host host1 --kind 'proc.*' "$tmp/mix")" -eq \
   "$("$R" timeline --json --host host1 --kind 'proc.*' "$tmp/mix" | wc -l)" ] || fail "count vs timeline"
+# A reader that stops early is not an error (pipefail is on).
+"$R" timeline --json "$tmp/mix" | head -n 1 >/dev/null || fail "| head made fdr-replay fail"
 echo "PASS"
