@@ -260,9 +260,10 @@ static void print_stats(const struct opts *o, const struct rp_scan_stats *st)
 		return;
 	fprintf(stderr,
 		"stats: rings=%" PRIu64 " blocks=%" PRIu64 " skipped=%" PRIu64 " decoded=%" PRIu64
-		" damaged=%" PRIu64 " events=%" PRIu64 " matched=%" PRIu64 " max_live_blocks=%" PRIu64 "\n",
-		st->rings, st->blocks, st->blocks_skipped, st->blocks_decoded, st->blocks_damaged,
-		st->events, st->matched, st->max_live_blocks);
+		" counted_from_header=%" PRIu64 " damaged=%" PRIu64 " events=%" PRIu64 " matched=%" PRIu64
+		" max_live_blocks=%" PRIu64 "\n",
+		st->rings, st->blocks, st->blocks_skipped, st->blocks_decoded, st->blocks_counted,
+		st->blocks_damaged, st->events, st->matched, st->max_live_blocks);
 }
 
 /* ---- progress bar ----------------------------------------------------------- */

@@ -862,6 +862,18 @@ bool rp_filter_block(const struct rp_filter *f, const struct fdr_block_info *b)
 	return (b->kinds & rp_filter_kinds(f)) != 0;
 }
 
+bool rp_filter_block_all(const struct rp_filter *f, const struct fdr_block_info *b)
+{
+	if (f->expr || f->pid_set || f->users.n)
+		return false;
+	if (b->first_ns < f->since || b->last_ns > f->until)
+		return false;
+	/* Docker kinds need the action checked per event. */
+	if (f->kinds_set && (b->kinds & ~(f->kmask & ~(1ull << FDR_DOCKER))))
+		return false;
+	return true;
+}
+
 /* Field value as a string for glob/equality: points into ev, r or tmp. */
 static struct fdr_str value_str(const struct node *n, const struct rp_ring *r,
 				const struct fdr_event *ev, struct fdr_buf *tmp, bool *present)

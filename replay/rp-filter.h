@@ -81,6 +81,10 @@ void rp_filter_range(const struct rp_filter *f, uint64_t *since, uint64_t *until
 bool rp_filter_ring(const struct rp_filter *f, const struct rp_ring *r);
 /* Whether any event of block b of ring r can match (header only). */
 bool rp_filter_block(const struct rp_filter *f, const struct fdr_block_info *b);
+/* Whether every event of block b matches for sure (header only): the
+ * block lies inside the time range, all its kinds are wanted, and nothing
+ * else is filtered per event. Lets a count skip decompression. */
+bool rp_filter_block_all(const struct rp_filter *f, const struct fdr_block_info *b);
 /* Whether ev of ring r matches every stateless part (thread-safe). */
 bool rp_filter_event(const struct rp_filter *f, const struct rp_ring *r, const struct fdr_event *ev);
 /* Whether the filter needs pid-descendant tracking (in time order). */
