@@ -111,8 +111,8 @@ const char *rp_kind_name(const struct fdr_event *ev, char *buf, size_t size)
 	if (ev->kind == FDR_DOCKER) {
 		struct fdr_str a = fdr_event_str(ev, FDR_F_ACTION);
 		snprintf(buf, size, "docker.%.*s", (int)a.len, a.p ? a.p : "");
-	} else if (k) {
-		snprintf(buf, size, "%s", k);
+	} else if (k && strlen(k) < size) {
+		memcpy(buf, k, strlen(k) + 1);
 	} else {
 		snprintf(buf, size, "kind%u", ev->kind);
 	}
