@@ -506,7 +506,7 @@ static int cmd_info(struct opts *o, struct rp_set *s)
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct rp_ring *r = rp_set_ring(s, i);
-		if (!rp_filter_ring(o->filter, r))
+		if (!rp_filter_ring_selected(o->filter, r))
 			continue;
 		info_ring(&b, r, &sums[i], o->json);
 	}
@@ -524,7 +524,7 @@ static int cmd_verify(struct opts *o, struct rp_set *s)
 	for (size_t i = 0; i < rp_set_nrings(s); i++) {
 		const struct rp_ring *r = rp_set_ring(s, i);
 		struct fdr_buf b = FDR_BUF_INIT;
-		if (!rp_filter_ring(o->filter, r))
+		if (!rp_filter_ring_selected(o->filter, r))
 			continue;
 		int n = fdr_reader_verify(r->reader);
 		fdr_buf_add_escaped(&b, r->path, strlen(r->path));

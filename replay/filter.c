@@ -827,7 +827,7 @@ static bool container_matches(const char *want, const struct rp_ring *r)
 	return *r->name && glob_c(want, r->name);
 }
 
-bool rp_filter_ring(const struct rp_filter *f, const struct rp_ring *r)
+static bool ring_match(const struct rp_filter *f, const struct rp_ring *r, bool host_events)
 {
 	bool ok;
 
@@ -839,7 +839,9 @@ bool rp_filter_ring(const struct rp_filter *f, const struct rp_ring *r)
 			return false;
 	}
 	if (f->containers.n) {
-		ok = false;
+		/* The host ring also holds docker events about containers: those
+		 * are picked per event (event_about_container). */
+		ok = host_events && r->is_host;
 		for (size_t i = 0; i < f->containers.n && !ok; i++)
 			ok = container_matches(f->containers.v[i], r);
 		if (!ok)
@@ -855,6 +857,16 @@ bool rp_filter_ring(const struct rp_filter *f, const struct rp_ring *r)
 	return true;
 }
 
+bool rp_filter_ring(const struct rp_filter *f, const struct rp_ring *r)
+{
+	return ring_match(f, r, true);
+}
+
+bool rp_filter_ring_selected(const struct rp_filter *f, const struct rp_ring *r)
+{
+	return ring_match(f, r, false);
+}
+
 bool rp_filter_block(const struct rp_filter *f, const struct fdr_block_info *b)
 {
 	if (b->last_ns < f->since || b->first_ns > f->until)
@@ -864,7 +876,7 @@ bool rp_filter_block(const struct rp_filter *f, const struct fdr_block_info *b)
 
 bool rp_filter_block_all(const struct rp_filter *f, const struct fdr_block_info *b)
 {
-	if (f->expr || f->pid_set || f->users.n)
+	if (f->expr || f->pid_set || f->users.n || f->containers.n)
 		return false;
 	if (b->first_ns < f->since || b->last_ns > f->until)
 		return false;
@@ -1049,6 +1061,26 @@ static bool user_matches(const char *u, const struct fdr_event *ev)
 	return false;
 }
 
+/* For the host ring under --container: the ring itself was asked for
+ * ("host"), or the event is about one of the containers asked for. */
+static bool event_about_container(const struct rp_filter *f, const struct fdr_event *ev)
+{
+	struct fdr_str id = fdr_event_str(ev, FDR_F_CONTAINER);
+	struct fdr_str name = ev->kind == FDR_DOCKER ? fdr_event_str(ev, FDR_F_NAME) : fdr_str_c(NULL);
+
+	for (size_t i = 0; i < f->containers.n; i++) {
+		const char *w = f->containers.v[i];
+		size_t n = strlen(w);
+		if (!strcmp(w, "host"))
+			return true;
+		if (n && id.len >= n && !memcmp(id.p, w, n))
+			return true;
+		if (name.p && rp_glob(w, name.p, name.len))
+			return true;
+	}
+	return false;
+}
+
 bool rp_filter_event(const struct rp_filter *f, const struct rp_ring *r, const struct fdr_event *ev)
 {
 	if (ev->time_ns < f->since || ev->time_ns > f->until)
@@ -1068,6 +1100,8 @@ bool rp_filter_event(const struct rp_filter *f, const struct rp_ring *r, const s
 			return false;
 		}
 	}
+	if (f->containers.n && r->is_host && !event_about_container(f, ev))
+		return false;
 	if (f->pid_set && !f->descendants && fdr_event_u(ev, FDR_F_PID, UINT64_MAX) != f->pid)
 		return false;
 	if (f->users.n) {
