@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -256,8 +257,12 @@ static bool input_errors(const struct rp_set *s)
 
 static void print_stats(const struct opts *o, const struct rp_scan_stats *st)
 {
+	struct rusage ru;
+
 	if (!o->stats)
 		return;
+	getrusage(RUSAGE_SELF, &ru);
+	fprintf(stderr, "stats: peak_rss_kib=%ld\n", ru.ru_maxrss);
 	fprintf(stderr,
 		"stats: rings=%" PRIu64 " blocks=%" PRIu64 " skipped=%" PRIu64 " decoded=%" PRIu64
 		" counted_from_header=%" PRIu64 " damaged=%" PRIu64 " events=%" PRIu64 " matched=%" PRIu64
