@@ -22,3 +22,4 @@ test-rec-proctab_LDLIBS := -lcmocka
 SCRIPT_TESTS += tests/recorder/attr.sh
 SCRIPT_TESTS += tests/recorder/storm.sh
 SCRIPT_TESTS += tests/recorder/kill9.sh tests/recorder/badinput.sh
+SCRIPT_TESTS += tests/recorder/docker.sh tests/recorder/budget.sh
