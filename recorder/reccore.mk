@@ -23,3 +23,4 @@ SCRIPT_TESTS += tests/recorder/attr.sh
 SCRIPT_TESTS += tests/recorder/storm.sh
 SCRIPT_TESTS += tests/recorder/kill9.sh tests/recorder/badinput.sh
 SCRIPT_TESTS += tests/recorder/docker.sh tests/recorder/budget.sh
+BENCH_SCRIPTS += bench/recorder-exec.sh

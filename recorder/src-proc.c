@@ -139,15 +139,12 @@ static void on_fork(struct rec *rec, struct proc_state *st, const struct proc_ev
 	if (pe->event_data.fork.child_pid != child || child == rec_self_pid(rec))
 		return;	/* a new thread */
 	pp = known(rec, parent, scratch);
-	/* The parent may have moved to another cgroup since we saw it (a
-	 * shell that joins a container's cgroup, then forks): ask again. */
-	if (pp && (rec_procfs_read(parent, REC_PI_CGROUP, scratch) & REC_PI_CGROUP) &&
-	    scratch->cg.id[0])	/* an exited parent reads as the host's */
-		copy_str(pp->container_id, sizeof(pp->container_id), scratch->cg.id);
-	if (pp)
+	if (pp) {
 		copy = *pp;
-	else
+	} else {
 		memset(&copy, 0, sizeof(copy));
+		copy.loginuid = copy.sessionid = (uint32_t)-1;
+	}
 	cp = rec_proctab_put(tab, child);
 	if (!cp)
 		cp = &copy;	/* table full: still record the event */
@@ -160,7 +157,7 @@ static void on_fork(struct rec *rec, struct proc_state *st, const struct proc_ev
 	fdr_event_init(&ev, FDR_PROC_FORK, t);
 	actor(&ev, cp);
 	if (pp)
-		set_strz(&ev, FDR_F_PCOMM, pp->comm);
+		set_strz(&ev, FDR_F_PCOMM, copy.comm);	/* pp may have moved */
 	else
 		ev.flags |= FDR_EVF_PARTIAL;
 	emit_proc(rec, cp, &ev);
@@ -176,7 +173,10 @@ static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_ev
 
 	if (pid == rec_self_pid(rec))
 		return;
-	got |= rec_procfs_read(pid, REC_PI_STATUS | REC_PI_LOGIN, pi);
+	/* loginuid and sessionid are inherited at fork (only a login
+	 * changes them, by writing /proc/self/loginuid): the table has them. */
+	got |= rec_procfs_read(pid, REC_PI_CGROUP | REC_PI_STATUS |
+			       (rec_proctab_get(tab, pid) ? 0 : REC_PI_LOGIN), pi);
 	p = rec_proctab_get(tab, pid);
 	if (!p) {
 		p = rec_proctab_put(tab, pid);
@@ -186,6 +186,7 @@ static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_ev
 		}
 		p->pid = pid;
 		p->start_ns = t;
+		p->loginuid = p->sessionid = (uint32_t)-1;
 	}
 	if (got & REC_PI_STATUS) {
 		p->ppid = pi->ppid;
@@ -202,11 +203,24 @@ static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_ev
 		copy_str(p->exe, sizeof(p->exe), pi->exe);
 	else
 		p->exe[0] = '\0';	/* the old image's path would be wrong */
-	/* A task that already exited reads as the host's (root) cgroup: trust
-	 * a host answer only while the process was alive (argv read after it);
-	 * else keep the container inherited at fork. */
-	if ((got & REC_PI_CGROUP) && !(got & REC_PI_ARGV) && !pi->cg.id[0])
+	/* A task that already exited reads as the host's (root) cgroup: a
+	 * host answer does not override the container inherited at fork. */
+	if ((got & REC_PI_CGROUP) && !pi->cg.id[0] && p->container_id[0])
 		got &= ~(unsigned)REC_PI_CGROUP;
+	/* Gone before we looked: the container is the parent's. Ask the
+	 * parent now (it may have joined a container's cgroup after we last
+	 * saw it, as a shell does before it forks), not only our table. */
+	if (!(got & REC_PI_CGROUP) && p->ppid > 0) {
+		struct rec_cgroup_id cg = pi->cg;
+
+		if ((rec_procfs_read(p->ppid, REC_PI_CGROUP, pi) & REC_PI_CGROUP) &&
+		    pi->cg.id[0]) {	/* an exited parent reads as the host's */
+			copy_str(p->container_id, sizeof(p->container_id), pi->cg.id);
+			got |= REC_PI_CGROUP;
+		} else {
+			pi->cg = cg;
+		}
+	}
 	if (got & REC_PI_CGROUP)
 		copy_str(p->container_id, sizeof(p->container_id), pi->cg.id);
 
@@ -388,8 +402,8 @@ static void proc_ready(struct rec *rec, void *state, int fd)
 			if (pe && pe->what == PROC_EVENT_EXEC &&
 			    pe->event_data.exec.process_tgid != rec_self_pid(rec))
 				st->got[i] = rec_procfs_read(pe->event_data.exec.process_tgid,
-							     REC_PI_ARGV | REC_PI_EXE | REC_PI_CWD |
-							     REC_PI_CGROUP, &st->pi[i]);
+							     REC_PI_ARGV | REC_PI_EXE | REC_PI_CWD,
+							     &st->pi[i]);
 		}
 		/* pass 2: in order */
 		for (int i = 0; i < n; i++) {

@@ -8,6 +8,7 @@
 CG=/sys/fs/cgroup/pids
 [ -d $CG ] || skip "needs the cgroup v1 pids hierarchy at $CG"
 N=${STORM_N:-5000}	# per spawner
+TAG=st$RANDOM$RANDOM	# other recorders' tests may run storms on this host too
 K=4
 
 D=$T/rings
@@ -26,8 +27,8 @@ start=$(date +%s.%N)
 pids=()
 for k in $(seq $K); do
 	bash -c 'echo $$ > "$1/cgroup.procs" || exit 99
-		for ((i = 0; i < $3; i++)); do /bin/true "storm-$2-$i"; done' _ \
-		"$CG/docker/${IDS[$((k - 1))]}" "$k" "$N" &
+		for ((i = 0; i < $3; i++)); do /bin/true "$2-$i"; done' _ \
+		"$CG/docker/${IDS[$((k - 1))]}" "$TAG-$k" "$N" &
 	pids+=($!)
 	at_exit "kill -9 $!"
 done
@@ -39,16 +40,17 @@ cat "$T/rec.log"
 echo "storm: $((K * N)) execs in $(echo "$end - $start" | bc) s"
 
 events "$D" >"$T/ev.json" || fail "fdr-replay cannot read the rings"
+[ -n "${FDR_KEEP:-}" ] && cp "$T/ev.json" "$FDR_KEEP"
 total=$((K * N))
 full=0 partial=0
 for k in $(seq $K); do
 	id=${IDS[$((k - 1))]}
 	# distinct storm markers with full argv in this container's ring
-	f=$(jq -r --arg c "$id" --arg p "storm-$k-" 'select(.kind == "proc.exec" and .container == $c
+	f=$(jq -r --arg c "$id" --arg p "$TAG-$k-" 'select(.kind == "proc.exec" and .container == $c
 		and (.argv | length) == 2 and .argv[0] == "/bin/true" and (.argv[1] | startswith($p)))
 		| .argv[1]' "$T/ev.json" | sort -u | wc -l)
 	# elsewhere: a storm marker in the wrong ring is a failure
-	w=$(jq -c --arg c "$id" --arg p "storm-$k-" 'select(.kind == "proc.exec" and .container != $c
+	w=$(jq -c --arg c "$id" --arg p "$TAG-$k-" 'select(.kind == "proc.exec" and .container != $c
 		and (.argv // [] | length) == 2 and (.argv[1] | startswith($p)))' "$T/ev.json" | grep -c .)
 	[ "$w" = 0 ] || fail "container $k: $w execs attributed to the wrong ring"
 	p=$(jq -c --arg c "$id" 'select(.kind == "proc.exec" and .container == $c and .partial)' \
