@@ -1,7 +1,8 @@
 # recorder/reccore.mk: fdr-record's core (loop, attribution, rings, options)
 # and the process source.
 RECORDER_SRCS += recorder/cgroup.c recorder/config.c recorder/procfs.c \
-	recorder/proctab.c recorder/rings.c recorder/core.c recorder/src-proc.c
+	recorder/proctab.c recorder/rings.c recorder/core.c recorder/src-proc.c \
+	recorder/audit.c
 PROGRAMS += fdr-record
 fdr-record_SRCS := recorder/main.c recorder/sources.c
 fdr-record_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
