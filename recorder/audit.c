@@ -182,6 +182,8 @@ int rec_audit_parse(const void *dgram, size_t len, struct rec_audit_rec *out)
 	digits = 0;
 	while (p < end && *p >= '0' && *p <= '9' && digits++ < 3)
 		ms = ms * 10 + (uint64_t)(*p++ - '0');
+	for (int d = digits; d < 3; d++)
+		ms *= 10;	/* the kernel prints 3 digits; be lenient */
 	if (p >= end || *p++ != ':')
 		return -EINVAL;
 	digits = 0;

@@ -9,7 +9,10 @@ fdr-record_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
 fdr-record_LDLIBS := $(FORMATS_LDLIBS)
 MANPAGES += docs/fdr-record.1
 
-UNIT_TESTS += test-rec-cgroup test-rec-config test-rec-proctab
+UNIT_TESTS += test-rec-cgroup test-rec-config test-rec-proctab test-rec-audit
+test-rec-audit_SRCS := tests/recorder/test-rec-audit.c
+test-rec-audit_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
+test-rec-audit_LDLIBS := -lcmocka
 test-rec-cgroup_SRCS := tests/recorder/test-rec-cgroup.c
 test-rec-cgroup_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
 test-rec-cgroup_LDLIBS := -lcmocka

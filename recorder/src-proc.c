@@ -57,7 +57,7 @@ struct seqtrack {
 #define NWIP 16
 #define NDONE 64
 #define NPEND 128
-#define PEND_NS 300000000ull
+#define PEND_NS 1000000000ull	/* kauditd is a normal kernel thread: slow under load */
 
 struct audit_exec {
 	uint64_t serial, t;
@@ -329,7 +329,7 @@ static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_ev
 		return;
 	/* loginuid and sessionid are inherited at fork (only a login
 	 * changes them, by writing /proc/self/loginuid): the table has them. */
-	got |= rec_procfs_read(pid, REC_PI_CGROUP | REC_PI_STATUS |
+	got |= rec_procfs_read(pid, REC_PI_STATUS |
 			       (rec_proctab_get(tab, pid) ? 0 : REC_PI_LOGIN), pi);
 	p = rec_proctab_get(tab, pid);
 	if (!p) {
@@ -358,8 +358,9 @@ static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_ev
 	else
 		p->exe[0] = '\0';	/* the old image's path would be wrong */
 	/* A task that already exited reads as the host's (root) cgroup: a
-	 * host answer does not override the container inherited at fork. */
-	if ((got & REC_PI_CGROUP) && !pi->cg.id[0] && p->container_id[0])
+	 * host answer counts only when argv, read after it, proves the task
+	 * was alive then. */
+	if ((got & REC_PI_CGROUP) && !pi->cg.id[0] && !(got & REC_PI_ARGV))
 		got &= ~(unsigned)REC_PI_CGROUP;
 	/* Gone before we looked: the container is the parent's. Ask the
 	 * parent now (it may have joined a container's cgroup after we last
@@ -574,8 +575,8 @@ static void proc_ready(struct rec *rec, void *state, int fd)
 			if (pe && pe->what == PROC_EVENT_EXEC &&
 			    pe->event_data.exec.process_tgid != rec_self_pid(rec))
 				st->got[i] = rec_procfs_read(pe->event_data.exec.process_tgid,
-							     REC_PI_ARGV | REC_PI_EXE | REC_PI_CWD,
-							     &st->pi[i]);
+							     REC_PI_CGROUP | REC_PI_ARGV |
+							     REC_PI_EXE | REC_PI_CWD, &st->pi[i]);
 		}
 		/* pass 2: in order */
 		for (int i = 0; i < n; i++) {
