@@ -28,7 +28,7 @@ done
 # those; it needs kernel audit (restored afterwards, checked below).
 AUDIT=()
 if [ "${STORM_NO_AUDIT:-0}" != 1 ] && command -v auditctl >/dev/null &&
-	! auditctl -s | grep -q '^enabled 2'; then
+	! auditctl -s | grep -c '^enabled 2' >/dev/null; then
 	AUDIT=(--exec-audit)
 	auditctl -s | grep '^enabled' >"$T/audit.before"
 	auditctl -l >>"$T/audit.before"
@@ -52,7 +52,7 @@ if [ ${#AUDIT[@]} -gt 0 ]; then
 	{ auditctl -s | grep '^enabled'; auditctl -l; } >"$T/audit.after"
 	diff "$T/audit.before" "$T/audit.after" ||
 		echo "WARNING: audit state differs after the run (another test may have changed it)"
-	auditctl -l | grep -q 'key=fdr-exec' && fail "the recorder left its audit rule behind"
+	auditctl -l | grep -c 'key=fdr-exec' >/dev/null && fail "the recorder left its audit rule behind"
 fi
 echo "storm: $((K * N)) execs in $(echo "$end - $start" | bc) s"
 
@@ -85,7 +85,7 @@ missing=$((total - full))
 	fail "$missing execs missing but only $partial partial and $lost counted in rec.gap"
 if [ "$lost" -gt 0 ]; then
 	jq -c 'select(.kind == "rec.gap") | .source == "proc" and .lost > 0 and .from <= .to' \
-		"$T/ev.json" | grep -q false && fail "rec.gap events lack source/lost/from/to"
+		"$T/ev.json" | grep -c false >/dev/null && fail "rec.gap events lack source/lost/from/to"
 fi
 ok "storm recorded"
 exit 0
