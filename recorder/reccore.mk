@@ -28,3 +28,8 @@ SCRIPT_TESTS += tests/recorder/storm.sh
 SCRIPT_TESTS += tests/recorder/kill9.sh tests/recorder/badinput.sh
 SCRIPT_TESTS += tests/recorder/docker.sh tests/recorder/budget.sh
 BENCH_SCRIPTS += bench/recorder-exec.sh
+
+FUZZERS += fuzz-rec-parse
+fuzz-rec-parse_SRCS := tests/fuzz/fuzz-rec-parse.c
+fuzz-rec-parse_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
+fuzz-rec-parse_LDLIBS :=
