@@ -56,7 +56,7 @@ struct seqtrack {
 #define AUDIT_ARGS 8192
 #define NWIP 16
 #define NDONE 64
-#define NPEND 128
+#define NPEND 1024	/* ~5 KiB each, touched only when used */
 #define PEND_NS 1000000000ull	/* kauditd is a normal kernel thread: slow under load */
 
 struct audit_exec {
@@ -76,7 +76,6 @@ struct pend {
 	struct rec_cgroup_id cg;
 	struct fdr_event ev, exit_ev;
 	char comm[16], exe[REC_PATH_MAX], pcomm[16], cwd[REC_PATH_MAX];
-	struct fdr_str argv[REC_ARGV_MAX];
 };
 
 struct proc_state;
@@ -91,7 +90,10 @@ struct proc_state {
 	struct audit_exec wip[NWIP];
 	struct audit_exec done[NDONE];
 	unsigned done_next;
-	struct pend pend[NPEND];
+	struct pend *pend;	/* NPEND */
+	uint64_t pend_full;
+	unsigned npend;		/* pends in use */
+	struct fdr_str pend_argv[REC_ARGV_MAX];	/* of the exec being resolved */
 	int64_t mono_to_wall;	/* wall = mono + this */
 	struct seqtrack cpu[MAX_CPUS];
 	uint64_t lost, enobufs, last_ns;
@@ -214,7 +216,7 @@ static void on_fork(struct rec *rec, struct proc_state *st, const struct proc_ev
 
 static struct pend *pend_find(struct proc_state *st, pid_t pid)
 {
-	if (st->afd < 0)
+	if (st->afd < 0 || !st->npend)
 		return NULL;
 	for (int i = 0; i < NPEND; i++)
 		if (st->pend[i].used && st->pend[i].pid == pid)
@@ -257,13 +259,13 @@ static void pend_resolve(struct rec *rec, struct proc_state *st, struct pend *pd
 		for (size_t i = 0; i < ax->used_bytes && argc < REC_ARGV_MAX;) {
 			size_t n = strnlen(ax->args + i, ax->used_bytes - i);
 
-			pd->argv[argc].p = ax->args + i;
-			pd->argv[argc].len = (uint32_t)n;
+			st->pend_argv[argc].p = ax->args + i;
+			st->pend_argv[argc].len = (uint32_t)n;
 			argc++;
 			i += n + 1;
 		}
 		if (!fdr_event_has(&pd->ev, FDR_F_ARGV))
-			fdr_event_set_strv(&pd->ev, FDR_F_ARGV, pd->argv, argc);
+			fdr_event_set_strv(&pd->ev, FDR_F_ARGV, st->pend_argv, argc);
 		if (!fdr_event_has(&pd->ev, FDR_F_CWD) && ax->cwd[0])
 			fdr_event_set_cstr(&pd->ev, FDR_F_CWD, ax->cwd);
 		if (!fdr_event_has(&pd->ev, FDR_F_EXE) && ax->exe[0])
@@ -280,6 +282,7 @@ static void pend_resolve(struct rec *rec, struct proc_state *st, struct pend *pd
 	if (pd->has_exit)
 		rec_emit_cg(rec, &pd->cg, &pd->exit_ev);
 	pd->used = false;
+	st->npend--;
 }
 
 static const struct audit_exec *done_find(struct proc_state *st, pid_t pid, uint64_t t)
@@ -303,9 +306,12 @@ static bool pend_add(struct rec *rec, struct proc_state *st, pid_t pid,
 	for (int i = 0; i < NPEND && !pd; i++)
 		if (!st->pend[i].used)
 			pd = &st->pend[i];
-	if (!pd)
+	if (!pd) {
+		st->pend_full++;
 		return false;
+	}
 	pd->used = true;
+	st->npend++;
 	pd->has_exit = false;
 	pd->since = rec_now_ns();
 	pd->pid = pid;
@@ -716,7 +722,7 @@ static void audit_ready(struct rec *rec, struct proc_state *st)
 
 static void audit_expire(struct rec *rec, struct proc_state *st, uint64_t now)
 {
-	for (int i = 0; i < NPEND; i++)
+	for (int i = 0; i < NPEND && st->npend; i++)
 		if (st->pend[i].used && st->pend[i].since + PEND_NS <= now)
 			pend_resolve(rec, st, &st->pend[i], NULL);
 }
@@ -727,19 +733,23 @@ static int audit_start(struct rec *rec, struct proc_state *st)
 	int err;
 
 	st->afd = -1;
+	st->pend = calloc(NPEND, sizeof(*st->pend));
+	if (!st->pend)
+		return -ENOMEM;
 	err = rec_audit_get(&st->audit_saved);
 	if (err < 0) {
 		rec_log(rec, "proc: --exec-audit: cannot query kernel audit: %s", strerror(-err));
-		return err;
+		goto out_free;
 	}
 	if (st->audit_saved.enabled == 2) {
 		rec_log(rec, "proc: --exec-audit: audit configuration is locked (enabled=2)");
-		return -EPERM;
+		err = -EPERM;
+		goto out_free;
 	}
 	err = rec_audit_set(1, st->audit_saved.backlog_limit < 8192 ? 8192 : 0);
 	if (err < 0) {
 		rec_log(rec, "proc: --exec-audit: cannot enable kernel audit: %s", strerror(-err));
-		return err;
+		goto out_free;
 	}
 	st->audit_enabled_changed = true;
 	err = rec_audit_exec_rule(true, AUDIT_KEY);
@@ -770,6 +780,9 @@ out_restore:
 	rec_audit_set(st->audit_saved.enabled, st->audit_saved.backlog_limit < 8192 ?
 		      st->audit_saved.backlog_limit : 0);
 	st->audit_enabled_changed = false;
+out_free:
+	free(st->pend);
+	st->pend = NULL;
 	return err;
 }
 
@@ -930,10 +943,11 @@ static void proc_stop(struct rec *rec, void *state)
 
 	proc_ready(rec, st, st->fd);	/* drain */
 	audit_stop(rec, st);
-	if (st->audit_filled || st->audit_timeouts)
-		rec_log(rec, "proc: audit supplied argv of %llu execs; %llu waited in vain",
+	if (st->audit_filled || st->audit_timeouts || st->pend_full)
+		rec_log(rec, "proc: audit supplied argv of %llu execs; %llu waited in vain, %llu could not wait",
 			(unsigned long long)st->audit_filled,
-			(unsigned long long)st->audit_timeouts);
+			(unsigned long long)st->audit_timeouts, (unsigned long long)st->pend_full);
+	free(st->pend);
 	rec_log(rec, "proc: %llu execs (%llu partial), %llu messages lost",
 		(unsigned long long)st->execs, (unsigned long long)st->partial,
 		(unsigned long long)st->lost);
