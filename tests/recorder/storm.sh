@@ -33,7 +33,7 @@ if [ "${STORM_NO_AUDIT:-0}" != 1 ] && command -v auditctl >/dev/null &&
 	auditctl -s | grep '^enabled' >"$T/audit.before"
 	auditctl -l >>"$T/audit.before"
 fi
-start_recorder "$D" --flush-interval 0.5 --ring-size 64M "${AUDIT[@]}"
+start_recorder "$D" --flush-interval 0.5 --ring-size 16M "${AUDIT[@]}"
 start=$(date +%s.%N)
 pids=()
 for k in $(seq $K); do
