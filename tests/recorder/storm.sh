@@ -54,7 +54,7 @@ if [ ${#AUDIT[@]} -gt 0 ]; then
 		echo "WARNING: audit state differs after the run (another test may have changed it)"
 	auditctl -l | grep -c 'key=fdr-exec' >/dev/null && fail "the recorder left its audit rule behind"
 fi
-echo "storm: $((K * N)) execs in $(echo "$end - $start" | bc) s"
+echo "storm: $((K * N)) execs in $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s"
 
 events "$D" >"$T/ev.json" || fail "fdr-replay cannot read the rings"
 [ -n "${FDR_KEEP:-}" ] && cp "$T/ev.json" "$FDR_KEEP"
@@ -78,7 +78,7 @@ for k in $(seq $K); do
 done
 lost=$(jq -s '[.[] | select(.kind == "rec.gap") | .lost] | add // 0' "$T/ev.json")
 gaps=$(jq -s '[.[] | select(.kind == "rec.gap")] | length' "$T/ev.json")
-echo "full argv: $full of $total ($(echo "scale=3; 100 * $full / $total" | bc)%), partial $partial, rec.gap events $gaps with $lost lost"
+echo "full argv: $full of $total ($(awk -v f=$full -v t=$total 'BEGIN { printf "%.3f", 100 * f / t }')%), partial $partial, rec.gap events $gaps with $lost lost"
 [ $((full * 1000)) -ge $((total * 999)) ] || fail "fewer than 99.9% of execs with full argv"
 missing=$((total - full))
 [ $((partial + lost)) -ge $missing ] ||
