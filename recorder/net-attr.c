@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Attribution helpers for the network source: everything here reads procfs
+ * or sysfs text. Formats:
+ *  - /proc/net/fib_trie: an indented trie; a leaf line "|-- A.B.C.D" is
+ *    followed by lines "/LEN scope TYPE"; "/32 host LOCAL" marks an address
+ *    of this namespace (net/ipv4/fib_trie.c, fib_trie_seq_show);
+ *  - /proc/net/if_inet6: "ADDR32HEX IFINDEX PLEN SCOPE FLAGS NAME"
+ *    (net/ipv6/addrconf.c, if6_seq_show);
+ *  - /proc/net/tcp: "sl LOCAL REMOTE st ... inode" with addresses as hex of
+ *    the in-memory (host order per 32-bit word) address and hex port
+ *    (net/ipv4/tcp_ipv4.c, get_tcp4_sock).
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "net-attr.h"
+
+#define TEXT_MAX (4u << 20)	/* cap on a procfs file we slurp */
+
+static bool addr_eq(const struct fdr_addr *a, const struct fdr_addr *b)
+{
+	return a->family == b->family && !memcmp(a->b, b->b, a->family == 4 ? 4 : 16);
+}
+
+int na_addrs_add(struct na_addrs *s, const struct fdr_addr *a, const char *owner, uint64_t netns)
+{
+	struct na_addr_entry *e;
+
+	if (na_addrs_find(s, a))
+		return 0;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 32;
+		struct na_addr_entry *v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	e = &s->v[s->n++];
+	memset(e, 0, sizeof(*e));
+	e->addr = *a;
+	snprintf(e->owner, sizeof(e->owner), "%s", owner ? owner : "");
+	e->netns = netns;
+	return 0;
+}
+
+const struct na_addr_entry *na_addrs_find(const struct na_addrs *s, const struct fdr_addr *a)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (addr_eq(&s->v[i].addr, a))
+			return &s->v[i];
+	return NULL;
+}
+
+void na_addrs_reset(struct na_addrs *s)
+{
+	s->n = 0;
+}
+
+void na_addrs_release(struct na_addrs *s)
+{
+	free(s->v);
+	s->v = NULL;
+	s->n = s->cap = 0;
+}
+
+bool na_is_loopback(const struct fdr_addr *a)
+{
+	static const uint8_t v6lo[16] = { [15] = 1 };
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (a->family == 4)
+		return a->b[0] == 127;
+	if (a->family == 6)
+		return !memcmp(a->b, v6lo, 16) || (!memcmp(a->b, mapped, 12) && a->b[12] == 127);
+	return false;
+}
+
+/* Read a whole (small, procfs) file into a NUL-terminated heap buffer. */
+static char *slurp(const char *path)
+{
+	size_t len = 0, cap = 8192;
+	char *buf = malloc(cap);
+	int fd;
+
+	if (!buf)
+		return NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		goto out_free;
+	for (;;) {
+		ssize_t r;
+
+		if (cap - len < 2) {
+			char *nb;
+
+			if (cap >= TEXT_MAX)
+				break;
+			nb = realloc(buf, cap * 2);
+			if (!nb)
+				goto out_close;
+			buf = nb;
+			cap *= 2;
+		}
+		r = read(fd, buf + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto out_close;
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return buf;
+
+out_close:
+	close(fd);
+out_free:
+	free(buf);
+	return NULL;
+}
+
+int na_parse_fib_trie(const char *text, void (*fn)(void *arg, const struct fdr_addr *a), void *arg)
+{
+	char last[64] = "";
+	const char *line = text;
+	int n = 0;
+
+	while (line && *line) {
+		const char *eol = strchr(line, '\n');
+		size_t len = eol ? (size_t)(eol - line) : strlen(line);
+		const char *leaf = memmem(line, len, "|-- ", 4);
+
+		if (leaf) {
+			size_t l = len - (size_t)(leaf + 4 - line);
+
+			if (l >= sizeof(last))
+				l = sizeof(last) - 1;
+			memcpy(last, leaf + 4, l);
+			last[l] = '\0';
+		} else if (memmem(line, len, "/32 host LOCAL", 14) && last[0]) {
+			struct fdr_addr a;
+
+			if (!fdr_addr_parse(&a, last) && a.family == 4) {
+				fn(arg, &a);
+				n++;
+			}
+		}
+		line = eol ? eol + 1 : NULL;
+	}
+	return n;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static bool parse_hex_bytes(const char *s, uint8_t *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int hi = hexval((unsigned char)s[2 * i]), lo;
+
+		if (hi < 0)
+			return false;
+		lo = hexval((unsigned char)s[2 * i + 1]);
+		if (lo < 0)
+			return false;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return true;
+}
+
+int na_parse_if_inet6(const char *text,
+		      void (*fn)(void *arg, const struct fdr_addr *a, uint32_t ifindex, const char *name),
+		      void *arg)
+{
+	const char *line = text;
+	int n = 0;
+
+	while (line && *line) {
+		const char *eol = strchr(line, '\n');
+		char hex[33], name[32];
+		unsigned idx, plen, scope, flags;
+		struct fdr_addr a = { .family = 6 };
+		char tmp[256];
+		size_t len = eol ? (size_t)(eol - line) : strlen(line);
+
+		if (len < sizeof(tmp)) {
+			memcpy(tmp, line, len);
+			tmp[len] = '\0';
+			if (sscanf(tmp, "%32s %x %x %x %x %31s", hex, &idx, &plen, &scope, &flags, name) == 6 &&
+			    strlen(hex) == 32 && parse_hex_bytes(hex, a.b, 16)) {
+				fn(arg, &a, idx, name);
+				n++;
+			}
+		}
+		line = eol ? eol + 1 : NULL;
+	}
+	return n;
+}
+
+struct load_ctx {
+	struct na_addrs *s;
+	const char *owner;
+	uint64_t netns;
+	int added, err;
+};
+
+static void load_v4(void *arg, const struct fdr_addr *a)
+{
+	struct load_ctx *c = arg;
+
+	if (na_addrs_add(c->s, a, c->owner, c->netns))
+		c->err = -ENOMEM;
+	else
+		c->added++;
+}
+
+static void load_v6(void *arg, const struct fdr_addr *a, uint32_t ifindex, const char *name)
+{
+	(void)ifindex;
+	(void)name;
+	load_v4(arg, a);
+}
+
+int na_addrs_load_pid(struct na_addrs *s, pid_t pid, const char *owner, uint64_t netns)
+{
+	struct load_ctx c = { s, owner, netns, 0, 0 };
+	char path[64];
+	char *text;
+	bool any = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/net/fib_trie", pid ? (int)pid : (int)getpid());
+	text = slurp(path);
+	if (text) {
+		na_parse_fib_trie(text, load_v4, &c);
+		free(text);
+		any = true;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/net/if_inet6", pid ? (int)pid : (int)getpid());
+	text = slurp(path);
+	if (text) {	/* absent when IPv6 is off: not an error */
+		na_parse_if_inet6(text, load_v6, &c);
+		free(text);
+		any = true;
+	}
+	if (c.err)
+		return c.err;
+	return any ? c.added : -ENOENT;
+}
+
+uint64_t na_netns_of(pid_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/ns/net");
+	if (stat(path, &st))
+		return 0;
+	return (uint64_t)st.st_ino;
+}
+
+uint32_t na_iflink(const char *ifname)
+{
+	char path[128], buf[32];
+	unsigned long v;
+	ssize_t r;
+	int fd;
+
+	if (strchr(ifname, '/') || snprintf(path, sizeof(path), "/sys/class/net/%s/iflink", ifname) >= (int)sizeof(path))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	r = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r <= 0)
+		return 0;
+	buf[r] = '\0';
+	v = strtoul(buf, NULL, 10);
+	return v > UINT32_MAX ? 0 : (uint32_t)v;
+}
+
+/* "0100007F:0277" (IPv4) or 32 hex digits + ":PORT" (IPv6): the kernel
+ * prints each 32-bit word of the address as a host-order integer. */
+static bool parse_proc_addr(const char *s, uint8_t family, struct fdr_addr *a, uint16_t *port)
+{
+	size_t words = family == 4 ? 1 : 4;
+	const char *colon = s + 8 * words;
+
+	memset(a, 0, sizeof(*a));
+	a->family = family;
+	if (strlen(s) < 8 * words + 2 || *colon != ':')
+		return false;
+	for (size_t w = 0; w < words; w++) {
+		uint8_t be[4];
+		uint32_t v;
+
+		if (!parse_hex_bytes(s + 8 * w, be, 4))
+			return false;
+		v = (uint32_t)be[0] << 24 | (uint32_t)be[1] << 16 | (uint32_t)be[2] << 8 | be[3];
+		memcpy(a->b + 4 * w, &v, 4);	/* back to memory order */
+	}
+	*port = (uint16_t)strtoul(colon + 1, NULL, 16);
+	return true;
+}
+
+static bool addr_is_any(const struct fdr_addr *a)
+{
+	static const uint8_t zero[16];
+
+	return !memcmp(a->b, zero, a->family == 4 ? 4 : 16);
+}
+
+int na_socket_inode(const char *procnet_path, const struct fdr_addr *laddr, uint16_t lport,
+		    const struct fdr_addr *raddr, uint16_t rport, uint64_t *inode)
+{
+	char *text = slurp(procnet_path), *line, *save = NULL;
+	uint64_t fallback = 0;
+	int rc = -ENOENT;
+
+	if (!text)
+		return -errno ? -errno : -EIO;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char loc[64], rem[64];
+		unsigned st;
+		unsigned long long ino;
+		struct fdr_addr la, ra;
+		uint16_t lp, rp;
+
+		if (sscanf(line, " %*u: %63s %63s %x %*s %*s %*s %*u %*u %llu", loc, rem, &st, &ino) != 4)
+			continue;
+		if (!parse_proc_addr(loc, laddr->family, &la, &lp) ||
+		    !parse_proc_addr(rem, laddr->family, &ra, &rp) || lp != lport || !ino)
+			continue;
+		if (addr_eq(&la, laddr) && raddr && rp == rport && addr_eq(&ra, raddr)) {
+			*inode = ino;
+			rc = 0;
+			goto out;
+		}
+		/* A listener (or an unconnected UDP socket) on lport. */
+		if (!fallback && rp == 0 && addr_is_any(&ra) && (addr_is_any(&la) || addr_eq(&la, laddr)))
+			fallback = ino;
+	}
+	if (fallback) {
+		*inode = fallback;
+		rc = 0;
+	}
+out:
+	free(text);
+	return rc;
+}
+
+int na_inode_pid(uint64_t inode, unsigned max_pids, pid_t *pid)
+{
+	char want[48];
+	DIR *proc = opendir("/proc");
+	struct dirent *de;
+	unsigned seen = 0;
+	int rc = -ENOENT;
+	int wlen;
+
+	if (!proc)
+		return -errno;
+	wlen = snprintf(want, sizeof(want), "socket:[%llu]", (unsigned long long)inode);
+	while (rc && (de = readdir(proc))) {
+		char path[300];
+		DIR *fds;
+		struct dirent *fe;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		if (max_pids && ++seen > max_pids)
+			break;
+		snprintf(path, sizeof(path), "/proc/%s/fd", de->d_name);
+		fds = opendir(path);
+		if (!fds)
+			continue;
+		while ((fe = readdir(fds))) {
+			char lp[600], target[64];
+			ssize_t r;
+
+			if (fe->d_name[0] == '.')
+				continue;
+			snprintf(lp, sizeof(lp), "/proc/%s/fd/%s", de->d_name, fe->d_name);
+			r = readlink(lp, target, sizeof(target) - 1);
+			if (r == wlen && !memcmp(target, want, (size_t)wlen)) {
+				*pid = (pid_t)atoi(de->d_name);
+				rc = 0;
+				break;
+			}
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	return rc;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef NET_ATTR_H
+#define NET_ATTR_H
+
+/*
+ * net-attr: who owns an address or a socket, from /proc, for the network
+ * source's attribution.
+ *
+ *  - an address set (struct na_addrs): local addresses of the host and of
+ *    every container network namespace, each with its owner (container id,
+ *    "" for the host), filled from /proc/<pid>/net/fib_trie (IPv4 "/32 host
+ *    LOCAL" entries) and /proc/<pid>/net/if_inet6, which show the network
+ *    namespace of that pid;
+ *  - interfaces of a namespace (/proc/<pid>/net/if_inet6 names and indexes)
+ *    and the peer index of a host veth (/sys/class/net/<if>/iflink);
+ *  - the socket inode of a TCP/UDP 4-tuple (/proc/<pid>/net/tcp, tcp6, udp,
+ *    udp6) and the process holding that inode (/proc/<pid>/fd scan).
+ *
+ * All functions read files only; none prints. Paths are parameters so the
+ * caller chooses the namespace (through a pid) and tests can point them at
+ * other files.
+ *
+ * Ownership: struct na_addrs owns its array; na_addrs_release() frees it.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "fdr-event.h"
+
+struct na_addr_entry {
+	struct fdr_addr addr;
+	char owner[72];		/* container id ("" = host) */
+	uint64_t netns;		/* inode of the network namespace */
+};
+
+struct na_addrs {
+	struct na_addr_entry *v;
+	size_t n, cap;
+};
+
+#define NA_ADDRS_INIT { NULL, 0, 0 }
+
+/* Add an address with its owner (duplicates of the same address are kept once,
+ * the first owner wins). 0 or -ENOMEM. */
+int na_addrs_add(struct na_addrs *s, const struct fdr_addr *a, const char *owner, uint64_t netns);
+/* The entry of an address, or NULL. */
+const struct na_addr_entry *na_addrs_find(const struct na_addrs *s, const struct fdr_addr *a);
+/* Empty the set, keep its memory. */
+void na_addrs_reset(struct na_addrs *s);
+void na_addrs_release(struct na_addrs *s);
+
+/* Add the local addresses of the network namespace of pid (0 = self) to s,
+ * owned by owner. Returns the number added or -errno. */
+int na_addrs_load_pid(struct na_addrs *s, pid_t pid, const char *owner, uint64_t netns);
+
+/* Parse fib_trie text: call fn for each "/32 host LOCAL" address. */
+int na_parse_fib_trie(const char *text, void (*fn)(void *arg, const struct fdr_addr *a), void *arg);
+/* Parse if_inet6 text: call fn for each address with its ifindex and name. */
+int na_parse_if_inet6(const char *text,
+		      void (*fn)(void *arg, const struct fdr_addr *a, uint32_t ifindex, const char *name),
+		      void *arg);
+
+/* Inode of the network namespace of pid (0 = self); 0 when unknown. */
+uint64_t na_netns_of(pid_t pid);
+
+/* Peer interface index of a veth (its iflink), 0 when none or unknown. */
+uint32_t na_iflink(const char *ifname);
+
+/* Find the socket inode of a connection in a /proc/net/{tcp,tcp6,udp,udp6}
+ * file: local address/port and, when raddr is not NULL, remote ones. A
+ * listening or unconnected socket on lport matches when no exact one does.
+ * 0 and *inode, or -ENOENT / -errno. */
+int na_socket_inode(const char *procnet_path, const struct fdr_addr *laddr, uint16_t lport,
+		    const struct fdr_addr *raddr, uint16_t rport, uint64_t *inode);
+
+/* Find a process holding socket inode under /proc (scanning at most
+ * max_pids processes, 0 = all). 0 and *pid, or -ENOENT. */
+int na_inode_pid(uint64_t inode, unsigned max_pids, pid_t *pid);
+
+/* True for loopback addresses (127/8, ::1, ::ffff:127/104). */
+bool na_is_loopback(const struct fdr_addr *a);
+
+#endif

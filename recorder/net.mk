@@ -1,0 +1,32 @@
+# recorder/net*: the network source (libpcap): dissector, DNS decoder, flow
+# table (pure C, tested offline on real captures) and src-net.c, the glue to
+# fdr-record's core (recorder/rec-source.h).
+RECORDER_SRCS += recorder/net-dissect.c recorder/net-dns.c recorder/net-flow.c \
+	recorder/net-attr.c
+NET_LDLIBS := -lpcap
+
+UNIT_TESTS += test-net-dissect test-net-flow test-net-attr
+test-net-dissect_SRCS := tests/net/test-net-dissect.c tests/net/pcap-util.c
+test-net-dissect_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
+test-net-dissect_LDLIBS := -lcmocka $(NET_LDLIBS) $(FORMATS_LDLIBS)
+test-net-flow_SRCS := tests/net/test-net-flow.c tests/net/pcap-util.c
+test-net-flow_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
+test-net-flow_LDLIBS := -lcmocka $(NET_LDLIBS) $(FORMATS_LDLIBS)
+test-net-attr_SRCS := tests/net/test-net-attr.c
+test-net-attr_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
+test-net-attr_LDLIBS := -lcmocka $(FORMATS_LDLIBS)
+
+FUZZERS += fuzz-net
+fuzz-net_SRCS := tests/fuzz/fuzz-net.c
+fuzz-net_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
+fuzz-net_LDLIBS := $(FORMATS_LDLIBS)
+
+# bench/net.sh replays a capture through dissector and flow table with this.
+NET_REPLAY := $(BUILD)/bench/net-replay
+bench-run test-run: $(NET_REPLAY)
+BENCH_SCRIPTS += bench/net.sh
+$(NET_REPLAY): $(call objs,bench/net-replay.c tests/net/pcap-util.c) $(RECORDER_LIB) $(FORMATS_LIB)
+	@mkdir -p $(@D)
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(RECORDER_LIB) $(FORMATS_LIB) \
+		$(NET_LDLIBS) $(FORMATS_LDLIBS)
