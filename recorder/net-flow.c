@@ -20,7 +20,9 @@
 #define NIL UINT32_MAX
 #define DNS_PORT 53
 
-enum { L_TCP = 0, L_UDP = 1, L_N };
+enum { L_TCP = 0, L_UDP = 1, L_CLOSED = 2, L_N };
+
+#define LINGER_NS (5ull * 1000000000ull)	/* keep a closed TCP flow to absorb its last ACKs */
 
 struct flow {
 	struct fdr_addr cli, srv;
@@ -32,6 +34,7 @@ struct flow {
 	bool midstream;		/* opened without a SYN: orientation guessed */
 	bool has_cisn, has_sisn, has_cend, has_send;
 	bool cfin, sfin;
+	bool closed;		/* close emitted; lingering in L_CLOSED */
 	uint32_t cisn, sisn, cend, send;
 	uint64_t first_ns, last_ns;
 	uint64_t pkts, bytes;
@@ -106,6 +109,7 @@ struct nf_table *nf_new(const struct nf_config *cfg)
 	t->free_head = 0;
 	t->lru[L_TCP].idle_ns = cfg->tcp_idle_ns ? cfg->tcp_idle_ns : 7200ull * 1000000000ull;
 	t->lru[L_UDP].idle_ns = cfg->udp_idle_ns ? cfg->udp_idle_ns : 60ull * 1000000000ull;
+	t->lru[L_CLOSED].idle_ns = LINGER_NS;
 	for (int l = 0; l < L_N; l++)
 		t->lru[l].head = t->lru[l].tail = NIL;
 	return t;
@@ -140,7 +144,7 @@ const struct nf_stats *nf_stats(const struct nf_table *t)
 
 static struct lru *lru_of(struct nf_table *t, const struct flow *f)
 {
-	return &t->lru[f->proto == 6 ? L_TCP : L_UDP];
+	return &t->lru[f->closed ? L_CLOSED : f->proto == 6 ? L_TCP : L_UDP];
 }
 
 static void lru_unlink(struct nf_table *t, uint32_t i)
@@ -326,6 +330,10 @@ static uint32_t create(struct nf_table *t, const struct nd_packet *p, bool swap,
 		/* Full: make room by closing the least recently seen flow. */
 		uint32_t a = t->lru[L_TCP].head, b = t->lru[L_UDP].head, v;
 
+		if (t->lru[L_CLOSED].head != NIL) {
+			remove_flow(t, t->lru[L_CLOSED].head);
+			goto take;
+		}
 		if (a == NIL)
 			v = b;
 		else if (b == NIL)
@@ -335,6 +343,7 @@ static uint32_t create(struct nf_table *t, const struct nd_packet *p, bool swap,
 		t->st.evicted++;
 		close_flow(t, v, p->time_ns, "evicted", true);
 	}
+take:
 	i = t->free_head;
 	f = &t->flows[i];
 	t->free_head = f->hnext;
@@ -477,6 +486,14 @@ static void tcp_packet(struct nf_table *t, const struct nd_packet *p, const char
 	uint32_t i = lookup(t, p, &from_cli);
 	struct flow *f;
 
+	if (i != NIL && t->flows[i].closed) {
+		if (!(fl & ND_TH_SYN) || (fl & ND_TH_ACK)) {
+			touch(t, i, p);
+			return;
+		}
+		remove_flow(t, i);	/* a new connection on the same ports */
+		i = NIL;
+	}
 	if (fl & ND_TH_SYN) {
 		bool synack = fl & ND_TH_ACK;
 
@@ -505,8 +522,8 @@ static void tcp_packet(struct nf_table *t, const struct nd_packet *p, const char
 		 * was lost). Track it only when it ends or all packets come. */
 		bool swap;
 
-		if (!(fl & (ND_TH_FIN | ND_TH_RST)) && !t->cfg.all_packets)
-			return;
+		if (!(fl & (ND_TH_FIN | ND_TH_RST)) && (!t->cfg.all_packets || !p->payload_len))
+			return;	/* a bare ACK is also what trails a close */
 		swap = p->sport < p->dport;	/* the lower port is the server */
 		i = create(t, p, swap, iface, ifindex, cookie);
 		t->flows[i].midstream = true;
@@ -540,8 +557,14 @@ static void tcp_packet(struct nf_table *t, const struct nd_packet *p, const char
 			f->send = p->seq + p->payload_len;
 			f->has_send = true;
 		}
-		if (f->cfin && f->sfin)
-			close_flow(t, i, p->time_ns, NULL, false);
+		if (f->cfin && f->sfin) {
+			/* Linger: the last ACKs and retransmitted FINs that follow
+			 * must not look like a new mid-stream flow. */
+			emit_close(t, f, p->time_ns, NULL, false);
+			lru_unlink(t, i);
+			f->closed = true;
+			lru_append(t, i);
+		}
 	}
 }
 
@@ -574,6 +597,10 @@ void nf_expire(struct nf_table *t, uint64_t now_ns)
 		struct lru *lr = &t->lru[l];
 
 		while (lr->head != NIL && t->flows[lr->head].last_ns + lr->idle_ns < now_ns) {
+			if (l == L_CLOSED) {
+				remove_flow(t, lr->head);
+				continue;
+			}
 			t->st.expired++;
 			close_flow(t, lr->head, now_ns, "idle", l == L_TCP);
 		}
@@ -583,6 +610,10 @@ void nf_expire(struct nf_table *t, uint64_t now_ns)
 void nf_flush(struct nf_table *t, uint64_t now_ns)
 {
 	for (int l = 0; l < L_N; l++)
-		while (t->lru[l].head != NIL)
-			close_flow(t, t->lru[l].head, now_ns, "flush", l == L_TCP);
+		while (t->lru[l].head != NIL) {
+			if (l == L_CLOSED)
+				remove_flow(t, t->lru[l].head);
+			else
+				close_flow(t, t->lru[l].head, now_ns, "flush", l == L_TCP);
+		}
 }
