@@ -415,3 +415,177 @@ int na_inode_pid(uint64_t inode, unsigned max_pids, pid_t *pid)
 	closedir(proc);
 	return rc;
 }
+
+/* ---- view ------------------------------------------------------------------ */
+
+static void add_nsif(struct na_view *v, uint32_t ifindex, uint64_t netns, const char *owner)
+{
+	if (v->nnsifs == v->capnsifs) {
+		size_t cap = v->capnsifs ? v->capnsifs * 2 : 32;
+		struct na_nsif *nv = realloc(v->nsifs, cap * sizeof(*nv));
+
+		if (!nv)
+			return;
+		v->nsifs = nv;
+		v->capnsifs = cap;
+	}
+	v->nsifs[v->nnsifs].ifindex = ifindex;
+	v->nsifs[v->nnsifs].netns = netns;
+	snprintf(v->nsifs[v->nnsifs].owner, sizeof(v->nsifs[v->nnsifs].owner), "%s", owner);
+	v->nnsifs++;
+}
+
+/* Interface indexes of the namespace of pid from /proc/<pid>/net/igmp
+ * ("Idx Device : ..."; every multicast-capable interface is listed, which
+ * veths and Ethernet are), since sysfs shows only our own namespace. */
+static void load_ns_ifindexes(struct na_view *v, pid_t pid, uint64_t netns, const char *owner)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/net/igmp", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned idx;
+		char name[32];
+
+		if (isdigit((unsigned char)line[0]) && sscanf(line, "%u %31s", &idx, name) == 2 &&
+		    strcmp(name, "lo"))
+			add_nsif(v, idx, netns, owner);
+	}
+	fclose(f);
+}
+
+int na_view_refresh(struct na_view *v, na_container_fn container_of, void *arg)
+{
+	uint64_t seen[1024];
+	size_t nseen = 0;
+	DIR *d;
+	struct dirent *de;
+
+	na_addrs_reset(&v->addrs);
+	v->nnsifs = 0;
+	v->namespaces = 0;
+	v->host_netns = na_netns_of(1);
+	(void)na_addrs_load_pid(&v->addrs, 1, "", v->host_netns);
+	d = opendir("/proc");
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		char cid[128] = "";
+		uint64_t ns;
+		pid_t pid;
+		size_t k;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		pid = (pid_t)atoi(de->d_name);
+		ns = na_netns_of(pid);
+		if (!ns || ns == v->host_netns)
+			continue;
+		for (k = 0; k < nseen && seen[k] != ns; k++)
+			;
+		if (k < nseen)
+			continue;
+		if (nseen < sizeof(seen) / sizeof(seen[0]))
+			seen[nseen++] = ns;
+		v->namespaces++;
+		if (container_of) {
+			const char *r = container_of(arg, pid, cid, sizeof(cid));
+
+			if (r != cid)
+				snprintf(cid, sizeof(cid), "%s", r ? r : "");
+		}
+		(void)na_addrs_load_pid(&v->addrs, pid, cid, ns);
+		load_ns_ifindexes(v, pid, ns, cid);
+	}
+	closedir(d);
+	return 0;
+}
+
+const char *na_view_iface_owner(const struct na_view *v, const char *ifname, uint32_t ifindex)
+{
+	uint32_t peer = na_iflink(ifname);
+
+	if (!peer || peer == ifindex)
+		return "";
+	for (size_t k = 0; k < v->nnsifs; k++)
+		if (v->nsifs[k].ifindex == peer)
+			return v->nsifs[k].owner;
+	return "";
+}
+
+void na_view_release(struct na_view *v)
+{
+	na_addrs_release(&v->addrs);
+	free(v->nsifs);
+	v->nsifs = NULL;
+	v->nnsifs = v->capnsifs = 0;
+}
+
+/* The owning pid of the local socket of an event, or 0. */
+static pid_t find_pid(const struct fdr_event *ev, int local)
+{
+	bool tcp = fdr_str_eq(fdr_event_str(ev, FDR_F_PROTO), "tcp");
+	const struct fdr_addr *la = &ev->f[local == 1 ? FDR_F_SRC : FDR_F_DST].a;
+	const struct fdr_addr *ra = &ev->f[local == 1 ? FDR_F_DST : FDR_F_SRC].a;
+	uint16_t lp = (uint16_t)fdr_event_u(ev, local == 1 ? FDR_F_SPORT : FDR_F_DPORT, 0);
+	uint16_t rp = (uint16_t)fdr_event_u(ev, local == 1 ? FDR_F_DPORT : FDR_F_SPORT, 0);
+	const char *file = la->family == 6 ? (tcp ? "/proc/net/tcp6" : "/proc/net/udp6")
+					   : (tcp ? "/proc/net/tcp" : "/proc/net/udp");
+	uint64_t inode;
+	pid_t pid;
+
+	if (na_socket_inode(file, la, lp, ra, rp, &inode)) {
+		/* An IPv4 peer of a dual-stack socket shows as ::ffff:a.b.c.d. */
+		struct fdr_addr m6 = { .family = 6 }, r6 = { .family = 6 };
+
+		if (la->family != 4)
+			return 0;
+		m6.b[10] = m6.b[11] = r6.b[10] = r6.b[11] = 0xff;
+		memcpy(m6.b + 12, la->b, 4);
+		memcpy(r6.b + 12, ra->b, 4);
+		if (na_socket_inode(tcp ? "/proc/net/tcp6" : "/proc/net/udp6", &m6, lp, &r6, rp, &inode))
+			return 0;
+	}
+	return na_inode_pid(inode, 0, &pid) ? 0 : pid;
+}
+
+void na_attribute(const struct na_view *v, const struct fdr_event *ev, int local,
+		  const char *iface_owner, uint64_t *tag, unsigned *budget, struct na_verdict *out)
+{
+	const struct na_addr_entry *e = NULL;
+	pid_t pid = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (local)
+		e = na_addrs_find(&v->addrs, &ev->f[local == 1 ? FDR_F_SRC : FDR_F_DST].a);
+	if (e && e->owner[0]) {
+		out->container = e->owner;
+		return;
+	}
+	if (!e && !local && iface_owner && iface_owner[0]) {
+		out->container = iface_owner;
+		return;
+	}
+	if (!local || (e && e->netns != v->host_netns)) {
+		/* Forwarded traffic, or a namespace no container owns. */
+		out->unattributed = true;
+		return;
+	}
+	/* A host socket (or loopback): its process, found now or before. */
+	if (tag && *tag)
+		pid = (pid_t)*tag;
+	else if (ev->kind != FDR_NET_CLOSE && budget && *budget) {
+		(*budget)--;
+		pid = find_pid(ev, local);
+		if (pid > 0 && tag && ev->kind != FDR_DNS_QUERY && ev->kind != FDR_DNS_ANSWER)
+			*tag = (uint64_t)pid;
+	}
+	if (pid > 0)
+		out->pid = pid;
+	else
+		out->unattributed = true;
+}

@@ -32,7 +32,7 @@
 
 struct na_addr_entry {
 	struct fdr_addr addr;
-	char owner[72];		/* container id ("" = host) */
+	char owner[128];	/* container id ("" = host) */
 	uint64_t netns;		/* inode of the network namespace */
 };
 
@@ -82,5 +82,57 @@ int na_inode_pid(uint64_t inode, unsigned max_pids, pid_t *pid);
 
 /* True for loopback addresses (127/8, ::1, ::ffff:127/104). */
 bool na_is_loopback(const struct fdr_addr *a);
+
+/* ---- the view of the host the network source attributes with ------------- */
+
+/* Container id of a pid ("" for the host) into buf; the recorder's process
+ * table in fdr-record. */
+typedef const char *(*na_container_fn)(void *arg, pid_t pid, char *buf, size_t size);
+
+struct na_nsif {
+	uint32_t ifindex;	/* inside its namespace */
+	uint64_t netns;
+	char owner[128];
+};
+
+/*
+ * Local addresses of the host (network namespace of pid 1) and of every other
+ * network namespace a process is in, with the owner of each (that process's
+ * container, "" when it is a host process), and the interface indexes of
+ * those namespaces (for veth peers).
+ */
+struct na_view {
+	struct na_addrs addrs;
+	struct na_nsif *nsifs;
+	size_t nnsifs, capnsifs;
+	uint64_t host_netns;
+	unsigned namespaces;	/* other namespaces seen at the last refresh */
+};
+
+#define NA_VIEW_INIT { NA_ADDRS_INIT, NULL, 0, 0, 0, 0 }
+
+/* Rebuild the view from /proc. 0 or -errno. */
+int na_view_refresh(struct na_view *v, na_container_fn container_of, void *arg);
+/* Owner of a host interface: the container whose namespace holds its veth
+ * peer; "" when none. */
+const char *na_view_iface_owner(const struct na_view *v, const char *ifname, uint32_t ifindex);
+void na_view_release(struct na_view *v);
+
+/* Where an event goes. */
+struct na_verdict {
+	const char *container;	/* a container's ring (points into the view) */
+	pid_t pid;		/* else: the owning process on the host, when found */
+	bool unattributed;	/* else: host ring, FDR_EVF_UNATTRIBUTED */
+};
+
+/*
+ * Decide for an event of the flow table (net-flow.h): local is the side the
+ * event belongs to (enum nf_side: 0 none, 1 src, 2 dst), iface_owner the
+ * owner of the capture interface ("" or NULL for none), *tag the flow's kept
+ * pid (read, and set when a pid is found; may be NULL), *budget how many
+ * /proc socket searches may still run (decremented).
+ */
+void na_attribute(const struct na_view *v, const struct fdr_event *ev, int local,
+		  const char *iface_owner, uint64_t *tag, unsigned *budget, struct na_verdict *out);
 
 #endif

@@ -42,6 +42,10 @@ struct flow {
 	uint32_t prev, next;	/* LRU list of its protocol */
 	uint32_t ifindex;
 	uint64_t cookie;
+	uint64_t tag;
+	uint64_t dns_ns;	/* last DNS message: time, id and qr, interface */
+	uint32_t dns_key;
+	uint32_t dns_ifindex;
 	char iface[16];
 };
 
@@ -191,9 +195,9 @@ static void base_event(struct fdr_event *ev, unsigned kind, uint64_t time_ns, co
 		fdr_event_set_cstr(ev, FDR_F_IFACE, f->iface);
 }
 
-static void emit(struct nf_table *t, const struct fdr_event *ev, const struct flow *f, enum nf_side side)
+static void emit(struct nf_table *t, const struct fdr_event *ev, struct flow *f, enum nf_side side)
 {
-	struct nf_info info = { side, f->iface[0] ? f->iface : NULL, f->ifindex, f->cookie };
+	struct nf_info info = { side, f->iface[0] ? f->iface : NULL, f->ifindex, f->cookie, &f->tag };
 
 	if (t->cfg.emit)
 		t->cfg.emit(t->cfg.arg, ev, &info);
@@ -380,14 +384,16 @@ take:
 	return i;
 }
 
-static void touch(struct nf_table *t, uint32_t i, const struct nd_packet *p)
+static void touch(struct nf_table *t, uint32_t i, const struct nd_packet *p, uint32_t ifindex)
 {
 	struct flow *f = &t->flows[i];
 
 	if (p->time_ns > f->last_ns)
 		f->last_ns = p->time_ns;
-	f->pkts++;
-	f->bytes += p->payload_len;
+	if (!ifindex || !f->ifindex || ifindex == f->ifindex) {
+		f->pkts++;
+		f->bytes += p->payload_len;
+	}
 	if (lru_of(t, f)->tail != i) {
 		lru_unlink(t, i);
 		lru_append(t, i);
@@ -397,12 +403,12 @@ static void touch(struct nf_table *t, uint32_t i, const struct nd_packet *p)
 /* ---- DNS ------------------------------------------------------------------ */
 
 static void dns_message(struct nf_table *t, const struct nd_packet *p, const uint8_t *msg, size_t n,
-			const char *iface, uint32_t ifindex, uint64_t cookie)
+			const char *iface, uint32_t ifindex, uint64_t cookie, struct flow *f)
 {
 	struct ndns_msg *m = &t->dns;
 	struct fdr_event ev;
 	char tbuf[12];
-	struct nf_info info = { NF_SIDE_NONE, iface, ifindex, cookie };
+	struct nf_info info = { NF_SIDE_NONE, iface, ifindex, cookie, f ? &f->tag : NULL };
 	bool src_local, dst_local;
 	int rc;
 
@@ -415,6 +421,15 @@ static void dns_message(struct nf_table *t, const struct nd_packet *p, const uin
 	}
 	if (m->opcode != 0)	/* NOTIFY, UPDATE, ...: not a lookup */
 		return;
+	if (f) {
+		uint32_t key = (uint32_t)m->id << 1 | m->qr;
+
+		if (f->dns_key == key && f->dns_ifindex != ifindex && p->time_ns - f->dns_ns < 50000000ull)
+			return;	/* the same message on a second interface */
+		f->dns_key = key;
+		f->dns_ifindex = ifindex;
+		f->dns_ns = p->time_ns;
+	}
 	fdr_event_init(&ev, m->qr ? FDR_DNS_ANSWER : FDR_DNS_QUERY, p->time_ns);
 	fdr_event_set_cstr(&ev, FDR_F_PROTO, p->proto == 6 ? "tcp" : "udp");
 	fdr_event_set_addr(&ev, FDR_F_SRC, &p->src);
@@ -448,7 +463,7 @@ static void dns_message(struct nf_table *t, const struct nd_packet *p, const uin
 }
 
 static void dns_packet(struct nf_table *t, const struct nd_packet *p, const char *iface,
-		       uint32_t ifindex, uint64_t cookie)
+		       uint32_t ifindex, uint64_t cookie, struct flow *f)
 {
 	const uint8_t *q = p->payload;
 	uint32_t n = p->payload_caplen;
@@ -456,7 +471,7 @@ static void dns_packet(struct nf_table *t, const struct nd_packet *p, const char
 	if (!n)
 		return;
 	if (p->proto == 17) {
-		dns_message(t, p, q, n, iface, ifindex, cookie);
+		dns_message(t, p, q, n, iface, ifindex, cookie, f);
 		return;
 	}
 	/* TCP (RFC 1035 4.2.2): 2-byte length, then the message; only messages
@@ -468,7 +483,7 @@ static void dns_packet(struct nf_table *t, const struct nd_packet *p, const char
 			t->st.dns_partial++;
 			return;
 		}
-		dns_message(t, p, q + 2, len, iface, ifindex, cookie);
+		dns_message(t, p, q + 2, len, iface, ifindex, cookie, f);
 		q += 2 + len;
 		n -= 2 + len;
 	}
@@ -488,7 +503,7 @@ static void tcp_packet(struct nf_table *t, const struct nd_packet *p, const char
 
 	if (i != NIL && t->flows[i].closed) {
 		if (!(fl & ND_TH_SYN) || (fl & ND_TH_ACK)) {
-			touch(t, i, p);
+			touch(t, i, p, ifindex);
 			return;
 		}
 		remove_flow(t, i);	/* a new connection on the same ports */
@@ -504,7 +519,7 @@ static void tcp_packet(struct nf_table *t, const struct nd_packet *p, const char
 			from_cli = !synack;
 		}
 		f = &t->flows[i];
-		touch(t, i, p);
+		touch(t, i, p, ifindex);
 		if (from_cli && !synack) {
 			f->cisn = p->seq;
 			f->has_cisn = true;
@@ -531,7 +546,7 @@ static void tcp_packet(struct nf_table *t, const struct nd_packet *p, const char
 		from_cli = !swap;
 	}
 	f = &t->flows[i];
-	touch(t, i, p);
+	touch(t, i, p, ifindex);
 	if (fl & ND_TH_RST) {
 		const char *why = "reset";
 
@@ -571,23 +586,28 @@ static void tcp_packet(struct nf_table *t, const struct nd_packet *p, const char
 void nf_packet(struct nf_table *t, const struct nd_packet *p, const char *iface, uint32_t ifindex,
 	       uint64_t cookie)
 {
+	bool dns, from_cli;
+	uint32_t i;
+
 	t->st.packets++;
 	if (!p->has_ports || (p->proto != 6 && p->proto != 17))
 		return;
-	if (t->cfg.dns && (p->sport == DNS_PORT || p->dport == DNS_PORT))
-		dns_packet(t, p, iface, ifindex, cookie);
+	dns = t->cfg.dns && (p->sport == DNS_PORT || p->dport == DNS_PORT);
 	if (p->proto == 6) {
 		tcp_packet(t, p, iface, ifindex, cookie);
 	} else {
-		bool from_cli;
-		uint32_t i = lookup(t, p, &from_cli);
-
+		i = lookup(t, p, &from_cli);
 		if (i == NIL) {
 			i = create(t, p, false, iface, ifindex, cookie);
 			emit_open(t, &t->flows[i], p->time_ns);
 			emit_accept(t, &t->flows[i], p->time_ns);
 		}
-		touch(t, i, p);
+		touch(t, i, p, ifindex);
+	}
+	if (dns) {
+		/* After the flow: a DNS event can then carry the flow's tag. */
+		i = lookup(t, p, &from_cli);
+		dns_packet(t, p, iface, ifindex, cookie, i == NIL ? NULL : &t->flows[i]);
 	}
 }
 

@@ -24,8 +24,13 @@
  * length-prefixed message wholly inside one segment); queries give dns.query,
  * responses dns.answer.
  *
- * Packets and payload byte counts are reported only when cfg.all_packets
- * says every packet of a flow reaches the table (offline, no filter).
+ * Packets and payload byte counts of TCP are reported only when
+ * cfg.all_packets says every packet of a flow reaches the table (offline, no
+ * filter); UDP ones always (a filter cannot select UDP by state).
+ *
+ * One packet seen on several interfaces (a veth and its bridge) counts once:
+ * a flow counts packets of the interface it was first seen on, and a DNS
+ * message repeated within 50 ms on another interface is not reported again.
  *
  * Memory: at most cfg.max_flows flows; when full the least recently seen
  * flow is closed (net.close with reason "evicted") to make room. Flows idle
@@ -54,6 +59,9 @@ struct nf_info {
 	const char *iface;	/* capture interface name, or NULL */
 	uint32_t ifindex;	/* capture interface index, or 0 */
 	uint64_t cookie;	/* the value given with the flow's first packet */
+	uint64_t *tag;		/* the flow's own value (0 at first), kept between its
+				 * events for the caller (e.g. the owning pid); NULL for
+				 * events without a flow */
 };
 
 typedef void (*nf_emit_fn)(void *arg, const struct fdr_event *ev, const struct nf_info *info);

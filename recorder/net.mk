@@ -2,8 +2,12 @@
 # table (pure C, tested offline on real captures) and src-net.c, the glue to
 # fdr-record's core (recorder/rec-source.h).
 RECORDER_SRCS += recorder/net-dissect.c recorder/net-dns.c recorder/net-flow.c \
-	recorder/net-attr.c
+	recorder/net-attr.c recorder/net-bpf.c recorder/net-cap.c \
+	recorder/src-net.c
 NET_LDLIBS := -lpcap
+# fdr-record is declared by recorder/reccore.mk (read after this file): a
+# target-specific append reaches its link command whatever the order.
+$(BINDIR)/fdr-record: fdr-record_LDLIBS += $(NET_LDLIBS)
 
 UNIT_TESTS += test-net-dissect test-net-flow test-net-attr
 test-net-dissect_SRCS := tests/net/test-net-dissect.c tests/net/pcap-util.c
@@ -21,11 +25,12 @@ fuzz-net_SRCS := tests/fuzz/fuzz-net.c
 fuzz-net_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
 fuzz-net_LDLIBS := $(FORMATS_LDLIBS)
 
-# bench/net.sh replays a capture through dissector and flow table with this.
-NET_REPLAY := $(BUILD)/bench/net-replay
-bench-run test-run: $(NET_REPLAY)
+# net-tool drives the modules without fdr-record (tests/net/*.sh, bench/net.sh).
+NET_TOOL := $(BUILD)/tests/net-tool
 BENCH_SCRIPTS += bench/net.sh
-$(NET_REPLAY): $(call objs,bench/net-replay.c tests/net/pcap-util.c) $(RECORDER_LIB) $(FORMATS_LIB)
+SCRIPT_TESTS += tests/net/replay.sh tests/net/live.sh
+bench-run test-run: $(NET_TOOL)
+$(NET_TOOL): $(call objs,tests/net/net-tool.c tests/net/pcap-util.c) $(RECORDER_LIB) $(FORMATS_LIB)
 	@mkdir -p $(@D)
 	$(call quiet,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(RECORDER_LIB) $(FORMATS_LIB) \
