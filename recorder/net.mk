@@ -18,7 +18,7 @@ test-net-flow_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
 test-net-flow_LDLIBS := -lcmocka $(NET_LDLIBS) $(FORMATS_LDLIBS)
 test-net-attr_SRCS := tests/net/test-net-attr.c
 test-net-attr_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
-test-net-attr_LDLIBS := -lcmocka $(FORMATS_LDLIBS)
+test-net-attr_LDLIBS := -lcmocka $(NET_LDLIBS) $(FORMATS_LDLIBS)
 
 FUZZERS += fuzz-net
 fuzz-net_SRCS := tests/fuzz/fuzz-net.c

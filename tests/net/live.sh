@@ -28,7 +28,7 @@ cleanup() {
 	# first what we started in the namespace (ip netns exec may fork): by cgroup
 	if [ -d "$cg" ]; then
 		for p in $(cat "$cg/cgroup.procs"); do kill "$p" 2>/dev/null; done
-		for i in $(seq 50); do [ -s "$cg/cgroup.procs" ] || break; sleep 0.1; done
+		for i in $(seq 50); do [ -n "$(cat "$cg/cgroup.procs")" ] || break; sleep 0.1; done
 	fi
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null

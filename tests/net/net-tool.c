@@ -179,7 +179,8 @@ static int cmd_replay(const char *file, bool all_packets)
 	nf_flush(r.t, r.last + 1);
 	cpu = cpu_seconds() - cpu0;
 	fprintf(stderr, "# packets %" PRIu64 " events %" PRIu64 " errors %" PRIu64 " flows %" PRIu64
-		" cpu_s %.6f\n", npackets, nevents, r.errors, nf_stats(r.t)->flows, cpu);
+		" dns_errors %" PRIu64 " cpu_s %.6f\n", npackets, nevents, r.errors, nf_stats(r.t)->flows,
+		nf_stats(r.t)->dns_errors, cpu);
 	nf_free(r.t);
 	return 0;
 }
