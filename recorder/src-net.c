@@ -64,7 +64,13 @@ static void on_event(void *arg, const struct fdr_event *ev, const struct nf_info
 	if (v.container) {
 		rec_emit(n->rec, v.container, ev);
 	} else if (v.pid > 0) {
-		rec_emit_pid(n->rec, v.pid, ev);
+		/* The core picks the ring from the pid (a process of a container
+		 * that shares the host's network namespace goes to its container);
+		 * the pid field is ours to set. */
+		struct fdr_event copy = *ev;
+
+		fdr_event_set_u(&copy, FDR_F_PID, (uint64_t)v.pid);
+		rec_emit_pid(n->rec, v.pid, &copy);
 	} else {
 		struct fdr_event copy = *ev;
 
