@@ -525,36 +525,192 @@ void na_view_release(struct na_view *v)
 	v->nnsifs = v->capnsifs = 0;
 }
 
-/* The owning pid of the local socket of an event, or 0. */
-static pid_t find_pid(const struct fdr_event *ev, int local)
-{
-	bool tcp = fdr_str_eq(fdr_event_str(ev, FDR_F_PROTO), "tcp");
-	const struct fdr_addr *la = &ev->f[local == 1 ? FDR_F_SRC : FDR_F_DST].a;
-	const struct fdr_addr *ra = &ev->f[local == 1 ? FDR_F_DST : FDR_F_SRC].a;
-	uint16_t lp = (uint16_t)fdr_event_u(ev, local == 1 ? FDR_F_SPORT : FDR_F_DPORT, 0);
-	uint16_t rp = (uint16_t)fdr_event_u(ev, local == 1 ? FDR_F_DPORT : FDR_F_SPORT, 0);
-	const char *file = la->family == 6 ? (tcp ? "/proc/net/tcp6" : "/proc/net/udp6")
-					   : (tcp ? "/proc/net/tcp" : "/proc/net/udp");
+/* ---- socket snapshot ------------------------------------------------------- */
+
+struct na_sock {
+	struct fdr_addr la, ra;
+	uint16_t lp, rp;
+	bool tcp;
+	uint64_t inode;
+};
+
+struct na_inode_pid {
 	uint64_t inode;
 	pid_t pid;
+};
 
-	if (na_socket_inode(file, la, lp, ra, rp, &inode)) {
-		/* An IPv4 peer of a dual-stack socket shows as ::ffff:a.b.c.d. */
-		struct fdr_addr m6 = { .family = 6 }, r6 = { .family = 6 };
+static void load_procnet(struct na_socks *s, const char *path, uint8_t family, bool tcp)
+{
+	char *text = slurp(path), *line, *save = NULL;
 
-		if (la->family != 4)
-			return 0;
-		m6.b[10] = m6.b[11] = r6.b[10] = r6.b[11] = 0xff;
-		memcpy(m6.b + 12, la->b, 4);
-		memcpy(r6.b + 12, ra->b, 4);
-		if (na_socket_inode(tcp ? "/proc/net/tcp6" : "/proc/net/udp6", &m6, lp, &r6, rp, &inode))
-			return 0;
+	if (!text)
+		return;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char loc[64], rem[64];
+		unsigned long long ino;
+		struct na_sock k;
+
+		if (sscanf(line, " %*u: %63s %63s %*x %*s %*s %*s %*u %*u %llu", loc, rem, &ino) != 3 || !ino)
+			continue;	/* the header, or TIME_WAIT (no inode) */
+		memset(&k, 0, sizeof(k));
+		if (!parse_proc_addr(loc, family, &k.la, &k.lp) || !parse_proc_addr(rem, family, &k.ra, &k.rp))
+			continue;
+		k.tcp = tcp;
+		k.inode = ino;
+		if (s->n == s->cap) {
+			size_t cap = s->cap ? s->cap * 2 : 256;
+			struct na_sock *v = realloc(s->v, cap * sizeof(*v));
+
+			if (!v)
+				break;
+			s->v = v;
+			s->cap = cap;
+		}
+		s->v[s->n++] = k;
 	}
-	return na_inode_pid(inode, 0, &pid) ? 0 : pid;
+	free(text);
+}
+
+static int cmp_ip(const void *a, const void *b)
+{
+	const struct na_inode_pid *x = a, *y = b;
+
+	return x->inode < y->inode ? -1 : x->inode > y->inode;
+}
+
+static void load_fds(struct na_socks *s)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *de;
+
+	if (!proc)
+		return;
+	while ((de = readdir(proc))) {
+		char path[300];
+		DIR *fds;
+		struct dirent *fe;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", de->d_name);
+		fds = opendir(path);
+		if (!fds)
+			continue;
+		while ((fe = readdir(fds))) {
+			char lp[600], target[64];
+			unsigned long long ino;
+			ssize_t r;
+
+			if (fe->d_name[0] == '.')
+				continue;
+			snprintf(lp, sizeof(lp), "/proc/%s/fd/%s", de->d_name, fe->d_name);
+			r = readlink(lp, target, sizeof(target) - 1);
+			if (r < 9 || memcmp(target, "socket:[", 8))
+				continue;
+			target[r] = '\0';
+			ino = strtoull(target + 8, NULL, 10);
+			if (s->nip == s->capip) {
+				size_t cap = s->capip ? s->capip * 2 : 256;
+				struct na_inode_pid *v = realloc(s->ip, cap * sizeof(*v));
+
+				if (!v)
+					break;
+				s->ip = v;
+				s->capip = cap;
+			}
+			s->ip[s->nip].inode = ino;
+			s->ip[s->nip].pid = (pid_t)atoi(de->d_name);
+			s->nip++;
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	qsort(s->ip, s->nip, sizeof(*s->ip), cmp_ip);
+}
+
+static void socks_reload(struct na_socks *s, uint64_t now_ns)
+{
+	s->n = s->nip = 0;
+	load_procnet(s, "/proc/net/tcp", 4, true);
+	load_procnet(s, "/proc/net/tcp6", 6, true);
+	load_procnet(s, "/proc/net/udp", 4, false);
+	load_procnet(s, "/proc/net/udp6", 6, false);
+	load_fds(s);
+	s->loaded_ns = now_ns;
+	s->reloads++;
+}
+
+static bool is_any(const struct fdr_addr *a, uint8_t family)
+{
+	static const uint8_t zero[16];
+
+	return a->family == family && !memcmp(a->b, zero, family == 4 ? 4 : 16);
+}
+
+/* The inode of a flow's socket in the snapshot: exact 4-tuple first, then a
+ * listener or unconnected UDP socket on the local port (any or this address),
+ * then the same for an IPv4 flow on a dual-stack IPv6 socket. */
+static uint64_t socks_inode(const struct na_socks *s, bool tcp, const struct fdr_addr *la, uint16_t lp,
+			    const struct fdr_addr *ra, uint16_t rp)
+{
+	struct fdr_addr ml = { .family = 6 }, mr = { .family = 6 };
+	uint64_t fallback = 0;
+
+	if (la->family == 4) {
+		ml.b[10] = ml.b[11] = mr.b[10] = mr.b[11] = 0xff;
+		memcpy(ml.b + 12, la->b, 4);
+		memcpy(mr.b + 12, ra->b, 4);
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		const struct na_sock *k = &s->v[i];
+		bool mapped = la->family == 4 && k->la.family == 6;
+		const struct fdr_addr *l = mapped ? &ml : la, *r = mapped ? &mr : ra;
+
+		if (k->tcp != tcp || k->lp != lp || (k->la.family != la->family && !mapped))
+			continue;
+		if (k->rp == rp && addr_eq(&k->ra, r) && addr_eq(&k->la, l))
+			return k->inode;
+		if (!fallback && k->rp == 0 && is_any(&k->ra, k->ra.family) &&
+		    (is_any(&k->la, k->la.family) || addr_eq(&k->la, l)))
+			fallback = k->inode;
+	}
+	return fallback;
+}
+
+static pid_t socks_find_pid(const struct na_socks *s, uint64_t inode)
+{
+	struct na_inode_pid key = { inode, 0 };
+	const struct na_inode_pid *p;
+
+	if (!inode || !s->nip)
+		return 0;
+	p = bsearch(&key, s->ip, s->nip, sizeof(*s->ip), cmp_ip);
+	return p ? p->pid : 0;
+}
+
+pid_t na_socks_pid(struct na_socks *s, bool tcp, const struct fdr_addr *laddr, uint16_t lport,
+		   const struct fdr_addr *raddr, uint16_t rport, uint64_t now_ns)
+{
+	uint64_t min_age = s->min_age_ns ? s->min_age_ns : 250000000ull;
+	pid_t pid;
+
+	pid = socks_find_pid(s, socks_inode(s, tcp, laddr, lport, raddr, rport));
+	if (pid || (s->reloads && now_ns - s->loaded_ns < min_age))
+		return pid;
+	socks_reload(s, now_ns);
+	return socks_find_pid(s, socks_inode(s, tcp, laddr, lport, raddr, rport));
+}
+
+void na_socks_release(struct na_socks *s)
+{
+	free(s->v);
+	free(s->ip);
+	memset(s, 0, sizeof(*s));
 }
 
 void na_attribute(const struct na_view *v, const struct fdr_event *ev, int local,
-		  const char *iface_owner, uint64_t *tag, unsigned *budget, struct na_verdict *out)
+		  const char *iface_owner, uint64_t *tag, struct na_socks *socks, uint64_t now_ns,
+		  struct na_verdict *out)
 {
 	const struct na_addr_entry *e = NULL;
 	pid_t pid = 0;
@@ -576,12 +732,17 @@ void na_attribute(const struct na_view *v, const struct fdr_event *ev, int local
 		return;
 	}
 	/* A host socket (or loopback): its process, found now or before. */
-	if (tag && *tag)
+	if (tag && *tag) {
 		pid = (pid_t)*tag;
-	else if (ev->kind != FDR_NET_CLOSE && budget && *budget) {
-		(*budget)--;
-		pid = find_pid(ev, local);
-		if (pid > 0 && tag && ev->kind != FDR_DNS_QUERY && ev->kind != FDR_DNS_ANSWER)
+	} else if (ev->kind != FDR_NET_CLOSE && socks) {
+		bool tcp = fdr_str_eq(fdr_event_str(ev, FDR_F_PROTO), "tcp");
+		int l = local == 1 ? FDR_F_SRC : FDR_F_DST, r = local == 1 ? FDR_F_DST : FDR_F_SRC;
+
+		pid = na_socks_pid(socks, tcp, &ev->f[l].a,
+				   (uint16_t)fdr_event_u(ev, local == 1 ? FDR_F_SPORT : FDR_F_DPORT, 0),
+				   &ev->f[r].a,
+				   (uint16_t)fdr_event_u(ev, local == 1 ? FDR_F_DPORT : FDR_F_SPORT, 0), now_ns);
+		if (pid > 0 && tag)
 			*tag = (uint64_t)pid;
 	}
 	if (pid > 0)

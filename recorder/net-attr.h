@@ -118,6 +118,35 @@ int na_view_refresh(struct na_view *v, na_container_fn container_of, void *arg);
 const char *na_view_iface_owner(const struct na_view *v, const char *ifname, uint32_t ifindex);
 void na_view_release(struct na_view *v);
 
+/*
+ * A snapshot of the host's sockets for finding the process behind a flow:
+ * 4-tuple -> socket inode (/proc/net/{tcp,tcp6,udp,udp6}) and socket inode
+ * -> pid (/proc/<pid>/fd). Reading them costs milliseconds on a busy host,
+ * so a lookup that misses reloads the snapshot only when it is older than
+ * min_age_ns: the cost is bounded, and sockets that live shorter than that
+ * may stay unattributed.
+ */
+struct na_sock;
+struct na_inode_pid;
+struct na_socks {
+	struct na_sock *v;
+	size_t n, cap;
+	struct na_inode_pid *ip;	/* sorted by inode */
+	size_t nip, capip;
+	uint64_t loaded_ns;
+	uint64_t min_age_ns;		/* 0: 250 ms */
+	uint64_t reloads;		/* counter, for tests and stats */
+};
+
+#define NA_SOCKS_INIT { NULL, 0, 0, NULL, 0, 0, 0, 0, 0 }
+
+/* The pid owning the socket of a flow seen from its local side (laddr,
+ * lport; raddr, rport of the peer), 0 when not found. now_ns decides whether
+ * a miss may reload the snapshot. */
+pid_t na_socks_pid(struct na_socks *s, bool tcp, const struct fdr_addr *laddr, uint16_t lport,
+		   const struct fdr_addr *raddr, uint16_t rport, uint64_t now_ns);
+void na_socks_release(struct na_socks *s);
+
 /* Where an event goes. */
 struct na_verdict {
 	const char *container;	/* a container's ring (points into the view) */
@@ -129,10 +158,11 @@ struct na_verdict {
  * Decide for an event of the flow table (net-flow.h): local is the side the
  * event belongs to (enum nf_side: 0 none, 1 src, 2 dst), iface_owner the
  * owner of the capture interface ("" or NULL for none), *tag the flow's kept
- * pid (read, and set when a pid is found; may be NULL), *budget how many
- * /proc socket searches may still run (decremented).
+ * pid (read, and set when a pid is found; may be NULL), socks the socket
+ * snapshot (NULL: no process lookup), now_ns the time for its reloads.
  */
 void na_attribute(const struct na_view *v, const struct fdr_event *ev, int local,
-		  const char *iface_owner, uint64_t *tag, unsigned *budget, struct na_verdict *out);
+		  const char *iface_owner, uint64_t *tag, struct na_socks *socks, uint64_t now_ns,
+		  struct na_verdict *out);
 
 #endif

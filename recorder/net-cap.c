@@ -8,6 +8,9 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +36,7 @@ struct ncap {
 	struct handle h[NCAP_MAX];
 	unsigned n;
 	uint64_t errors;
+	uint64_t generation;
 };
 
 struct dispatch {
@@ -173,26 +177,40 @@ out_log:
 	return -ENODEV;
 }
 
+/* Up and not a loopback-only pseudo device we cannot capture on. */
+static bool iface_up(int sock, const char *name)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	return ioctl(sock, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_UP);
+}
+
+/* if_nameindex() (one netlink dump) rather than pcap_findalldevs(), which
+ * also probes USB, Bluetooth, netfilter and D-Bus capture devices: this runs
+ * every few seconds in the recorder's loop. */
 int ncap_scan(struct ncap *c)
 {
-	char ebuf[PCAP_ERRBUF_SIZE];
-	pcap_if_t *all, *d;
-	int open = 0;
+	struct if_nameindex *all, *d;
+	int open = 0, sock;
 
-	if (pcap_findalldevs(&all, ebuf)) {
-		logf_(c, "cannot list interfaces: %s", ebuf);
-		return -EIO;
+	all = if_nameindex();
+	if (!all) {
+		logf_(c, "cannot list interfaces: %s", strerror(errno));
+		return -errno;
 	}
+	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	for (unsigned i = 0; i < c->n; i++)
 		c->h[i].seen = false;
-	for (d = all; d; d = d->next) {
+	for (d = all; d->if_index; d++) {
 		unsigned i, slot = c->n;
 
-		if (!strcmp(d->name, "any") || !(d->flags & PCAP_IF_UP) || !if_nametoindex(d->name) ||
-		    !wanted(c, d->name))
+		if (!wanted(c, d->if_name) || (sock >= 0 && !iface_up(sock, d->if_name)))
 			continue;
 		for (i = 0; i < c->n; i++) {
-			if (c->h[i].pc && !strcmp(c->h[i].info.name, d->name))
+			if (c->h[i].pc && !strcmp(c->h[i].info.name, d->if_name) &&
+			    c->h[i].info.ifindex == d->if_index)
 				break;
 			if (!c->h[i].pc && slot == c->n)
 				slot = i;
@@ -203,16 +221,28 @@ int ncap_scan(struct ncap *c)
 		}
 		if (slot == NCAP_MAX)
 			continue;
-		if (open_handle(c, &c->h[slot], d->name) == 0 && slot == c->n)
-			c->n++;
+		if (open_handle(c, &c->h[slot], d->if_name) == 0) {
+			c->generation++;
+			if (slot == c->n)
+				c->n++;
+		}
 	}
-	pcap_freealldevs(all);
+	if_freenameindex(all);
+	if (sock >= 0)
+		close(sock);
 	for (unsigned i = 0; i < c->n; i++) {
-		if (c->h[i].pc && !c->h[i].seen)
+		if (c->h[i].pc && !c->h[i].seen) {
 			close_handle(c, &c->h[i]);
+			c->generation++;
+		}
 		open += c->h[i].pc != NULL;
 	}
 	return open;
+}
+
+uint64_t ncap_generation(const struct ncap *c)
+{
+	return c->generation;
 }
 
 void ncap_ready(struct ncap *c, int fd)

@@ -9,7 +9,7 @@
  * ncap_ready() when one is readable; every decoded packet goes to
  * cfg.packet, packets the dissector rejects are counted.
  *
- * Interfaces: all that are up (not "any"), or those named in cfg.ifaces
+ * Interfaces: all that are up, or those named in cfg.ifaces
  * (comma-separated). ncap_scan() opens handles for interfaces that appeared
  * (a new container's veth) and closes those that went away; call it every
  * few seconds.
@@ -50,6 +50,8 @@ struct ncap_iface {
 struct ncap *ncap_new(const struct ncap_config *cfg);
 /* Open new interfaces, close vanished ones; returns how many are open. */
 int ncap_scan(struct ncap *c);
+/* Changes with every handle opened or closed by ncap_scan(). */
+uint64_t ncap_generation(const struct ncap *c);
 /* Read what is pending on fd (bounded work per call). */
 void ncap_ready(struct ncap *c, int fd);
 /* Read everything pending on every handle. */

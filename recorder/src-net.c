@@ -30,7 +30,6 @@ extern const struct source_ops src_net;
 #define ATTR_NS (5ull * 1000000000ull)		/* address view refresh */
 #define STATS_NS (1ull * 1000000000ull)		/* pcap drop counters */
 #define EXPIRE_NS (1ull * 1000000000ull)
-#define PID_LOOKUPS_PER_TICK 20			/* /proc fd scans are not free */
 
 struct net {
 	struct rec *rec;
@@ -39,7 +38,7 @@ struct net {
 	struct na_view view;
 	char iface_owner[NCAP_MAX][128];
 	uint64_t next_scan, next_attr, next_stats, next_expire, last_stats;
-	unsigned pid_budget;
+	struct na_socks socks;
 };
 
 static const struct rec_optdef net_options[] = {
@@ -60,7 +59,7 @@ static void on_event(void *arg, const struct fdr_event *ev, const struct nf_info
 	const char *owner = info->cookie && info->cookie <= NCAP_MAX ? n->iface_owner[info->cookie - 1] : "";
 	struct na_verdict v;
 
-	na_attribute(&n->view, ev, info->local, owner, info->tag, &n->pid_budget, &v);
+	na_attribute(&n->view, ev, info->local, owner, info->tag, &n->socks, rec_now_ns(), &v);
 	if (v.container) {
 		rec_emit(n->rec, v.container, ev);
 	} else if (v.pid > 0) {
@@ -142,6 +141,7 @@ static void free_net(struct net *n)
 	ncap_free(n->cap);
 	nf_free(n->flows);
 	na_view_release(&n->view);
+	na_socks_release(&n->socks);
 	free(n);
 }
 
@@ -185,7 +185,6 @@ static int net_init(struct rec *rec, void **state)
 		return -EOPNOTSUPP;
 	}
 	refresh(n);
-	n->pid_budget = PID_LOOKUPS_PER_TICK;
 	*state = n;
 	return 0;
 }
@@ -203,11 +202,13 @@ static void net_tick(struct rec *rec, void *state, uint64_t now)
 	struct net *n = state;
 
 	(void)rec;
-	n->pid_budget = PID_LOOKUPS_PER_TICK;
 	if (now >= n->next_scan) {
+		uint64_t gen = ncap_generation(n->cap);
+
 		ncap_scan(n->cap);
 		n->next_scan = now + SCAN_NS;
-		n->next_attr = 0;	/* a new veth: refresh its owner now */
+		if (ncap_generation(n->cap) != gen)
+			n->next_attr = 0;	/* a new veth: find its owner now */
 	}
 	if (now >= n->next_attr) {
 		refresh(n);

@@ -90,3 +90,60 @@ elif cmd == "dns":
     print(" ".join(answers(msg)))
     time.sleep(1)
     s.close()
+elif cmd == "many-server":
+    # threaded echo server until killed: ADDR PORT PIDFILE
+    import threading
+    addr, port, pf = sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    s.listen(512)
+    pidfile(pf)
+    def serve(c):
+        with c:
+            while True:
+                d = c.recv(65536)
+                if not d:
+                    break
+                c.sendall(d)
+    while True:
+        c, _ = s.accept()
+        threading.Thread(target=serve, args=(c,), daemon=True).start()
+elif cmd == "many-client":
+    # ADDR PORT CONNECTIONS BYTES_EACH BULK_MB: connections one after another,
+    # each echoing BYTES_EACH; then one bulk connection of BULK_MB each way
+    addr, port, n, each, bulk = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+    buf = b"y" * each
+    for _ in range(n):
+        s = socket.create_connection((addr, port), timeout=10)
+        s.sendall(buf)
+        got = 0
+        while got < each:
+            got += len(s.recv(65536))
+        s.close()
+    s = socket.create_connection((addr, port), timeout=30)
+    chunk = b"z" * 65536
+    total = bulk << 20
+    sent = got = 0
+    import selectors
+    sel = selectors.DefaultSelector()
+    s.setblocking(False)
+    sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE)
+    while got < total:
+        for key, ev in sel.select(timeout=10):
+            if ev & selectors.EVENT_WRITE and sent < total:
+                try:
+                    sent += s.send(chunk[:min(65536, total - sent)])
+                except BlockingIOError:
+                    pass
+                if sent >= total:
+                    sel.modify(s, selectors.EVENT_READ)
+            if ev & selectors.EVENT_READ:
+                try:
+                    d = s.recv(262144)
+                except BlockingIOError:
+                    continue
+                if not d:
+                    got = total
+                got += len(d)
+    s.close()

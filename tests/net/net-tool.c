@@ -43,7 +43,7 @@ struct live {
 	char owner[NCAP_MAX][128];
 	struct pollfd fds[NCAP_MAX];
 	unsigned nfds;
-	unsigned budget;
+	struct na_socks socks;
 	uint64_t drops;
 };
 
@@ -225,7 +225,7 @@ static void live_event(void *arg, const struct fdr_event *ev, const struct nf_in
 	const char *owner = info->cookie && info->cookie <= NCAP_MAX ? l->owner[info->cookie - 1] : "";
 	struct na_verdict v;
 
-	na_attribute(&l->view, ev, info->local, owner, info->tag, &l->budget, &v);
+	na_attribute(&l->view, ev, info->local, owner, info->tag, &l->socks, now_ns(), &v);
 	print_event(ev, &v, info->local);
 	fflush(stdout);
 }
@@ -328,7 +328,6 @@ static int cmd_live(const char *ifaces, double duration)
 			live_refresh(&l);
 			next_refresh = now + 1000000000ull;
 		}
-		l.budget = 20;
 		nf_expire(l.flows, now);
 		n = poll(l.fds, l.nfds, 100);
 		if (n < 0 && errno != EINTR)
@@ -346,6 +345,7 @@ out:
 	ncap_free(l.cap);
 	nf_free(l.flows);
 	na_view_release(&l.view);
+	na_socks_release(&l.socks);
 	return rc;
 }
 

@@ -80,6 +80,60 @@ static void test_socket_inode_and_pid(void **state)
 	assert_int_equal(na_inode_pid(st.st_ino, 0, &pid), -ENOENT);
 }
 
+/* A connected loopback pair; returns the client's local port. */
+static void pair(int *ls, int *cs, int *as, uint16_t *lport, uint16_t *cport)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	*ls = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(bind(*ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(*ls, 1), 0);
+	assert_int_equal(getsockname(*ls, (struct sockaddr *)&sa, &len), 0);
+	*lport = ntohs(sa.sin_port);
+	*cs = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(*cs, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	*as = accept(*ls, NULL, NULL);
+	len = sizeof(sa);
+	assert_int_equal(getsockname(*cs, (struct sockaddr *)&sa, &len), 0);
+	*cport = ntohs(sa.sin_port);
+}
+
+static void test_socket_snapshot(void **state)
+{
+	struct na_socks s = NA_SOCKS_INIT;
+	struct fdr_addr lo;
+	int ls, cs, as, ls2, cs2, as2;
+	uint16_t lp, cp, lp2, cp2;
+	const uint64_t t0 = 1000000000000ull;
+
+	(void)state;
+	fdr_addr_parse(&lo, "127.0.0.1");
+	pair(&ls, &cs, &as, &lp, &cp);
+	/* first lookup loads the snapshot and finds us on both ends */
+	assert_int_equal(na_socks_pid(&s, true, &lo, cp, &lo, lp, t0), getpid());
+	assert_int_equal(s.reloads, 1);
+	assert_int_equal(na_socks_pid(&s, true, &lo, lp, &lo, cp, t0), getpid());
+	assert_int_equal(s.reloads, 1);
+	/* a socket made after the snapshot: a miss within 250 ms does not reload */
+	pair(&ls2, &cs2, &as2, &lp2, &cp2);
+	assert_int_equal(na_socks_pid(&s, true, &lo, cp2, &lo, lp2, t0 + 100000000ull), 0);
+	assert_int_equal(s.reloads, 1);
+	/* later it does, and finds it */
+	assert_int_equal(na_socks_pid(&s, true, &lo, cp2, &lo, lp2, t0 + 300000000ull), getpid());
+	assert_int_equal(s.reloads, 2);
+	/* UDP is another table */
+	assert_int_equal(na_socks_pid(&s, false, &lo, cp2, &lo, lp2, t0 + 300000000ull), 0);
+	close(as);
+	close(cs);
+	close(ls);
+	close(as2);
+	close(cs2);
+	close(ls2);
+	na_socks_release(&s);
+}
+
 static void test_local_addresses(void **state)
 {
 	struct na_addrs s = NA_ADDRS_INIT;
@@ -241,6 +295,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_socket_inode_and_pid),
+		cmocka_unit_test(test_socket_snapshot),
 		cmocka_unit_test(test_local_addresses),
 		cmocka_unit_test(test_parsers),
 		cmocka_unit_test(test_bpf),
