@@ -18,7 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <arpa/inet.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include "net-attr.h"
@@ -527,48 +534,97 @@ void na_view_release(struct na_view *v)
 
 /* ---- socket snapshot ------------------------------------------------------- */
 
-struct na_sock {
-	struct fdr_addr la, ra;
-	uint16_t lp, rp;
-	bool tcp;
-	uint64_t inode;
-};
-
 struct na_inode_pid {
 	uint64_t inode;
 	pid_t pid;
 };
 
-static void load_procnet(struct na_socks *s, const char *path, uint8_t family, bool tcp)
+/*
+ * Socket inode of a 4-tuple from the kernel (NETLINK_SOCK_DIAG, one exact
+ * lookup, as ss(8) does for a single socket): reading /proc/net/tcp walks the
+ * whole connection hash table, which costs milliseconds even when idle.
+ */
+static uint64_t diag_inode(struct na_socks *s, bool tcp, uint8_t family, const uint8_t *la, uint16_t lp,
+			   const uint8_t *ra, uint16_t rp)
 {
-	char *text = slurp(path), *line, *save = NULL;
+	struct {
+		struct nlmsghdr nlh;
+		struct inet_diag_req_v2 r;
+	} req;
+	union {
+		struct nlmsghdr nlh;
+		char buf[1024];
+	} resp;
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	size_t alen = family == 4 ? 4 : 16;
+	ssize_t n;
 
-	if (!text)
-		return;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char loc[64], rem[64];
-		unsigned long long ino;
-		struct na_sock k;
+	if (s->diag_fd < 0)
+		return 0;
+	memset(&req, 0, sizeof(req));
+	req.nlh.nlmsg_len = sizeof(req);
+	req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	req.nlh.nlmsg_flags = NLM_F_REQUEST;
+	req.nlh.nlmsg_seq = ++s->diag_seq;
+	req.r.sdiag_family = family == 4 ? AF_INET : AF_INET6;
+	req.r.sdiag_protocol = tcp ? IPPROTO_TCP : IPPROTO_UDP;
+	req.r.idiag_states = ~0u;
+	/* TCP's lookup takes src as the local end; UDP's (udp_dump_one ->
+	 * __udp4_lib_lookup) takes src as the packet's source: the peer. */
+	if (!tcp) {
+		const uint8_t *t = la;
+		uint16_t tp = lp;
 
-		if (sscanf(line, " %*u: %63s %63s %*x %*s %*s %*s %*u %*u %llu", loc, rem, &ino) != 3 || !ino)
-			continue;	/* the header, or TIME_WAIT (no inode) */
-		memset(&k, 0, sizeof(k));
-		if (!parse_proc_addr(loc, family, &k.la, &k.lp) || !parse_proc_addr(rem, family, &k.ra, &k.rp))
-			continue;
-		k.tcp = tcp;
-		k.inode = ino;
-		if (s->n == s->cap) {
-			size_t cap = s->cap ? s->cap * 2 : 256;
-			struct na_sock *v = realloc(s->v, cap * sizeof(*v));
-
-			if (!v)
-				break;
-			s->v = v;
-			s->cap = cap;
-		}
-		s->v[s->n++] = k;
+		la = ra;
+		lp = rp;
+		ra = t;
+		rp = tp;
 	}
-	free(text);
+	req.r.id.idiag_sport = htons(lp);
+	req.r.id.idiag_dport = htons(rp);
+	memcpy(req.r.id.idiag_src, la, alen);
+	memcpy(req.r.id.idiag_dst, ra, alen);
+	req.r.id.idiag_cookie[0] = req.r.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+	if (sendto(s->diag_fd, &req, sizeof(req), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return 0;
+	for (;;) {
+		n = recv(s->diag_fd, &resp, sizeof(resp), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < (ssize_t)sizeof(struct nlmsghdr))
+			return 0;
+		if (resp.nlh.nlmsg_seq != s->diag_seq)
+			continue;	/* a stale answer of an earlier request */
+		break;
+	}
+	if (resp.nlh.nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+	    (size_t)n < NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
+		return 0;	/* NLMSG_ERROR: -ENOENT */
+	return ((struct inet_diag_msg *)NLMSG_DATA(&resp.nlh))->idiag_inode;
+}
+
+static uint64_t socks_inode(struct na_socks *s, bool tcp, const struct fdr_addr *la, uint16_t lp,
+			    const struct fdr_addr *ra, uint16_t rp)
+{
+	uint64_t ino;
+	uint8_t ml[16] = { [10] = 0xff, [11] = 0xff }, mr[16] = { [10] = 0xff, [11] = 0xff };
+
+	if (s->diag_fd == 0 && !s->diag_tried) {
+		s->diag_tried = true;
+		s->diag_fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+		if (s->diag_fd >= 0) {
+			struct timeval tv = { 0, 200000 };
+
+			setsockopt(s->diag_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		}
+	}
+	ino = diag_inode(s, tcp, la->family, la->b, lp, ra->b, rp);
+	if (ino || la->family != 4)
+		return ino;
+	/* An IPv4 flow on a dual-stack IPv6 socket: ::ffff:a.b.c.d. */
+	memcpy(ml + 12, la->b, 4);
+	memcpy(mr + 12, ra->b, 4);
+	return diag_inode(s, tcp, 6, ml, lp, mr, rp);
 }
 
 static int cmp_ip(const void *a, const void *b)
@@ -630,51 +686,10 @@ static void load_fds(struct na_socks *s)
 
 static void socks_reload(struct na_socks *s, uint64_t now_ns)
 {
-	s->n = s->nip = 0;
-	load_procnet(s, "/proc/net/tcp", 4, true);
-	load_procnet(s, "/proc/net/tcp6", 6, true);
-	load_procnet(s, "/proc/net/udp", 4, false);
-	load_procnet(s, "/proc/net/udp6", 6, false);
+	s->nip = 0;
 	load_fds(s);
 	s->loaded_ns = now_ns;
 	s->reloads++;
-}
-
-static bool is_any(const struct fdr_addr *a, uint8_t family)
-{
-	static const uint8_t zero[16];
-
-	return a->family == family && !memcmp(a->b, zero, family == 4 ? 4 : 16);
-}
-
-/* The inode of a flow's socket in the snapshot: exact 4-tuple first, then a
- * listener or unconnected UDP socket on the local port (any or this address),
- * then the same for an IPv4 flow on a dual-stack IPv6 socket. */
-static uint64_t socks_inode(const struct na_socks *s, bool tcp, const struct fdr_addr *la, uint16_t lp,
-			    const struct fdr_addr *ra, uint16_t rp)
-{
-	struct fdr_addr ml = { .family = 6 }, mr = { .family = 6 };
-	uint64_t fallback = 0;
-
-	if (la->family == 4) {
-		ml.b[10] = ml.b[11] = mr.b[10] = mr.b[11] = 0xff;
-		memcpy(ml.b + 12, la->b, 4);
-		memcpy(mr.b + 12, ra->b, 4);
-	}
-	for (size_t i = 0; i < s->n; i++) {
-		const struct na_sock *k = &s->v[i];
-		bool mapped = la->family == 4 && k->la.family == 6;
-		const struct fdr_addr *l = mapped ? &ml : la, *r = mapped ? &mr : ra;
-
-		if (k->tcp != tcp || k->lp != lp || (k->la.family != la->family && !mapped))
-			continue;
-		if (k->rp == rp && addr_eq(&k->ra, r) && addr_eq(&k->la, l))
-			return k->inode;
-		if (!fallback && k->rp == 0 && is_any(&k->ra, k->ra.family) &&
-		    (is_any(&k->la, k->la.family) || addr_eq(&k->la, l)))
-			fallback = k->inode;
-	}
-	return fallback;
 }
 
 static pid_t socks_find_pid(const struct na_socks *s, uint64_t inode)
@@ -692,18 +707,22 @@ pid_t na_socks_pid(struct na_socks *s, bool tcp, const struct fdr_addr *laddr, u
 		   const struct fdr_addr *raddr, uint16_t rport, uint64_t now_ns)
 {
 	uint64_t min_age = s->min_age_ns ? s->min_age_ns : 250000000ull;
+	uint64_t inode = socks_inode(s, tcp, laddr, lport, raddr, rport);
 	pid_t pid;
 
-	pid = socks_find_pid(s, socks_inode(s, tcp, laddr, lport, raddr, rport));
+	if (!inode)
+		return 0;
+	pid = socks_find_pid(s, inode);
 	if (pid || (s->reloads && now_ns - s->loaded_ns < min_age))
 		return pid;
 	socks_reload(s, now_ns);
-	return socks_find_pid(s, socks_inode(s, tcp, laddr, lport, raddr, rport));
+	return socks_find_pid(s, inode);
 }
 
 void na_socks_release(struct na_socks *s)
 {
-	free(s->v);
+	if (s->diag_fd > 0)
+		close(s->diag_fd);
 	free(s->ip);
 	memset(s, 0, sizeof(*s));
 }
@@ -733,7 +752,7 @@ void na_attribute(const struct na_view *v, const struct fdr_event *ev, int local
 	}
 	/* A host socket (or loopback): its process, found now or before. */
 	if (tag && *tag) {
-		pid = (pid_t)*tag;
+		pid = *tag == NA_TAG_NONE ? 0 : (pid_t)*tag;
 	} else if (ev->kind != FDR_NET_CLOSE && socks) {
 		bool tcp = fdr_str_eq(fdr_event_str(ev, FDR_F_PROTO), "tcp");
 		int l = local == 1 ? FDR_F_SRC : FDR_F_DST, r = local == 1 ? FDR_F_DST : FDR_F_SRC;
@@ -742,8 +761,8 @@ void na_attribute(const struct na_view *v, const struct fdr_event *ev, int local
 				   (uint16_t)fdr_event_u(ev, local == 1 ? FDR_F_SPORT : FDR_F_DPORT, 0),
 				   &ev->f[r].a,
 				   (uint16_t)fdr_event_u(ev, local == 1 ? FDR_F_DPORT : FDR_F_SPORT, 0), now_ns);
-		if (pid > 0 && tag)
-			*tag = (uint64_t)pid;
+		if (tag)	/* one search per flow, found or not */
+			*tag = pid > 0 ? (uint64_t)pid : NA_TAG_NONE;
 	}
 	if (pid > 0)
 		out->pid = pid;

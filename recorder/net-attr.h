@@ -119,26 +119,28 @@ const char *na_view_iface_owner(const struct na_view *v, const char *ifname, uin
 void na_view_release(struct na_view *v);
 
 /*
- * A snapshot of the host's sockets for finding the process behind a flow:
- * 4-tuple -> socket inode (/proc/net/{tcp,tcp6,udp,udp6}) and socket inode
- * -> pid (/proc/<pid>/fd). Reading them costs milliseconds on a busy host,
- * so a lookup that misses reloads the snapshot only when it is older than
- * min_age_ns: the cost is bounded, and sockets that live shorter than that
- * may stay unattributed.
+ * Finding the process behind a flow: the socket inode of its 4-tuple comes
+ * from the kernel (NETLINK_SOCK_DIAG, an exact lookup per flow), the pid
+ * holding that inode from a snapshot of /proc/<pid>/fd links. The snapshot
+ * costs milliseconds on a busy host, so a lookup that misses reloads it only
+ * when it is older than min_age_ns: the cost is bounded, and a socket that
+ * lives shorter than that may stay unattributed.
  */
-struct na_sock;
 struct na_inode_pid;
 struct na_socks {
-	struct na_sock *v;
-	size_t n, cap;
 	struct na_inode_pid *ip;	/* sorted by inode */
 	size_t nip, capip;
 	uint64_t loaded_ns;
 	uint64_t min_age_ns;		/* 0: 250 ms */
 	uint64_t reloads;		/* counter, for tests and stats */
+	int diag_fd;			/* 0 until first use */
+	bool diag_tried;
+	uint32_t diag_seq;
 };
 
-#define NA_SOCKS_INIT { NULL, 0, 0, NULL, 0, 0, 0, 0, 0 }
+#define NA_SOCKS_INIT { NULL, 0, 0, 0, 0, 0, 0, false, 0 }
+/* A flow tag (net-flow.h) value: searched, no process found. */
+#define NA_TAG_NONE UINT64_MAX
 
 /* The pid owning the socket of a flow seen from its local side (laddr,
  * lport; raddr, rport of the peer), 0 when not found. now_ns decides whether

@@ -125,6 +125,28 @@ static void test_socket_snapshot(void **state)
 	assert_int_equal(s.reloads, 2);
 	/* UDP is another table */
 	assert_int_equal(na_socks_pid(&s, false, &lo, cp2, &lo, lp2, t0 + 300000000ull), 0);
+	/* a connected UDP socket and an unbound-peer UDP server socket */
+	{
+		struct sockaddr_in sa = { .sin_family = AF_INET };
+		socklen_t len = sizeof(sa);
+		int us = socket(AF_INET, SOCK_DGRAM, 0), uc = socket(AF_INET, SOCK_DGRAM, 0);
+		uint16_t sp, ucp;
+		struct fdr_addr other;
+
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		assert_int_equal(bind(us, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		assert_int_equal(getsockname(us, (struct sockaddr *)&sa, &len), 0);
+		sp = ntohs(sa.sin_port);
+		assert_int_equal(connect(uc, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		len = sizeof(sa);
+		assert_int_equal(getsockname(uc, (struct sockaddr *)&sa, &len), 0);
+		ucp = ntohs(sa.sin_port);
+		assert_int_equal(na_socks_pid(&s, false, &lo, ucp, &lo, sp, t0 + 600000000ull), getpid());
+		fdr_addr_parse(&other, "127.0.0.7");
+		assert_int_equal(na_socks_pid(&s, false, &lo, sp, &other, 9, t0 + 600000000ull), getpid());
+		close(us);
+		close(uc);
+	}
 	close(as);
 	close(cs);
 	close(ls);
