@@ -8,9 +8,9 @@
 # tcpdump's "dropped by kernel").
 set -uo pipefail
 : "${FDR_BIN:?}" "${FDR_BUILD:?}"
-N=${NET_BENCH_CONNS:-2000}
+N=${NET_BENCH_CONNS:-6000}
 EACH=${NET_BENCH_BYTES:-4096}
-BULK=${NET_BENCH_BULK_MB:-200}
+BULK=${NET_BENCH_BULK_MB:-300}
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 0; }
 for c in ip tcpdump python3 jq; do command -v $c >/dev/null || { echo "SKIP: no $c"; exit 0; }; done
 peer="python3 $(cd "$(dirname "$0")/.." && pwd)/tests/net/live-peer.py"
@@ -49,11 +49,13 @@ pids+=($td)
 for _ in $(seq 50); do grep -q 'recording into' "$T/rec.log" && grep -q 'listening' "$T/tcpdump.err" && break; sleep 0.1; done
 sleep 1
 r0=$(cpu_of $rec); t0=$(cpu_of $td)
+[ -n "${NET_BENCH_PERF:-}" ] && { perf record -q -g -o "$NET_BENCH_PERF" -p $rec 2>/dev/null & perfpid=$!; }
 start=$(date +%s.%N)
 $peer many-client 169.254.77.2 7100 "$N" "$EACH" "$BULK" || { echo "# traffic failed" >&2; exit 1; }
 secs=$(echo "$(date +%s.%N) - $start" | bc)
 sleep 1.5
 r1=$(cpu_of $rec); t1=$(cpu_of $td)
+[ -n "${NET_BENCH_PERF:-}" ] && { kill -INT $perfpid; wait $perfpid; }
 kill -INT $td; wait $td 2>/dev/null
 kill -TERM $rec; wait $rec
 hz=$(getconf CLK_TCK)

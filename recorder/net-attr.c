@@ -703,6 +703,42 @@ static pid_t socks_find_pid(const struct na_socks *s, uint64_t inode)
 	return p ? p->pid : 0;
 }
 
+/* Does pid hold socket inode? (one process's fd links) */
+static bool pid_has_inode(pid_t pid, uint64_t inode)
+{
+	char path[64], want[48];
+	DIR *fds;
+	struct dirent *fe;
+	bool found = false;
+	int wlen;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	fds = opendir(path);
+	if (!fds)
+		return false;
+	wlen = snprintf(want, sizeof(want), "socket:[%llu]", (unsigned long long)inode);
+	while (!found && (fe = readdir(fds))) {
+		char lp[330], target[64];
+
+		if (fe->d_name[0] == '.')
+			continue;
+		snprintf(lp, sizeof(lp), "%s/%s", path, fe->d_name);
+		found = readlink(lp, target, sizeof(target)) == wlen && !memcmp(target, want, (size_t)wlen);
+	}
+	closedir(fds);
+	return found;
+}
+
+static void remember(struct na_socks *s, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < NA_RECENT - 1 && s->recent[i] != pid; i++)
+		;
+	memmove(s->recent + 1, s->recent, i * sizeof(s->recent[0]));
+	s->recent[0] = pid;
+}
+
 pid_t na_socks_pid(struct na_socks *s, bool tcp, const struct fdr_addr *laddr, uint16_t lport,
 		   const struct fdr_addr *raddr, uint16_t rport, uint64_t now_ns)
 {
@@ -713,10 +749,18 @@ pid_t na_socks_pid(struct na_socks *s, bool tcp, const struct fdr_addr *laddr, u
 	if (!inode)
 		return 0;
 	pid = socks_find_pid(s, inode);
-	if (pid || (s->reloads && now_ns - s->loaded_ns < min_age))
-		return pid;
-	socks_reload(s, now_ns);
-	return socks_find_pid(s, inode);
+	/* A process that opened the last sockets likely opened this one: look
+	 * at its fds before reading everyone's. */
+	for (size_t i = 0; !pid && i < NA_RECENT && s->recent[i]; i++)
+		if (pid_has_inode(s->recent[i], inode))
+			pid = s->recent[i];
+	if (!pid && (!s->reloads || now_ns - s->loaded_ns >= min_age)) {
+		socks_reload(s, now_ns);
+		pid = socks_find_pid(s, inode);
+	}
+	if (pid)
+		remember(s, pid);
+	return pid;
 }
 
 void na_socks_release(struct na_socks *s)

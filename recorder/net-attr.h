@@ -122,10 +122,13 @@ void na_view_release(struct na_view *v);
  * Finding the process behind a flow: the socket inode of its 4-tuple comes
  * from the kernel (NETLINK_SOCK_DIAG, an exact lookup per flow), the pid
  * holding that inode from a snapshot of /proc/<pid>/fd links. The snapshot
- * costs milliseconds on a busy host, so a lookup that misses reloads it only
- * when it is older than min_age_ns: the cost is bounded, and a socket that
- * lives shorter than that may stay unattributed.
+ * costs milliseconds on a busy host, so a lookup that misses first looks at
+ * the fds of the last few owners found (a client opening many connections),
+ * then reloads the snapshot only when it is older than min_age_ns: the cost
+ * is bounded, and a socket that lives shorter than that may stay
+ * unattributed.
  */
+#define NA_RECENT 8
 struct na_inode_pid;
 struct na_socks {
 	struct na_inode_pid *ip;	/* sorted by inode */
@@ -133,12 +136,13 @@ struct na_socks {
 	uint64_t loaded_ns;
 	uint64_t min_age_ns;		/* 0: 250 ms */
 	uint64_t reloads;		/* counter, for tests and stats */
+	pid_t recent[NA_RECENT];	/* owners found last, looked at first */
 	int diag_fd;			/* 0 until first use */
 	bool diag_tried;
 	uint32_t diag_seq;
 };
 
-#define NA_SOCKS_INIT { NULL, 0, 0, 0, 0, 0, 0, false, 0 }
+#define NA_SOCKS_INIT { NULL, 0, 0, 0, 0, 0, { 0 }, 0, false, 0 }
 /* A flow tag (net-flow.h) value: searched, no process found. */
 #define NA_TAG_NONE UINT64_MAX
 

@@ -35,3 +35,5 @@ $(NET_TOOL): $(call objs,tests/net/net-tool.c tests/net/pcap-util.c) $(RECORDER_
 	$(call quiet,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(RECORDER_LIB) $(FORMATS_LIB) \
 		$(NET_LDLIBS) $(FORMATS_LDLIBS)
+# its header dependencies (ALL_SRCS knows only programs, tests and fuzzers)
+-include $(BUILD)/obj/tests/net/net-tool.d

@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 
 #include "recorder/net-attr.h"
@@ -116,13 +117,39 @@ static void test_socket_snapshot(void **state)
 	assert_int_equal(s.reloads, 1);
 	assert_int_equal(na_socks_pid(&s, true, &lo, lp, &lo, cp, t0), getpid());
 	assert_int_equal(s.reloads, 1);
-	/* a socket made after the snapshot: a miss within 250 ms does not reload */
+	/* a socket made after the snapshot: found among the fds of the last
+	 * owner, without a reload */
 	pair(&ls2, &cs2, &as2, &lp2, &cp2);
-	assert_int_equal(na_socks_pid(&s, true, &lo, cp2, &lo, lp2, t0 + 100000000ull), 0);
+	assert_int_equal(na_socks_pid(&s, true, &lo, cp2, &lo, lp2, t0 + 100000000ull), getpid());
 	assert_int_equal(s.reloads, 1);
-	/* later it does, and finds it */
-	assert_int_equal(na_socks_pid(&s, true, &lo, cp2, &lo, lp2, t0 + 300000000ull), getpid());
-	assert_int_equal(s.reloads, 2);
+	/* a socket of another process (a child): a miss within 250 ms does not
+	 * reload, later it does */
+	{
+		int fds[2];
+		pid_t child;
+		char c;
+		int cl, ca, cls;
+		uint16_t clp, ccp;
+
+		assert_int_equal(pipe(fds), 0);
+		pair(&cls, &cl, &ca, &clp, &ccp);
+		child = fork();
+		if (child == 0) {
+			close(fds[1]);
+			(void)!read(fds[0], &c, 1);	/* keeps the sockets until told */
+			_exit(0);
+		}
+		close(cl);	/* now only the child holds the client end */
+		assert_int_equal(na_socks_pid(&s, true, &lo, ccp, &lo, clp, t0 + 200000000ull), 0);
+		assert_int_equal(s.reloads, 1);
+		assert_int_equal(na_socks_pid(&s, true, &lo, ccp, &lo, clp, t0 + 400000000ull), child);
+		assert_int_equal(s.reloads, 2);
+		close(fds[1]);
+		waitpid(child, NULL, 0);
+		close(fds[0]);
+		close(ca);
+		close(cls);
+	}
 	/* UDP is another table */
 	assert_int_equal(na_socks_pid(&s, false, &lo, cp2, &lo, lp2, t0 + 300000000ull), 0);
 	/* a connected UDP socket and an unbound-peer UDP server socket */
