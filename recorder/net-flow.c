@@ -57,7 +57,7 @@ struct lru {
 struct nf_table {
 	struct nf_config cfg;
 	struct nf_stats st;
-	uint32_t max, count, nbuckets, free_head;
+	uint32_t max, count, nbuckets, free_head, high_water;
 	uint32_t *buckets;
 	struct flow *flows;
 	struct lru lru[L_N];
@@ -108,9 +108,10 @@ struct nf_table *nf_new(const struct nf_config *cfg)
 		goto out_free;
 	for (uint32_t i = 0; i < t->nbuckets; i++)
 		t->buckets[i] = NIL;
-	for (uint32_t i = 0; i < t->max; i++)
-		t->flows[i].hnext = i + 1 < t->max ? i + 1 : NIL;
-	t->free_head = 0;
+	/* Slots past high_water were never used: taking them in order keeps
+	 * untouched pages of the array untouched (no start-up cost). */
+	t->free_head = NIL;
+	t->high_water = 0;
 	t->lru[L_TCP].idle_ns = cfg->tcp_idle_ns ? cfg->tcp_idle_ns : 7200ull * 1000000000ull;
 	t->lru[L_UDP].idle_ns = cfg->udp_idle_ns ? cfg->udp_idle_ns : 60ull * 1000000000ull;
 	t->lru[L_CLOSED].idle_ns = LINGER_NS;
@@ -330,6 +331,10 @@ static uint32_t create(struct nf_table *t, const struct nd_packet *p, bool swap,
 	struct flow *f;
 	uint32_t i;
 
+	if (t->free_head == NIL && t->high_water < t->max) {
+		t->flows[t->high_water].hnext = NIL;
+		t->free_head = t->high_water++;
+	}
 	if (t->free_head == NIL) {
 		/* Full: make room by closing the least recently seen flow. */
 		uint32_t a = t->lru[L_TCP].head, b = t->lru[L_UDP].head, v;
