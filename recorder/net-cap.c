@@ -136,7 +136,9 @@ static int open_handle(struct ncap *c, struct handle *h, const char *name)
 	pcap_set_snaplen(h->pc, NB_FULL_SNAP);
 	pcap_set_promisc(h->pc, 0);
 	pcap_set_timeout(h->pc, c->cfg.timeout_ms);
-	pcap_set_buffer_size(h->pc, 4 << 20);
+	/* Filtered to headers, 2 MiB holds thousands of packets; a host with a
+	 * hundred veths pays this a hundred times in kernel memory. */
+	pcap_set_buffer_size(h->pc, 2 << 20);
 	rc = pcap_activate(h->pc);
 	if (rc < 0) {
 		snprintf(ebuf, sizeof(ebuf), "%s", pcap_geterr(h->pc));
