@@ -13,8 +13,8 @@
  *    namespace of that pid;
  *  - interfaces of a namespace (/proc/<pid>/net/if_inet6 names and indexes)
  *    and the peer index of a host veth (/sys/class/net/<if>/iflink);
- *  - the socket inode of a TCP/UDP 4-tuple (/proc/<pid>/net/tcp, tcp6, udp,
- *    udp6) and the process holding that inode (/proc/<pid>/fd scan).
+ *  - the process behind a flow: its socket inode from the kernel
+ *    (NETLINK_SOCK_DIAG) and the process holding that inode (/proc/<pid>/fd).
  *
  * All functions read files only; none prints. Paths are parameters so the
  * caller chooses the namespace (through a pid) and tests can point them at
@@ -68,17 +68,6 @@ uint64_t na_netns_of(pid_t pid);
 
 /* Peer interface index of a veth (its iflink), 0 when none or unknown. */
 uint32_t na_iflink(const char *ifname);
-
-/* Find the socket inode of a connection in a /proc/net/{tcp,tcp6,udp,udp6}
- * file: local address/port and, when raddr is not NULL, remote ones. A
- * listening or unconnected socket on lport matches when no exact one does.
- * 0 and *inode, or -ENOENT / -errno. */
-int na_socket_inode(const char *procnet_path, const struct fdr_addr *laddr, uint16_t lport,
-		    const struct fdr_addr *raddr, uint16_t rport, uint64_t *inode);
-
-/* Find a process holding socket inode under /proc (scanning at most
- * max_pids processes, 0 = all). 0 and *pid, or -ENOENT. */
-int na_inode_pid(uint64_t inode, unsigned max_pids, pid_t *pid);
 
 /* True for loopback addresses (127/8, ::1, ::ffff:127/104). */
 bool na_is_loopback(const struct fdr_addr *a);

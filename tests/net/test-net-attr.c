@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Attribution helpers against the real /proc of this machine: a TCP
- * connection over loopback made by the test is found in /proc/net/tcp with
- * the inode fstat() gives for the socket, and that inode leads back to our
- * own pid; the local address set from fib_trie/if_inet6 holds every address
+ * Attribution helpers against the real kernel of this machine: TCP and UDP
+ * sockets the test opens (and one a child holds) lead back to the right pid
+ * through sock_diag and /proc/<pid>/fd, with reloads bounded as documented;
+ * the local address set from fib_trie/if_inet6 holds every address
  * getifaddrs() reports. The kernel filter (net-bpf.h) runs in libpcap's BPF
  * interpreter over real captured packets and keeps what it must.
  */
@@ -28,58 +28,6 @@
 #include "recorder/net-bpf.h"
 #include "recorder/net-dissect.h"
 #include "recorder/net-flow.h"
-
-static void test_socket_inode_and_pid(void **state)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	struct fdr_addr lo, peer;
-	int ls, cs, as;
-	uint16_t lport, cport;
-	uint64_t inode = 0;
-	struct stat st;
-	pid_t pid = 0;
-
-	(void)state;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ls = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(ls >= 0);
-	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(ls, 1), 0);
-	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &len), 0);
-	lport = ntohs(sa.sin_port);
-	cs = socket(AF_INET, SOCK_STREAM, 0);
-	assert_int_equal(connect(cs, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	as = accept(ls, NULL, NULL);
-	assert_true(as >= 0);
-	len = sizeof(sa);
-	assert_int_equal(getsockname(cs, (struct sockaddr *)&sa, &len), 0);
-	cport = ntohs(sa.sin_port);
-	fdr_addr_parse(&lo, "127.0.0.1");
-	peer = lo;
-
-	/* The client socket: exact 4-tuple. */
-	assert_int_equal(na_socket_inode("/proc/net/tcp", &lo, cport, &peer, lport, &inode), 0);
-	assert_int_equal(fstat(cs, &st), 0);
-	assert_int_equal(inode, st.st_ino);
-	assert_int_equal(na_inode_pid(inode, 0, &pid), 0);
-	assert_int_equal(pid, getpid());
-	/* The accepted socket. */
-	assert_int_equal(na_socket_inode("/proc/net/tcp", &lo, lport, &peer, cport, &inode), 0);
-	assert_int_equal(fstat(as, &st), 0);
-	assert_int_equal(inode, st.st_ino);
-	/* A remote we never talked to: the listener matches as the fallback. */
-	fdr_addr_parse(&peer, "127.0.0.9");
-	assert_int_equal(na_socket_inode("/proc/net/tcp", &lo, lport, &peer, 1, &inode), 0);
-	assert_int_equal(fstat(ls, &st), 0);
-	assert_int_equal(inode, st.st_ino);
-	/* Nothing on a port nobody uses (ours, closed again). */
-	close(as);
-	close(cs);
-	close(ls);
-	assert_int_equal(na_socket_inode("/proc/net/tcp", &lo, lport, &peer, 1, &inode), -ENOENT);
-	assert_int_equal(na_inode_pid(st.st_ino, 0, &pid), -ENOENT);
-}
 
 /* A connected loopback pair; returns the client's local port. */
 static void pair(int *ls, int *cs, int *as, uint16_t *lport, uint16_t *cport)
@@ -343,7 +291,6 @@ static void test_bpf(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_socket_inode_and_pid),
 		cmocka_unit_test(test_socket_snapshot),
 		cmocka_unit_test(test_local_addresses),
 		cmocka_unit_test(test_parsers),
