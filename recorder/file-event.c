@@ -194,7 +194,7 @@ int fev_path_join(char *out, size_t size, const char *dir, size_t dir_len,
 		  const char *name, size_t name_len)
 {
 	size_t n = dir_len;
-	bool slash = name_len > 0 && (dir_len == 0 || dir[dir_len - 1] != '/');
+	bool slash = name_len > 0 && dir_len > 0 && dir[dir_len - 1] != '/';
 
 	if (size == 0)
 		return -ENAMETOOLONG;

@@ -370,7 +370,9 @@ static void handle(struct fsrc *s, const struct fev_event *e)
 	} else if (e->dname.present) {
 		resolve(s, &e->dname, s->p1, &a);
 	} else {
-		return;		/* nothing to name it by */
+		/* Only the object's id: FAN_ATTRIB for an nlink change by
+		 * unlink/link (the DELETE/CREATE with its name says it all). */
+		return;
 	}
 	if (!a.host)
 		return;
@@ -559,11 +561,13 @@ static int file_init(struct rec *rec, void **state)
 		goto out_free;
 	}
 
-	/* FID of the object too: a new directory is cached from its mkdir. */
-	s->fan = fanotify_init(flags | FAN_REPORT_FID, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+	/* The target's id too (5.17): a new directory is cached from its
+	 * mkdir, so an rm -rf read late still names what was inside. */
+	s->fan = fanotify_init(flags | FAN_REPORT_FID | FAN_REPORT_TARGET_FID,
+			       O_RDONLY | O_LARGEFILE | O_CLOEXEC);
 	s->have_fid = s->fan >= 0;
 	if (s->fan < 0 && errno == EINVAL) {
-		rec_log(rec, "file: kernel lacks FAN_REPORT_FID with names; "
+		rec_log(rec, "file: kernel lacks FAN_REPORT_TARGET_FID (5.17); "
 			"directories are resolved at their first event");
 		s->fan = fanotify_init(flags, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
 	}
@@ -583,7 +587,7 @@ static int file_init(struct rec *rec, void **state)
 		mask = BASE_MASK | FAN_MOVED_FROM | FAN_MOVED_TO;
 		/* start over: a fresh group, every filesystem marked again */
 		close(s->fan);
-		s->fan = fanotify_init(flags | (s->have_fid ? FAN_REPORT_FID : 0),
+		s->fan = fanotify_init(flags | (s->have_fid ? FAN_REPORT_FID | FAN_REPORT_TARGET_FID : 0),
 				       O_RDONLY | O_LARGEFILE | O_CLOEXEC);
 		if (s->fan < 0) {
 			r = -errno;
