@@ -106,8 +106,9 @@ void fcoal_free(struct fcoal *t)
 }
 
 int fcoal_add(struct fcoal *t, pid_t pid, const char *path, size_t path_len,
-	      const char *host, size_t host_len, uint64_t now_ns)
+	      const char *host, size_t host_len, const char *tag, uint64_t now_ns)
 {
+	size_t tag_len = tag ? strlen(tag) : 0;
 	size_t b = hash_path(host, host_len) & (t->nbuckets - 1);
 	bool differs = path_len != host_len || memcmp(path, host, host_len) != 0;
 	struct node *n;
@@ -126,7 +127,7 @@ int fcoal_add(struct fcoal *t, pid_t pid, const char *path, size_t path_len,
 	n = calloc(1, sizeof(*n));
 	if (!n)
 		return -ENOMEM;
-	n->mem = malloc(host_len + 1 + (differs ? path_len + 1 : 0));
+	n->mem = malloc(host_len + 1 + (differs ? path_len + 1 : 0) + tag_len + 1);
 	if (!n->mem) {
 		free(n);
 		return -ENOMEM;
@@ -143,6 +144,13 @@ int fcoal_add(struct fcoal *t, pid_t pid, const char *path, size_t path_len,
 		n->e.path = n->mem;
 	}
 	n->e.path_len = path_len;
+	{
+		char *tp = n->mem + host_len + 1 + (differs ? path_len + 1 : 0);
+
+		memcpy(tp, tag ? tag : "", tag_len);
+		tp[tag_len] = '\0';
+		n->e.tag = tp;
+	}
 	n->e.pid = pid;
 	n->e.first_ns = n->e.last_ns = now_ns;
 	n->e.count = 1;

@@ -36,6 +36,7 @@ struct fcoal_entry {
 	size_t host_len;
 	uint64_t first_ns, last_ns;
 	uint64_t count;
+	const char *tag;	/* the caller's label (container id), "" if none */
 };
 
 typedef void fcoal_emit_fn(void *ctx, const struct fcoal_entry *e);
@@ -47,9 +48,10 @@ struct fcoal *fcoal_new(size_t capacity, uint64_t window_ns, fcoal_emit_fn *emit
 void fcoal_free(struct fcoal *t);
 
 /* Count one modification at now_ns: 1 when folded into an existing entry, 0
- * when a new entry was made, -ENOMEM. path may equal host. */
+ * when a new entry was made (with a copy of tag, NULL for ""), -ENOMEM.
+ * path may equal host. */
 int fcoal_add(struct fcoal *t, pid_t pid, const char *path, size_t path_len,
-	      const char *host, size_t host_len, uint64_t now_ns);
+	      const char *host, size_t host_len, const char *tag, uint64_t now_ns);
 /* Emit the entries whose window has passed at now_ns (all with UINT64_MAX);
  * returns how many. */
 size_t fcoal_flush(struct fcoal *t, uint64_t now_ns);

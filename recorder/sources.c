@@ -3,8 +3,10 @@
 #include "rec-core.h"
 
 extern const struct source_ops src_proc;
+extern const struct source_ops src_file;
 
 const struct source_ops *const rec_sources[] = {
 	&src_proc,
+	&src_file,
 	NULL
 };

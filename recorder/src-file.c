@@ -61,7 +61,8 @@ struct view_slot {
 struct pid_slot {
 	pid_t pid;
 	uint64_t filled_ns;
-	char container[128];
+	bool known;		/* container is meaningful (process seen alive) */
+	char container[128];	/* "" for the host */
 	struct fmap_view *view;	/* NULL: sees host paths */
 	struct fmap_view chroot;	/* same mount ns, other root */
 };
@@ -101,7 +102,7 @@ struct fsrc {
 static const struct rec_optdef file_options[] = {
 	{ "file-include", "PREFIX", "record only files under PREFIX (repeatable)", true },
 	{ "file-exclude", "PREFIX", "do not record files under PREFIX (repeatable)", true },
-	{ "file-coalesce", "MS", "fold modifies of a file by a process within MS ms (default 1000)", false },
+	{ "file-coalesce", "MS", "fold modifies of a file by a process within MS ms (default: the flush interval)", false },
 	{ NULL, NULL, NULL, false },
 };
 
@@ -169,8 +170,11 @@ static struct pid_slot *actor(struct fsrc *s, pid_t pid)
 	a->pid = pid;
 	a->filled_ns = s->now;
 	a->view = NULL;
-	rec_container_of(s->rec, pid, a->container, sizeof(a->container));
 	ns = mntns_of(pid);
+	/* Attribution is read once per process per second, not per event, and
+	 * kept for folds emitted after the process is gone. */
+	a->known = ns != 0 || rec_proc_lookup(s->rec, pid);
+	rec_container_of(s->rec, pid, a->container, sizeof(a->container));
 	if (ns && ns != s->self_mntns) {
 		a->view = view_of_ns(s, pid, ns);
 	} else if (ns) {
@@ -270,7 +274,10 @@ static void emit(struct fsrc *s, unsigned kind, pid_t pid, const struct fpath *a
 	if (ev.flags & FDR_EVF_PARTIAL)
 		s->n_partial++;
 	s->n_emitted++;
-	rec_emit_pid(s->rec, pid, &ev);
+	if (act->known)
+		rec_emit(s->rec, act->container, &ev);
+	else
+		rec_emit_pid(s->rec, pid, &ev);
 }
 
 static void emit_coalesced(void *ctx, const struct fcoal_entry *e)
@@ -288,7 +295,7 @@ static void emit_coalesced(void *ctx, const struct fcoal_entry *e)
 		fdr_event_set_u(&ev, FDR_F_COUNT, e->count);
 	}
 	s->n_emitted++;
-	rec_emit_pid(s->rec, e->pid, &ev);
+	rec_emit(s->rec, e->tag, &ev);
 }
 
 static void modify(struct fsrc *s, pid_t pid, const struct fpath *p)
@@ -303,7 +310,8 @@ static void modify(struct fsrc *s, pid_t pid, const struct fpath *p)
 	}
 	act = actor(s, pid);
 	v = actor_path(s, act, p->fsid, p->host, p->hlen, s->c1, &vlen);
-	if (fcoal_add(s->coal, pid, v, vlen, p->host, p->hlen, s->now) < 0)
+	if (!act->known ||
+	    fcoal_add(s->coal, pid, v, vlen, p->host, p->hlen, act->container, s->now) < 0)
 		emit(s, FDR_FILE_MODIFY, pid, p, NULL, 0);
 }
 
@@ -541,6 +549,15 @@ static int file_init(struct rec *rec, void **state)
 			r = -EINVAL;
 			goto out_free;
 		}
+	/* Fold within the flush interval unless told otherwise. */
+	opt = rec_option(rec, "flush-interval", 0);
+	if (opt) {
+		char *end;
+		double secs = strtod(opt, &end);
+
+		if (*end == '\0' && secs > 0 && secs <= 3600)
+			window = (uint64_t)(secs * 1e9);
+	}
 	opt = rec_option(rec, "file-coalesce", 0);
 	if (opt) {
 		char *end;

@@ -238,6 +238,7 @@ struct got {
 	pid_t pid[16];
 	char path[16][64];
 	char host[16][64];
+	char tag[16][64];
 	uint64_t count[16], first[16], last[16];
 };
 
@@ -250,6 +251,7 @@ static void collect(void *ctx, const struct fcoal_entry *e)
 	g->pid[g->n] = e->pid;
 	snprintf(g->path[g->n], 64, "%.*s", (int)e->path_len, e->path);
 	snprintf(g->host[g->n], 64, "%.*s", (int)e->host_len, e->host_path);
+	snprintf(g->tag[g->n], 64, "%s", e->tag);
 	g->count[g->n] = e->count;
 	g->first[g->n] = e->first_ns;
 	g->last[g->n] = e->last_ns;
@@ -263,11 +265,11 @@ static void test_coalesce(void **state)
 
 	(void)state;
 	assert_non_null(t);
-	assert_int_equal(fcoal_add(t, 10, "/log", 4, "/log", 4, 1000), 0);
-	assert_int_equal(fcoal_add(t, 10, "/log", 4, "/log", 4, 1010), 1);
-	assert_int_equal(fcoal_add(t, 10, "/log", 4, "/log", 4, 1050), 1);
-	assert_int_equal(fcoal_add(t, 11, "/log", 4, "/log", 4, 1020), 0);	/* other pid */
-	assert_int_equal(fcoal_add(t, 10, "/etc/x", 6, "/var/lib/o/diff/etc/x", 21, 1030), 0);
+	assert_int_equal(fcoal_add(t, 10, "/log", 4, "/log", 4, NULL, 1000), 0);
+	assert_int_equal(fcoal_add(t, 10, "/log", 4, "/log", 4, NULL, 1010), 1);
+	assert_int_equal(fcoal_add(t, 10, "/log", 4, "/log", 4, NULL, 1050), 1);
+	assert_int_equal(fcoal_add(t, 11, "/log", 4, "/log", 4, NULL, 1020), 0);	/* other pid */
+	assert_int_equal(fcoal_add(t, 10, "/etc/x", 6, "/var/lib/o/diff/etc/x", 21, "c0ffee", 1030), 0);
 	assert_int_equal(fcoal_count(t), 3);
 	assert_int_equal(fcoal_flush(t, 1099), 0);	/* window not over */
 	assert_int_equal(fcoal_flush(t, 1100), 1);
@@ -280,19 +282,21 @@ static void test_coalesce(void **state)
 	assert_int_equal(fcoal_flush_path(t, "/var/lib/o/diff/etc/x", 21), 1);
 	assert_string_equal(g.path[1], "/etc/x");
 	assert_string_equal(g.host[1], "/var/lib/o/diff/etc/x");
+	assert_string_equal(g.tag[1], "c0ffee");
+	assert_string_equal(g.tag[0], "");
 	assert_int_equal(fcoal_flush_path(t, "/nothing", 8), 0);
 	/* full table: the oldest leaves to make room */
-	assert_int_equal(fcoal_add(t, 1, "/a", 2, "/a", 2, 2000), 0);
-	assert_int_equal(fcoal_add(t, 1, "/b", 2, "/b", 2, 2001), 0);
+	assert_int_equal(fcoal_add(t, 1, "/a", 2, "/a", 2, NULL, 2000), 0);
+	assert_int_equal(fcoal_add(t, 1, "/b", 2, "/b", 2, NULL, 2001), 0);
 	assert_int_equal(g.n, 2);
-	assert_int_equal(fcoal_add(t, 1, "/c", 2, "/c", 2, 2002), 0);
+	assert_int_equal(fcoal_add(t, 1, "/c", 2, "/c", 2, NULL, 2002), 0);
 	assert_int_equal(g.n, 3);
 	assert_int_equal(g.pid[2], 11);	/* pid 11's /log was the oldest */
 	assert_int_equal(fcoal_flush(t, UINT64_MAX), 3);
 	assert_string_equal(g.path[3], "/a");
 	assert_string_equal(g.path[5], "/c");
 	assert_int_equal(fcoal_count(t), 0);
-	fcoal_add(t, 1, "/left", 5, "/left", 5, 1);
+	fcoal_add(t, 1, "/left", 5, "/left", 5, NULL, 1);
 	fcoal_free(t);		/* frees without emitting */
 	assert_int_equal(g.n, 6);
 	fcoal_free(NULL);

@@ -48,7 +48,7 @@ static void one(struct fcache *c, struct fcoal *t, const struct fmap_filter *f,
 	if (!fmap_filter_pass(f, out, (size_t)n))
 		return;
 	if (mask & (FAN_MODIFY | FAN_CLOSE_WRITE))
-		fcoal_add(t, pid, out, (size_t)n, out, (size_t)n, mask & 0xffff);
+		fcoal_add(t, pid, out, (size_t)n, out, (size_t)n, d->name, mask & 0xffff);
 	else
 		fcoal_flush_path(t, out, (size_t)n);
 	if (mask & FAN_ONDIR) {
