@@ -21,3 +21,4 @@ fuzz-fanotify_SRCS := tests/fuzz/fuzz-fanotify.c recorder/file-event.c recorder/
 	recorder/file-map.c recorder/file-coalesce.c
 fuzz-fanotify_LIBS :=
 fuzz-fanotify_LDLIBS :=
+SCRIPT_TESTS += tests/file/live.sh
