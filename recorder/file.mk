@@ -22,3 +22,4 @@ fuzz-fanotify_SRCS := tests/fuzz/fuzz-fanotify.c recorder/file-event.c recorder/
 fuzz-fanotify_LIBS :=
 fuzz-fanotify_LDLIBS :=
 SCRIPT_TESTS += tests/file/live.sh
+BENCH_SCRIPTS += bench/file.sh
