@@ -406,23 +406,24 @@ static void handle(struct fsrc *s, const struct fev_event *e)
 		s->n_filtered++;
 		return;
 	}
-	/* Pending folds of this path go out first, so order is kept. */
-	if (m & ~(uint64_t)(FAN_MODIFY | FAN_CLOSE_WRITE | FAN_ONDIR))
+	/* Order within one kernel event is lost when the kernel merged queued
+	 * events on one name (the queue is read at ticks): take the natural
+	 * one, create < modify < attrib/exec < rename < delete. A fold pending
+	 * for the path leaves before a create (a new file of the same name) and
+	 * before anything but a modify, so it never comes after what ended it. */
+	if (m & FAN_CREATE) {
 		fcoal_flush_path(s->coal, a.host, a.hlen);
-
-	if (m & FAN_CREATE)
 		emit(s, FDR_FILE_CREATE, pid, &a, NULL, 0);
+	}
 	if (m & (FAN_MODIFY | FAN_CLOSE_WRITE))
 		modify(s, pid, &a);
+	if (m & (FAN_ATTRIB | FAN_OPEN_EXEC | FAN_RENAME | FAN_MOVED_FROM | FAN_MOVED_TO |
+		 FAN_DELETE))
+		fcoal_flush_path(s->coal, a.host, a.hlen);
 	if (m & FAN_ATTRIB)
 		emit(s, FDR_FILE_ATTRIB, pid, &a, NULL, 0);
 	if (m & FAN_OPEN_EXEC)
 		emit(s, FDR_FILE_EXEC, pid, &a, NULL, 0);
-	/* The kernel merges queued events on one name (create + modify +
-	 * delete of a short-lived file): a fold made just now leaves before the
-	 * rename or delete that ends it. */
-	if (m & (FAN_RENAME | FAN_MOVED_FROM | FAN_DELETE))
-		fcoal_flush_path(s->coal, a.host, a.hlen);
 	if (m & FAN_RENAME)
 		emit(s, FDR_FILE_RENAME, pid, &a, b.host ? &b : NULL, 0);
 	if (m & FAN_MOVED_FROM) {

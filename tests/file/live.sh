@@ -137,7 +137,7 @@ total=$(jq -s --argjson p "$A" --argjson f "$F" \
 nmod=$(jq -c --argjson p "$A" --argjson f "$F" \
 	'select(.kind == "file.modify" and .pid == $p and .path == $f)' "$T/file.json" | wc -l)
 echo "6 writes: $nmod modify event(s), count $total"
-[ "$nmod" = 1 ] || fail "6 writes within the fold window gave $nmod modify events"
+[ "$nmod" = 1 ] || { grep -a '"file\.' "$T/file.json" | grep -a "$A"; fail "6 writes within the fold window gave $nmod modify events"; }
 [ "$total" -ge 2 ] || fail "6 spaced writes folded to count $total"
 
 # Every event names its file fully.

@@ -9,6 +9,7 @@
  * named from the cache filled at its mkdir. Skips when not root.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -22,6 +23,7 @@
 #include <sys/fanotify.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -129,19 +131,33 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Read what is queued, keep our own events. Mirrors src-file's handling:
- * a new directory's id is cached from its mkdir, a removed one dropped. */
+/* Create a marker file, then read until its creation shows up (or 20 s),
+ * keeping the events of pid want: the filesystem is shared with everything
+ * else on the host, so "until quiet" may never come. Mirrors src-file's
+ * handling: a new directory's id is cached from its mkdir. */
 static void drain(pid_t want)
 {
 	static uint8_t buf[1 << 16] __attribute__((aligned(8)));
+	static unsigned seq;
 	struct pollfd p = { C.fan, POLLIN, 0 };
+	char marker[64], mpath[512];
+	bool seen = false;
+	time_t end = time(NULL) + 20;
 	ssize_t n;
+	int fd;
 
-	while (poll(&p, 1, 200) > 0 && (n = read(C.fan, buf, sizeof(buf))) > 0) {
+	snprintf(marker, sizeof(marker), "marker-%u", ++seq);
+	snprintf(mpath, sizeof(mpath), "%s/%s", C.dir, marker);
+	fd = open(mpath, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	while (!seen && time(NULL) < end) {
 		struct fev_iter it;
 		struct fev_event e;
 		int r;
 
+		if (poll(&p, 1, 500) <= 0 || (n = read(C.fan, buf, sizeof(buf))) <= 0)
+			continue;
 		fev_iter_init(&it, buf, (size_t)n);
 		while ((r = fev_next(&it, &e)) != 0) {
 			struct seen *s;
@@ -149,25 +165,28 @@ static void drain(pid_t want)
 
 			assert_int_equal(r, 1);
 			assert_int_equal(e.fd, FAN_NOFD);
+			if (e.pid == getpid() && (e.mask & FAN_CREATE) && e.dname.present &&
+			    strcmp(e.dname.name, marker) == 0)
+				seen = true;
 			if (e.pid != want || C.n == MAXSEEN)
 				continue;
 			s = &C.ev[C.n++];
 			s->mask = e.mask;
 			s->pid = e.pid;
+			/* nlink changes (unlink, link) come as FAN_ATTRIB on the
+			 * inode alone, with no name */
+			if (!e.dname.present && !(e.mask & FAN_RENAME)) {
+				assert_true(e.has_fid);
+				assert_int_equal(e.mask & ~(uint64_t)FAN_ONDIR, FAN_ATTRIB);
+				C.n--;
+				continue;
+			}
 			if (e.mask & FAN_RENAME) {
 				assert_true(e.old.present && e.new_.present);
 				s->err = fres_path(C.res, &e.old, s->path, sizeof(s->path));
 				k = fres_path(C.res, &e.new_, s->path2, sizeof(s->path2));
 				assert_true(k > 0);
 			} else {
-				/* nlink changes (unlink, link) come as FAN_ATTRIB
-				 * on the inode alone, with no name */
-				if (!e.dname.present) {
-					assert_true(e.has_fid);
-					assert_int_equal(e.mask & ~(uint64_t)FAN_ONDIR, FAN_ATTRIB);
-					C.n--;
-					continue;
-				}
 				s->err = fres_path(C.res, &e.dname, s->path, sizeof(s->path));
 			}
 			if ((e.mask & (FAN_CREATE | FAN_ONDIR)) == (FAN_CREATE | FAN_ONDIR) &&
@@ -175,6 +194,7 @@ static void drain(pid_t want)
 				fcache_put(fres_cache(C.res), &e.fid, s->path, strlen(s->path));
 		}
 	}
+	assert_true(seen);
 }
 
 /* Index of the first event with all bits of mask and this path, or -1. */
@@ -304,23 +324,40 @@ static void test_removed_dir_named_from_cache(void **state)
 	assert_int_equal(rmdir(d), 0);
 	fcache_clear(fres_cache(C.res));	/* forget the mkdir before reading */
 	{
-		/* read without the mkdir caching: drain() would cache it */
+		/* read without the mkdir caching (drain() would cache it) until
+		 * a marker made after the rmdir shows up */
 		static uint8_t buf[1 << 16] __attribute__((aligned(8)));
-		ssize_t n = read(C.fan, buf, sizeof(buf));
-		struct fev_iter it;
-		struct fev_event e;
-		char out[PATH_MAX];
+		struct pollfd p = { C.fan, POLLIN, 0 };
+		char out[PATH_MAX], mpath[512];
+		time_t end = time(NULL) + 20;
+		bool seen = false;
 		int stale = 0;
 
-		assert_true(n > 0);
-		fev_iter_init(&it, buf, (size_t)n);
-		while (fev_next(&it, &e) == 1) {
-			if (e.pid != getpid() || !(e.mask & FAN_CREATE) || (e.mask & FAN_ONDIR))
+		snprintf(mpath, sizeof(mpath), "%s/marker-stale", C.dir);
+		fd = open(mpath, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+		assert_true(fd >= 0);
+		close(fd);
+		while (!seen && time(NULL) < end) {
+			struct fev_iter it;
+			struct fev_event e;
+			ssize_t n;
+
+			if (poll(&p, 1, 500) <= 0 || (n = read(C.fan, buf, sizeof(buf))) <= 0)
 				continue;
-			assert_int_equal(fres_path(C.res, &e.dname, out, sizeof(out)), -ESTALE);
-			assert_string_equal(out, "tmp.bin");
-			stale++;
+			fev_iter_init(&it, buf, (size_t)n);
+			while (fev_next(&it, &e) == 1) {
+				if (e.pid != getpid() || !(e.mask & FAN_CREATE) || (e.mask & FAN_ONDIR))
+					continue;
+				if (strcmp(e.dname.name, "marker-stale") == 0) {
+					seen = true;
+					continue;
+				}
+				assert_int_equal(fres_path(C.res, &e.dname, out, sizeof(out)), -ESTALE);
+				assert_string_equal(out, "tmp.bin");
+				stale++;
+			}
 		}
+		assert_true(seen);
 		assert_int_equal(stale, 1);
 	}
 }
