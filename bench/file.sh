@@ -61,6 +61,7 @@ awk -v t="$ticks" -v hz="$TCK" -v n="$total" -v s="$start" -v e="$end" -v N="$N"
 	printf "file.fdr.events %d events\n", n
 	printf "file.fdr.cpu %.2f s\n", t / hz
 	printf "file.fdr.cpu_per_event %.2f us\n", n ? t / hz * 1e6 / n : 0
+	printf "file.fdr.cpu_per_file %.2f us\n", t / hz * 1e6 / N
 }'
 echo "file.fdr.lost $lost events"
 echo "file.fdr.gap_events $gaps events"
@@ -86,10 +87,11 @@ SP=$(cat "$T/storm-fat.pid")
 grep -a "($SP): " "$T/fatrace.txt" > "$T/fat.storm"
 total=$(wc -l < "$T/fat.storm")
 named=$(grep -caE " $S/f[0-9]+\$" "$T/fat.storm")
-awk -v t="$ticks" -v hz="$TCK" -v n="$total" -v s="$start" -v e="$end" 'BEGIN {
+awk -v t="$ticks" -v hz="$TCK" -v n="$total" -v s="$start" -v e="$end" -v N="$N" 'BEGIN {
 	printf "file.fatrace.storm_seconds %.2f s\n", e - s
 	printf "file.fatrace.events %d events\n", n
 	printf "file.fatrace.cpu %.2f s\n", t / hz
 	printf "file.fatrace.cpu_per_event %.2f us\n", n ? t / hz * 1e6 / n : 0
+	printf "file.fatrace.cpu_per_file %.2f us\n", t / hz * 1e6 / N
 }'
 awk -v a="$named" -v b="$total" 'BEGIN { printf "file.fatrace.named %.1f %%\n", b ? 100 * a / b : 0 }'

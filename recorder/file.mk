@@ -23,3 +23,4 @@ fuzz-fanotify_LIBS :=
 fuzz-fanotify_LDLIBS :=
 SCRIPT_TESTS += tests/file/live.sh
 BENCH_SCRIPTS += bench/file.sh
+SCRIPT_TESTS += tests/file/overflow.sh

@@ -70,6 +70,8 @@ struct pid_slot {
 	bool known;		/* container is meaningful (process seen alive) */
 	char container[128];	/* "" for the host */
 	struct fmap_view *view;	/* NULL: sees host paths */
+	struct view_slot *vslot;	/* where view lives when by namespace */
+	uint64_t mntns;
 	struct fmap_view chroot;	/* same mount ns, other root */
 };
 
@@ -97,7 +99,7 @@ struct fsrc {
 	struct view_slot views[VIEW_CACHE];
 	struct moved moved;
 	uint64_t now;		/* time of the buffer being handled */
-	uint64_t last_ns;	/* last event read: start of a gap */
+	uint64_t last_ns;	/* previous read: a gap starts after it */
 	bool logged_proto, logged_bad;
 	bool batched;		/* fd unwatched, read at tick() */
 	/* counters for the stop line */
@@ -145,7 +147,7 @@ static void view_fill(struct fmap_view *v, pid_t pid)
 	fclose(f);
 }
 
-static struct fmap_view *view_of_ns(struct fsrc *s, pid_t pid, uint64_t ns)
+static struct view_slot *view_of_ns(struct fsrc *s, pid_t pid, uint64_t ns)
 {
 	struct view_slot *v, *victim = &s->views[0];
 	size_t i;
@@ -153,7 +155,7 @@ static struct fmap_view *view_of_ns(struct fsrc *s, pid_t pid, uint64_t ns)
 	for (i = 0; i < VIEW_CACHE; i++) {
 		v = &s->views[i];
 		if (v->mntns == ns && v->filled_ns + VIEW_TTL_NS > s->now)
-			return &v->view;
+			return v;
 		if (v->filled_ns < victim->filled_ns)
 			victim = v;
 	}
@@ -161,7 +163,7 @@ static struct fmap_view *view_of_ns(struct fsrc *s, pid_t pid, uint64_t ns)
 	victim->mntns = ns;
 	victim->filled_ns = s->now;
 	view_fill(&victim->view, pid);
-	return &victim->view;
+	return victim;
 }
 
 static struct pid_slot *actor(struct fsrc *s, pid_t pid)
@@ -171,19 +173,24 @@ static struct pid_slot *actor(struct fsrc *s, pid_t pid)
 	uint64_t ns;
 	ssize_t n;
 
-	if (a->pid == pid && a->filled_ns + PID_TTL_NS > s->now)
+	/* a namespace view refilled for another namespace since is not ours */
+	if (a->pid == pid && a->filled_ns + PID_TTL_NS > s->now &&
+	    (!a->vslot || a->vslot->mntns == a->mntns))
 		return a;
 	fmap_view_release(&a->chroot);
 	a->pid = pid;
 	a->filled_ns = s->now;
 	a->view = NULL;
+	a->vslot = NULL;
 	ns = mntns_of(pid);
+	a->mntns = ns;
 	/* Attribution is read once per process per second, not per event, and
 	 * kept for folds emitted after the process is gone. */
 	a->known = ns != 0 || rec_proc_lookup(s->rec, pid);
 	rec_container_of(s->rec, pid, a->container, sizeof(a->container));
 	if (ns && ns != s->self_mntns) {
-		a->view = view_of_ns(s, pid, ns);
+		a->vslot = view_of_ns(s, pid, ns);
+		a->view = &a->vslot->view;
 	} else if (ns) {
 		snprintf(p, sizeof(p), "/proc/%d/root", (int)pid);
 		n = readlink(p, root, sizeof(root) - 1);
@@ -369,11 +376,10 @@ static void handle(struct fsrc *s, const struct fev_event *e)
 	if (m & FAN_Q_OVERFLOW) {
 		s->n_overflow++;
 		/* fanotify does not say how many: at least one was lost */
-		rec_lost(s->rec, "file", NULL, 1, s->last_ns, s->now);
+		rec_lost(s->rec, "file", NULL, 1, s->last_ns ? s->last_ns : s->now, s->now);
 		fcache_clear(fres_cache(s->res));	/* a dir rename may be among them */
 		return;
 	}
-	s->last_ns = s->now;
 	self = pid == s->self;
 	if (self && !ondir) {	/* our own files: not even resolved */
 		s->n_self++;
@@ -476,7 +482,8 @@ static void handle_buffer(struct fsrc *s, const uint8_t *buf, size_t len)
 		}
 	}
 	if (it.dropped)
-		rec_lost(s->rec, "file", NULL, 1, s->now, s->now);
+		rec_lost(s->rec, "file", NULL, 1, s->last_ns ? s->last_ns : s->now, s->now);
+	s->last_ns = s->now;
 }
 
 /* ---- source_ops -------------------------------------------------------- */
