@@ -101,18 +101,19 @@ bool fmap_fs_skipped(const char *fstype)
 	return false;
 }
 
-int fmap_overlay_upper(const char *super_opts, char *buf, size_t size)
+int fmap_mount_opt(const char *super_opts, const char *key, char *buf, size_t size)
 {
 	const char *p = super_opts;
+	size_t klen = strlen(key);
 
 	while (p && *p) {
 		size_t n = strcspn(p, ",");
 
-		if (n > 9 && strncmp(p, "upperdir=", 9) == 0) {
-			if (n - 9 >= size)
+		if (n > klen && strncmp(p, key, klen) == 0 && p[klen] == '=') {
+			if (n - klen - 1 >= size)
 				return -ENAMETOOLONG;
-			memcpy(buf, p + 9, n - 9);
-			buf[n - 9] = '\0';
+			memcpy(buf, p + klen + 1, n - klen - 1);
+			buf[n - klen - 1] = '\0';
 			unescape(buf);
 			return 0;
 		}
@@ -121,6 +122,11 @@ int fmap_overlay_upper(const char *super_opts, char *buf, size_t size)
 			p++;
 	}
 	return -ENOENT;
+}
+
+int fmap_overlay_upper(const char *super_opts, char *buf, size_t size)
+{
+	return fmap_mount_opt(super_opts, "upperdir", buf, size);
 }
 
 bool fmap_under(const char *path, size_t len, const char *prefix, size_t plen)
@@ -234,16 +240,27 @@ static int view_add(struct fmap_view *v, bool by_host, unsigned major, unsigned 
 
 int fmap_view_add_mount(struct fmap_view *v, const struct fmap_mount *m)
 {
-	char upper[4096];
+	char buf[8192], *dir, *next;
 	int r;
 
 	if (strcmp(m->fstype, "overlay") == 0) {
-		r = fmap_overlay_upper(m->super_opts, upper, sizeof(upper));
-		if (r == -ENOENT)
-			return 0;	/* read-only overlay: nothing written there */
-		if (r < 0)
+		r = fmap_mount_opt(m->super_opts, "upperdir", buf, sizeof(buf));
+		if (r == 0)
+			r = view_add(v, true, 0, 0, buf, m->point);
+		if (r < 0 && r != -ENOENT)
 			return r;
-		return view_add(v, true, 0, 0, upper, m->point);
+		/* files read or executed from the image's layers */
+		r = fmap_mount_opt(m->super_opts, "lowerdir", buf, sizeof(buf));
+		if (r == -ENOENT)
+			return 0;
+		for (dir = buf; r == 0 && dir; dir = next) {
+			next = strchr(dir, ':');
+			if (next)
+				*next++ = '\0';
+			if (dir[0] == '/')
+				r = view_add(v, true, 0, 0, dir, m->point);
+		}
+		return r;
 	}
 	if (fmap_fs_skipped(m->fstype))
 		return 0;

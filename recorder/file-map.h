@@ -43,8 +43,10 @@ int fmap_mountinfo_parse(char *line, struct fmap_mount *m);
  * are recorded from, the filesystem of its upper dir. */
 bool fmap_fs_skipped(const char *fstype);
 
-/* The value of upperdir= in an overlay's super options, copied unescaped
- * into buf; 0, or -ENOENT / -ENAMETOOLONG. */
+/* The value of key= ("upperdir", "lowerdir", "workdir") in a mount's super
+ * options, copied unescaped into buf; 0, or -ENOENT / -ENAMETOOLONG. */
+int fmap_mount_opt(const char *super_opts, const char *key, char *buf, size_t size);
+/* fmap_mount_opt() of "upperdir". */
 int fmap_overlay_upper(const char *super_opts, char *buf, size_t size);
 
 /* True when path[0..len) is prefix or lies below it. */
@@ -87,8 +89,9 @@ struct fmap_view {
 };
 #define FMAP_VIEW_INIT { NULL, 0 }
 
-/* Add what one mountinfo line of the namespace says; pseudo filesystems are
- * ignored (0). 0 or -ENOMEM / -ENAMETOOLONG. */
+/* Add what one mountinfo line of the namespace says: an overlay maps its
+ * upper dir and each of its lower dirs (':'-separated) to its mount point;
+ * pseudo filesystems are ignored (0). 0 or -ENOMEM / -ENAMETOOLONG. */
 int fmap_view_add_mount(struct fmap_view *v, const struct fmap_mount *m);
 /* Map host paths under prefix to to ("/" for a chroot); 0 or -ENOMEM. */
 int fmap_view_add_prefix(struct fmap_view *v, const char *prefix, const char *to);

@@ -24,3 +24,4 @@ fuzz-fanotify_LDLIBS :=
 SCRIPT_TESTS += tests/file/live.sh
 BENCH_SCRIPTS += bench/file.sh
 SCRIPT_TESTS += tests/file/overflow.sh
+SCRIPT_TESTS += tests/file/docker.sh

@@ -18,6 +18,7 @@
  * /proc/<pid>/mountinfo (overlay upper dir -> container path), cached per
  * namespace.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -42,6 +43,7 @@
 #define PID_TTL_NS 1000000000ull
 #define VIEW_TTL_NS 5000000000ull
 #define MOVE_PAIR_NS 200000000ull
+#define OVL_TTL_NS 2000000000ull
 #define DIR_CACHE 8192
 #define COAL_CAP 4096
 /* Batching: when events trickle in, reading them at each tick (100 ms)
@@ -96,6 +98,19 @@ struct fsrc {
 	struct fcoal *coal;
 	struct fmap_filter filter;
 	struct pid_slot pids[PID_CACHE];
+	/* Overlays mounted in the recorder's namespace (Docker's), for actors
+	 * gone before their events are read: layer dirs -> "/", work dirs
+	 * (overlay's copy-up scratch space, not the container's doing) to skip,
+	 * upper dirs -> container id where Docker's layer db says so. */
+	struct fmap_view host_ovl;
+	struct fmap_filter ovl_work;
+	struct ovl_owner {
+		char *upper;
+		size_t len;
+		char id[128];
+	} *owners;
+	size_t nowners;
+	uint64_t ovl_read_ns;
 	struct view_slot views[VIEW_CACHE];
 	struct moved moved;
 	uint64_t now;		/* time of the buffer being handled */
@@ -147,6 +162,138 @@ static void view_fill(struct fmap_view *v, pid_t pid)
 	fclose(f);
 }
 
+/* Layer dirs are named through symlinks (Docker's overlay2/l/<short>):
+ * events carry the resolved path, so map that one too. */
+static void view_resolve(struct fmap_view *v)
+{
+	size_t i, n = v->n;
+	char real[PATH_MAX];
+
+	for (i = 0; i < n; i++) {
+		if (!v->v[i].by_host || !realpath(v->v[i].from, real) ||
+		    strcmp(real, v->v[i].from) == 0)
+			continue;
+		fmap_view_add_prefix(v, real, v->v[i].to);
+	}
+}
+
+/* Docker names the container of an overlay2 upper dir <root>/overlay2/<L>/diff
+ * in <root>/image/overlay2/layerdb/mounts/<container id>/mount-id = <L>. */
+static void owner_add(struct fsrc *s, const char *upper)
+{
+	char root[PATH_MAX], dbdir[PATH_MAX + 64], f[PATH_MAX * 2], layer[256], got[256];
+	const char *o = strstr(upper, "/overlay2/"), *l;
+	struct ovl_owner *nv;
+	struct dirent *de;
+	size_t rlen, llen;
+	DIR *d;
+
+	if (!o)
+		return;
+	l = o + strlen("/overlay2/");
+	llen = strcspn(l, "/");
+	if (llen == 0 || llen >= sizeof(layer) || strcmp(l + llen, "/diff") != 0)
+		return;
+	memcpy(layer, l, llen);
+	layer[llen] = '\0';
+	rlen = (size_t)(o - upper);
+	if (rlen >= sizeof(root))
+		return;
+	memcpy(root, upper, rlen);
+	root[rlen] = '\0';
+	snprintf(dbdir, sizeof(dbdir), "%s/image/overlay2/layerdb/mounts", root);
+	d = opendir(dbdir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		FILE *mf;
+		size_t n;
+
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof(nv->id))
+			continue;
+		snprintf(f, sizeof(f), "%s/%s/mount-id", dbdir, de->d_name);
+		mf = fopen(f, "re");
+		if (!mf)
+			continue;
+		n = fread(got, 1, sizeof(got) - 1, mf);
+		fclose(mf);
+		got[n] = '\0';
+		if (strcmp(got, layer) != 0)
+			continue;
+		nv = realloc(s->owners, (s->nowners + 1) * sizeof(*nv));
+		if (!nv)
+			break;
+		s->owners = nv;
+		nv[s->nowners].upper = strdup(upper);
+		if (!nv[s->nowners].upper)
+			break;
+		nv[s->nowners].len = strlen(upper);
+		memcpy(nv[s->nowners].id, de->d_name, strlen(de->d_name) + 1);	/* < 128: checked */
+		s->nowners++;
+		break;
+	}
+	closedir(d);
+}
+
+static void owners_release(struct fsrc *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nowners; i++)
+		free(s->owners[i].upper);
+	free(s->owners);
+	s->owners = NULL;
+	s->nowners = 0;
+}
+
+static void host_overlays_read(struct fsrc *s)
+{
+	char *line = NULL, buf[8192], *dir, *next;
+	size_t cap = 0;
+	struct fmap_mount m;
+	FILE *f;
+
+	fmap_view_release(&s->host_ovl);
+	fmap_filter_release(&s->ovl_work);
+	owners_release(s);
+	s->ovl_read_ns = s->now;
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return;
+	while (getline(&line, &cap, f) > 0) {
+		if (fmap_mountinfo_parse(line, &m) < 0 || strcmp(m.fstype, "overlay") != 0)
+			continue;
+		if (fmap_mount_opt(m.super_opts, "workdir", buf, sizeof(buf)) == 0)
+			fmap_filter_exclude(&s->ovl_work, buf);
+		if (fmap_mount_opt(m.super_opts, "upperdir", buf, sizeof(buf)) == 0) {
+			fmap_view_add_prefix(&s->host_ovl, buf, "/");
+			owner_add(s, buf);
+		}
+		if (fmap_mount_opt(m.super_opts, "lowerdir", buf, sizeof(buf)) == 0)
+			for (dir = buf; dir; dir = next) {
+				next = strchr(dir, ':');
+				if (next)
+					*next++ = '\0';
+				if (dir[0] == '/')
+					fmap_view_add_prefix(&s->host_ovl, dir, "/");
+			}
+	}
+	free(line);
+	fclose(f);
+	view_resolve(&s->host_ovl);
+}
+
+/* The container whose overlay upper dir holds a host path, or NULL. */
+static const char *owner_of(struct fsrc *s, const char *host, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < s->nowners; i++)
+		if (fmap_under(host, len, s->owners[i].upper, s->owners[i].len))
+			return s->owners[i].id;
+	return NULL;
+}
+
 static struct view_slot *view_of_ns(struct fsrc *s, pid_t pid, uint64_t ns)
 {
 	struct view_slot *v, *victim = &s->views[0];
@@ -159,10 +306,14 @@ static struct view_slot *view_of_ns(struct fsrc *s, pid_t pid, uint64_t ns)
 		if (v->filled_ns < victim->filled_ns)
 			victim = v;
 	}
+	/* A namespace not seen before: containers started, overlays mounted. */
+	if (s->ovl_read_ns + OVL_TTL_NS / 20 <= s->now)
+		host_overlays_read(s);
 	fmap_view_release(&victim->view);
 	victim->mntns = ns;
 	victim->filled_ns = s->now;
 	view_fill(&victim->view, pid);
+	view_resolve(&victim->view);
 	return victim;
 }
 
@@ -191,6 +342,8 @@ static struct pid_slot *actor(struct fsrc *s, pid_t pid)
 	if (ns && ns != s->self_mntns) {
 		a->vslot = view_of_ns(s, pid, ns);
 		a->view = &a->vslot->view;
+	} else if (!ns && s->host_ovl.n) {
+		a->view = &s->host_ovl;	/* gone: Docker's overlays still say it */
 	} else if (ns) {
 		snprintf(p, sizeof(p), "/proc/%d/root", (int)pid);
 		n = readlink(p, root, sizeof(root) - 1);
@@ -244,6 +397,8 @@ static bool wanted(struct fsrc *s, const struct fpath *p)
 		return false;
 	if (s->self_dir_len && fmap_under(p->host, p->hlen, s->self_dir, s->self_dir_len))
 		return false;
+	if (s->ovl_work.nexcl && !fmap_filter_pass(&s->ovl_work, p->host, p->hlen))
+		return false;	/* overlay copy-up scratch: its result shows in upper */
 	return fmap_filter_pass(&s->filter, p->host, p->hlen);
 }
 
@@ -288,10 +443,21 @@ static void emit(struct fsrc *s, unsigned kind, pid_t pid, const struct fpath *a
 	if (ev.flags & FDR_EVF_PARTIAL)
 		s->n_partial++;
 	s->n_emitted++;
-	if (act->known)
+	if (act->known) {
 		rec_emit(s->rec, act->container, &ev);
-	else
-		rec_emit_pid(s->rec, pid, &ev);
+	} else {
+		/* The process is gone: a file in a container's upper dir was
+		 * written in that container (inferred, so marked uncertain). */
+		const struct fpath *p = a ? a : b;
+		const char *owner = p ? owner_of(s, p->host, p->hlen) : NULL;
+
+		if (owner) {
+			ev.flags |= FDR_EVF_UNCERTAIN;
+			rec_emit(s->rec, owner, &ev);
+		} else {
+			rec_emit_pid(s->rec, pid, &ev);
+		}
+	}
 }
 
 static void emit_coalesced(void *ctx, const struct fcoal_entry *e)
@@ -408,7 +574,8 @@ static void handle(struct fsrc *s, const struct fev_event *e)
 		s->n_self++;
 		return;
 	}
-	if (!wanted(s, &a) && !(b.host && wanted(s, &b))) {
+	if ((s->ovl_work.nexcl && !fmap_filter_pass(&s->ovl_work, a.host, a.hlen)) ||
+	    (!wanted(s, &a) && !(b.host && wanted(s, &b)))) {
 		s->n_filtered++;
 		return;
 	}
@@ -640,6 +807,8 @@ static int file_init(struct rec *rec, void **state)
 		goto out_close;
 	}
 	nfs = r;
+	s->now = rec_now_ns();
+	host_overlays_read(s);
 	r = rec_watch_fd(rec, s->fan, &src_file);
 	if (r < 0)
 		goto out_close;
@@ -650,6 +819,9 @@ static int file_init(struct rec *rec, void **state)
 
 out_close:
 	close(s->fan);
+	fmap_view_release(&s->host_ovl);
+	fmap_filter_release(&s->ovl_work);
+	owners_release(s);
 out_free:
 	fcoal_free(s->coal);
 	fres_free(s->res);
@@ -697,6 +869,8 @@ static void file_tick(struct rec *rec, void *state, uint64_t now_ns)
 	if (s->batched && drain(s) > BATCH_LEAVE && rec_watch_fd(rec, s->fan, &src_file) == 0)
 		s->batched = false;
 	s->now = now_ns;
+	if (s->ovl_read_ns + OVL_TTL_NS <= now_ns)
+		host_overlays_read(s);
 	if (s->moved.used && s->moved.t + MOVE_PAIR_NS <= now_ns)
 		moved_flush(s);
 	fcoal_flush(s->coal, now_ns);
@@ -726,6 +900,9 @@ static void file_stop(struct rec *rec, void *state)
 		fmap_view_release(&s->pids[i].chroot);
 	for (i = 0; i < VIEW_CACHE; i++)
 		fmap_view_release(&s->views[i].view);
+	fmap_view_release(&s->host_ovl);
+	fmap_filter_release(&s->ovl_work);
+	owners_release(s);
 	fcoal_free(s->coal);
 	fres_free(s->res);
 	fmap_filter_release(&s->filter);

@@ -345,6 +345,9 @@ static void test_mountinfo(void **state)
 	assert_int_equal(fmap_mountinfo_parse(l5, &m), 0);
 	assert_int_equal(fmap_overlay_upper(m.super_opts, up, sizeof(up)), 0);
 	assert_string_equal(up, "/a,b c");
+	assert_int_equal(fmap_mount_opt(m.super_opts, "workdir", up, sizeof(up)), 0);
+	assert_string_equal(up, "/w");
+	assert_int_equal(fmap_mount_opt(m.super_opts, "work", up, sizeof(up)), -ENOENT);
 }
 
 static void test_filter(void **state)
@@ -390,12 +393,16 @@ static void test_view(void **state)
 	assert_int_equal(fmap_view_add_mount(&v, &m), 0);
 	assert_int_equal(fmap_mountinfo_parse(l4, &m), 0);
 	assert_int_equal(fmap_view_add_mount(&v, &m), 0);
-	assert_int_equal(v.n, 3);	/* proc ignored */
+	assert_int_equal(v.n, 4);	/* upper, one lower, two mounts; proc ignored */
 
 	/* a write through the overlay lands in the upper dir */
 	h = "/var/lib/docker/overlay2/abc/diff/etc/passwd";
 	assert_int_equal(fmap_view_path(&v, 8, 1, h, strlen(h), h, strlen(h), out, sizeof(out)), 11);
 	assert_string_equal(out, "/etc/passwd");
+	/* an image layer (lower dir) */
+	h = "/l/bin/busybox";
+	assert_int_equal(fmap_view_path(&v, 8, 1, h, strlen(h), h, strlen(h), out, sizeof(out)), 12);
+	assert_string_equal(out, "/bin/busybox");
 	h = "/var/lib/docker/overlay2/abc/diff";
 	assert_int_equal(fmap_view_path(&v, 8, 1, h, strlen(h), h, strlen(h), out, sizeof(out)), 1);
 	assert_string_equal(out, "/");
