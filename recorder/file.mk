@@ -25,3 +25,4 @@ SCRIPT_TESTS += tests/file/live.sh
 BENCH_SCRIPTS += bench/file.sh
 SCRIPT_TESTS += tests/file/overflow.sh
 SCRIPT_TESTS += tests/file/docker.sh
+SCRIPT_TESTS += tests/file/moves.sh

@@ -126,6 +126,7 @@ struct fsrc {
 static const struct rec_optdef file_options[] = {
 	{ "file-include", "PREFIX", "record only files under PREFIX (repeatable)", true },
 	{ "file-exclude", "PREFIX", "do not record files under PREFIX (repeatable)", true },
+	{ "file-no-rename", NULL, "pair moved_from/moved_to instead of FAN_RENAME (as before Linux 5.17)", false },
 	{ "file-coalesce", "MS", "fold modifies of a file by a process within MS ms (default: the flush interval)", false },
 	{ NULL, NULL, NULL, false },
 };
@@ -782,11 +783,12 @@ static int file_init(struct rec *rec, void **state)
 		r = (r == EINVAL || r == ENOSYS || r == EPERM) ? -EOPNOTSUPP : -r;
 		goto out_free;
 	}
-	s->have_rename = true;
+	s->have_rename = !rec_option(rec, "file-no-rename", 0);
 	mask = BASE_MASK | FAN_RENAME;
-	r = mark_all(s, mask);
+	r = s->have_rename ? mark_all(s, mask) : -EINVAL;
 	if (r == -EINVAL) {
-		rec_log(rec, "file: kernel lacks FAN_RENAME (5.17); pairing moves by process");
+		if (s->have_rename)
+			rec_log(rec, "file: kernel lacks FAN_RENAME (5.17); pairing moves by process");
 		s->have_rename = false;
 		mask = BASE_MASK | FAN_MOVED_FROM | FAN_MOVED_TO;
 		/* start over: a fresh group, every filesystem marked again */
