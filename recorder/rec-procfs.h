@@ -6,8 +6,8 @@
  * rec-procfs: read what /proc says about one process, fast (open/read with
  * fixed buffers, no stdio), in the order that loses least when the process
  * is exiting: cmdline, exe and cwd first (they vanish with the process's
- * memory and fs), then cgroup, status, loginuid, sessionid (readable from a
- * zombie). All content is attacker controlled: every read is capped.
+ * memory and fs), then cgroup (a task that exited reads as the root cgroup,
+ * i.e. the host), status, loginuid, sessionid (readable from a zombie). All content is attacker controlled: every read is capped.
  */
 
 #include <stdbool.h>

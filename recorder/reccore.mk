@@ -18,3 +18,9 @@ test-rec-config_LDLIBS := -lcmocka
 test-rec-proctab_SRCS := tests/recorder/test-rec-proctab.c
 test-rec-proctab_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
 test-rec-proctab_LDLIBS := -lcmocka
+
+SCRIPT_TESTS += tests/recorder/attr.sh
+SCRIPT_TESTS += tests/recorder/storm.sh
+SCRIPT_TESTS += tests/recorder/kill9.sh tests/recorder/badinput.sh
+SCRIPT_TESTS += tests/recorder/docker.sh tests/recorder/budget.sh
+BENCH_SCRIPTS += bench/recorder-exec.sh

@@ -139,10 +139,12 @@ static void on_fork(struct rec *rec, struct proc_state *st, const struct proc_ev
 	if (pe->event_data.fork.child_pid != child || child == rec_self_pid(rec))
 		return;	/* a new thread */
 	pp = known(rec, parent, scratch);
-	if (pp)
+	if (pp) {
 		copy = *pp;
-	else
+	} else {
 		memset(&copy, 0, sizeof(copy));
+		copy.loginuid = copy.sessionid = (uint32_t)-1;
+	}
 	cp = rec_proctab_put(tab, child);
 	if (!cp)
 		cp = &copy;	/* table full: still record the event */
@@ -155,7 +157,7 @@ static void on_fork(struct rec *rec, struct proc_state *st, const struct proc_ev
 	fdr_event_init(&ev, FDR_PROC_FORK, t);
 	actor(&ev, cp);
 	if (pp)
-		set_strz(&ev, FDR_F_PCOMM, pp->comm);
+		set_strz(&ev, FDR_F_PCOMM, copy.comm);	/* pp may have moved */
 	else
 		ev.flags |= FDR_EVF_PARTIAL;
 	emit_proc(rec, cp, &ev);
@@ -171,7 +173,10 @@ static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_ev
 
 	if (pid == rec_self_pid(rec))
 		return;
-	got |= rec_procfs_read(pid, REC_PI_CGROUP | REC_PI_STATUS | REC_PI_LOGIN, pi);
+	/* loginuid and sessionid are inherited at fork (only a login
+	 * changes them, by writing /proc/self/loginuid): the table has them. */
+	got |= rec_procfs_read(pid, REC_PI_CGROUP | REC_PI_STATUS |
+			       (rec_proctab_get(tab, pid) ? 0 : REC_PI_LOGIN), pi);
 	p = rec_proctab_get(tab, pid);
 	if (!p) {
 		p = rec_proctab_put(tab, pid);
@@ -181,6 +186,7 @@ static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_ev
 		}
 		p->pid = pid;
 		p->start_ns = t;
+		p->loginuid = p->sessionid = (uint32_t)-1;
 	}
 	if (got & REC_PI_STATUS) {
 		p->ppid = pi->ppid;
@@ -197,9 +203,26 @@ static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_ev
 		copy_str(p->exe, sizeof(p->exe), pi->exe);
 	else
 		p->exe[0] = '\0';	/* the old image's path would be wrong */
+	/* A task that already exited reads as the host's (root) cgroup: a
+	 * host answer does not override the container inherited at fork. */
+	if ((got & REC_PI_CGROUP) && !pi->cg.id[0] && p->container_id[0])
+		got &= ~(unsigned)REC_PI_CGROUP;
+	/* Gone before we looked: the container is the parent's. Ask the
+	 * parent now (it may have joined a container's cgroup after we last
+	 * saw it, as a shell does before it forks), not only our table. */
+	if (!(got & REC_PI_CGROUP) && p->ppid > 0) {
+		struct rec_cgroup_id cg = pi->cg;
+
+		if ((rec_procfs_read(p->ppid, REC_PI_CGROUP, pi) & REC_PI_CGROUP) &&
+		    pi->cg.id[0]) {	/* an exited parent reads as the host's */
+			copy_str(p->container_id, sizeof(p->container_id), pi->cg.id);
+			got |= REC_PI_CGROUP;
+		} else {
+			pi->cg = cg;
+		}
+	}
 	if (got & REC_PI_CGROUP)
 		copy_str(p->container_id, sizeof(p->container_id), pi->cg.id);
-	/* else: the container inherited at fork (the parent's) */
 
 	fdr_event_init(&ev, FDR_PROC_EXEC, t);
 	actor(&ev, p);
@@ -298,24 +321,31 @@ static void on_comm(struct rec *rec, const struct proc_event *pe)
 	}
 }
 
-/* The proc_event of a datagram, or NULL when it is not one. */
-static const struct proc_event *parse_msg(const char *buf, ssize_t len, uint32_t *seq)
+/* The proc_event of a datagram copied into *out (the kernel's payload sits
+ * at offset 36, not aligned for it), or NULL when it is not one. */
+static const struct proc_event *parse_msg(const char *buf, ssize_t len, uint32_t *seq,
+					  struct proc_event *out)
 {
-	const struct nlmsghdr *nh = (const void *)buf;
-	const struct cn_msg *cn;
+	struct nlmsghdr nh_;
+	const struct nlmsghdr *nh = &nh_;
+	struct cn_msg cn_;
+	const struct cn_msg *cn = &cn_;
 
 	if (len < (ssize_t)(NLMSG_HDRLEN + sizeof(*cn) + offsetof(struct proc_event, event_data)))
 		return NULL;
+	memcpy(&nh_, buf, sizeof(nh_));
 	if (nh->nlmsg_type != NLMSG_DONE || nh->nlmsg_len > (uint32_t)len)
 		return NULL;
-	cn = NLMSG_DATA(nh);
+	memcpy(&cn_, buf + NLMSG_HDRLEN, sizeof(cn_));
 	if (cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC)
 		return NULL;
 	if (cn->len < offsetof(struct proc_event, event_data) ||
 	    NLMSG_HDRLEN + sizeof(*cn) + cn->len > (size_t)len)
 		return NULL;
 	*seq = cn->seq;
-	return (const struct proc_event *)cn->data;
+	memset(out, 0, sizeof(*out));
+	memcpy(out, buf + NLMSG_HDRLEN + sizeof(cn_), cn->len < sizeof(*out) ? cn->len : sizeof(*out));
+	return out;
 }
 
 static void track_seq(struct rec *rec, struct proc_state *st, const struct proc_event *pe,
@@ -365,7 +395,8 @@ static void proc_ready(struct rec *rec, void *state, int fd)
 		/* pass 1: what dies with the process */
 		for (int i = 0; i < n; i++) {
 			uint32_t seq;
-			const struct proc_event *pe = parse_msg(st->buf[i], mm[i].msg_len, &seq);
+			struct proc_event pev;
+			const struct proc_event *pe = parse_msg(st->buf[i], mm[i].msg_len, &seq, &pev);
 
 			st->got[i] = 0;
 			if (pe && pe->what == PROC_EVENT_EXEC &&
@@ -377,7 +408,8 @@ static void proc_ready(struct rec *rec, void *state, int fd)
 		/* pass 2: in order */
 		for (int i = 0; i < n; i++) {
 			uint32_t seq;
-			const struct proc_event *pe = parse_msg(st->buf[i], mm[i].msg_len, &seq);
+			struct proc_event pev;
+			const struct proc_event *pe = parse_msg(st->buf[i], mm[i].msg_len, &seq, &pev);
 			uint64_t t;
 
 			if (!pe)
@@ -434,6 +466,8 @@ static void scan_proc(struct rec *rec, struct proc_state *st)
 		got = rec_procfs_read((pid_t)pid, REC_PI_ALL, pi);
 		if (!(got & REC_PI_STATUS))
 			continue;
+		if (!(got & REC_PI_EXE) && (pid == 2 || pi->ppid == 2))
+			continue;	/* kernel threads: no exe, children of kthreadd */
 		p = rec_proctab_put(rec_procs(rec), (pid_t)pid);
 		if (!p)
 			break;
