@@ -42,7 +42,7 @@ W=$T/w
 NAME=$'sp ace\nline2 \xff\xfe.txt'
 NEW=$'renamed \xe9'
 
-"$FDR_BIN/fdr-record" -d "$T/rings" --sources file --file-include "$T" \
+"$FDR_BIN/fdr-record" -d "$T/rings" --sources proc,file --file-include "$T" \
 	--flush-interval 0.2 --file-coalesce 3000 --no-sync 2> "$T/rec.log" &
 REC=$!
 for _ in $(seq 50); do grep -q "recording into" "$T/rec.log" && break; sleep 0.1; done
@@ -121,7 +121,7 @@ D=$(j "$W/d ir") F=$(j "$W/d ir/$NAME") G=$(j "$W/d ir/$NEW") X=$(j "$W/prog")
 
 A=$(P actor)
 has file.create "$A" "$ID" ".path == $D"
-has file.create "$A" "$ID" ".path == $F"
+has file.create "$A" "$ID" ".path == $F and .comm == \"perl\""	# comm from the proc source's table
 has file.modify "$A" "$ID" ".path == $F"
 has file.attrib "$A" "$ID" ".path == $F"
 has file.rename "$A" "$ID" ".path == $F and .new_path == $G"
