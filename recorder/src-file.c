@@ -145,6 +145,17 @@ static uint64_t mntns_of(pid_t pid)
 	return stat(p, &st) == 0 ? (uint64_t)st.st_ino : 0;
 }
 
+/* Which directory a process has as its root: a container's first process
+ * works in the new namespace before pivot_root, with the host's root. */
+static uint64_t root_of(pid_t pid)
+{
+	char p[64];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "/proc/%d/root", (int)pid);
+	return stat(p, &st) == 0 ? ((uint64_t)st.st_dev << 40) ^ (uint64_t)st.st_ino : 0;
+}
+
 static void view_fill(struct fmap_view *v, pid_t pid)
 {
 	char p[64], *line = NULL;
@@ -341,7 +352,9 @@ static struct pid_slot *actor(struct fsrc *s, pid_t pid)
 	a->known = ns != 0 || rec_proc_lookup(s->rec, pid);
 	rec_container_of(s->rec, pid, a->container, sizeof(a->container));
 	if (ns && ns != s->self_mntns) {
-		a->vslot = view_of_ns(s, pid, ns);
+		/* views are per namespace and root */
+		a->mntns = ns ^ root_of(pid) * 0x9e3779b97f4a7c15ull;
+		a->vslot = view_of_ns(s, pid, a->mntns);
 		a->view = &a->vslot->view;
 	} else if (!ns && s->host_ovl.n) {
 		a->view = &s->host_ovl;	/* gone: Docker's overlays still say it */
@@ -596,8 +609,11 @@ static void handle(struct fsrc *s, const struct fev_event *e)
 		fcoal_flush_path(s->coal, a.host, a.hlen);
 	if (m & FAN_ATTRIB)
 		emit(s, FDR_FILE_ATTRIB, pid, &a, NULL, 0);
-	if (m & FAN_OPEN_EXEC)
+	if (m & FAN_OPEN_EXEC) {
+		/* an exec follows pivot_root/setns: look at the process anew */
+		s->pids[(unsigned)pid % PID_CACHE].filled_ns = 0;
 		emit(s, FDR_FILE_EXEC, pid, &a, NULL, 0);
+	}
 	if (m & FAN_RENAME)
 		emit(s, FDR_FILE_RENAME, pid, &a, b.host ? &b : NULL, 0);
 	if (m & FAN_MOVED_FROM) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The file source with a real Docker container on overlay2: an isolated
 # dockerd (own data root, no iptables, no bridge) runs a busybox container
-# that writes, renames and deletes files in its root filesystem. Its writes
+# that writes, renames and deletes files in its root filesystem and writes
+# into a bind-mounted volume. Its writes
 # land in the overlay upper dir on the host filesystem; the recorder must
 # report them with the path the container sees (/etc/...), the upper-dir
 # path as host_path, and the container's id.
@@ -44,14 +45,15 @@ for a in sh echo mv rm sleep chmod; do ln -s busybox "$T/rootfs/bin/$a"; done
 tar -C "$T/rootfs" -c . | D import -c 'CMD ["/bin/sh"]' - local/fdrbusybox >/dev/null ||
 	fail "docker import"
 
-"$FDR_BIN/fdr-record" -d "$T/rings" --sources file --file-include "$T/data" \
+"$FDR_BIN/fdr-record" -d "$T/rings" --sources file --file-include "$T/data" --file-include "$T/vol" \
 	--flush-interval 0.2 --no-sync 2> "$T/rec.log" &
 REC=$!
 for _ in $(seq 50); do grep -q "recording into" "$T/rec.log" && break; sleep 0.1; done
 grep -q "recording into" "$T/rec.log" || { cat "$T/rec.log"; fail "recorder did not start"; }
 
-D run --name fdrtest --network none local/fdrbusybox /bin/sh -c \
-	'echo "evil" > "/etc/cron job"; chmod 700 "/etc/cron job"; mv "/etc/cron job" /tmp/moved;
+mkdir -p "$T/vol"
+D run --name fdrtest --network none -v "$T/vol:/data" local/fdrbusybox /bin/sh -c \
+	'echo "db" > /data/volume.db; echo "evil" > "/etc/cron job"; chmod 700 "/etc/cron job"; mv "/etc/cron job" /tmp/moved;
 	 rm /tmp/moved; echo $$ > /tmp/pid; sleep 0.5' || fail "docker run"
 ID=$(D inspect -f '{{.Id}}' fdrtest)
 UPPER=$(D inspect -f '{{.GraphDriver.Data.UpperDir}}' fdrtest)
@@ -74,6 +76,10 @@ has file.modify '.path == "/etc/cron job" and .host_path == ($u + "/etc/cron job
 has file.attrib '.path == "/etc/cron job"'
 has file.rename '.path == "/etc/cron job" and .new_path == "/tmp/moved"'
 has file.delete '.path == "/tmp/moved" and .host_path == ($u + "/tmp/moved")'
+# a bind-mounted volume: the container's mount table maps the host dir
+n=$(jq -c --arg h "$T/vol/volume.db" 'select(.kind == "file.create" and .path == "/data/volume.db" and
+	.host_path == $h)' "$T/c.json" | wc -l)
+[ "$n" = 1 ] || { cat "$T/c.json"; fail "volume write not seen as /data/volume.db"; }
 # overlay's own copy-up scratch files (workdir) are not the container's doing
 n=$(jq -c 'select((.path // "") | contains("/work/work/"))' "$T/c.json" | wc -l)
 [ "$n" = 0 ] || { cat "$T/c.json"; fail "$n events in the overlay work dir"; }

@@ -43,7 +43,7 @@ NAME=$'sp ace\nline2 \xff\xfe.txt'
 NEW=$'renamed \xe9'
 
 "$FDR_BIN/fdr-record" -d "$T/rings" --sources proc,file --file-include "$T" \
-	--flush-interval 0.2 --file-coalesce 3000 --no-sync 2> "$T/rec.log" &
+	--file-exclude "$T/w/excluded" --flush-interval 0.2 --file-coalesce 3000 --no-sync 2> "$T/rec.log" &
 REC=$!
 for _ in $(seq 50); do grep -q "recording into" "$T/rec.log" && break; sleep 0.1; done
 grep -q "recording into" "$T/rec.log" || { cat "$T/rec.log"; fail "recorder did not start"; }
@@ -77,8 +77,10 @@ mkdir "$T/pids"
 bash -c 'echo $$ > "$1/cgroup.procs" && exec perl "$2" "$3" "$4" "$5" "$6"' _ \
 	"$CGD" "$T/actor.pl" "$W" "$NAME" "$NEW" "$T/pids" || fail "actor failed"
 
-# A host process, for contrast.
-bash -c 'echo $$ > "$1"; echo x > "$2/host file"; sleep 0.3' _ "$T/pids/host.pid" "$W"
+# A host process, for contrast; and files under an excluded prefix.
+mkdir -p "$W/excluded/deep" "$W/excludedx"
+bash -c 'echo $$ > "$1"; echo x > "$2/host file"; echo y > "$2/excluded/deep/f";
+	echo z > "$2/excludedx/kept"; sleep 0.3' _ "$T/pids/host.pid" "$W"
 
 # Overlay: a process in its own mount namespace, chrooted into the merged
 # dir, writes /etc/motd; the write lands in the upper dir.
@@ -129,6 +131,9 @@ has file.exec "$(P exec)" "$ID" ".path == $X"
 has file.delete "$A" "$ID" ".path == $G"
 has file.delete "$A" "$ID" ".path == $D"
 has file.create "$(P host)" host ".path == $(j "$W/host file")"
+has file.create "$(P host)" host ".path == $(j "$W/excludedx/kept")"	# a prefix ends at a /
+n=$(jq -c --arg x "$W/excluded/" 'select(.path | startswith($x))' "$T/file.json" | wc -l)
+[ "$n" = 0 ] || fail "$n events under --file-exclude"
 
 # Six spaced writes by the actor to one file fold into one event with a count.
 total=$(jq -s --argjson p "$A" --argjson f "$F" \
