@@ -4,8 +4,8 @@
  *
  * Why FID mode: classic fanotify hands over an open fd per event and the
  * path is read from it afterwards, so a file already deleted reads as
- * "(deleted)" or not at all (fatrace names 0.3% of a create/write/delete
- * storm). With FAN_REPORT_DFID_NAME the kernel reports the parent directory's
+ * "(deleted)" or not at all (fatrace names 6-20% of the events of a
+ * create/write/delete storm here, bench/file.sh). With FAN_REPORT_DFID_NAME the kernel reports the parent directory's
  * handle and the entry name at the time of the event: the directory is
  * resolved once (file-resolve, cached) and the name is exact, even for a file
  * gone by the time we read.
@@ -17,6 +17,11 @@
  * process in another mount namespace come from file-map views built from its
  * /proc/<pid>/mountinfo (overlay upper dir -> container path), cached per
  * namespace.
+ *
+ * Times: fanotify events carry none, so an event's time is when it was
+ * read: within microseconds under load, up to a tick (100 ms) late when
+ * events trickle in and are read at ticks (see BATCH_*). Folded modifies
+ * carry their first one's read time.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -53,10 +58,10 @@
 #define BATCH_ENTER 256		/* events per wakeup below which we batch */
 #define BATCH_LEAVE 4096	/* events per tick above which we stop */
 
-/* Events we ask for. FAN_RENAME replaces MOVED_FROM/TO where the kernel
- * has it (5.17). */
 extern const struct source_ops src_file;
 
+/* Events we ask for. FAN_RENAME replaces MOVED_FROM/TO where the kernel
+ * has it (5.17). */
 #define BASE_MASK (FAN_CREATE | FAN_DELETE | FAN_ATTRIB | FAN_MODIFY | FAN_CLOSE_WRITE | \
 		   FAN_OPEN_EXEC | FAN_ONDIR)
 
@@ -80,7 +85,6 @@ struct pid_slot {
 struct moved {
 	bool used;
 	pid_t pid;
-	bool ondir;
 	uint64_t t, fsid;
 	char path[PATH_BUF];
 	size_t len;
@@ -124,8 +128,8 @@ struct fsrc {
 };
 
 static const struct rec_optdef file_options[] = {
-	{ "file-include", "PREFIX", "record only files under PREFIX (repeatable)", true },
-	{ "file-exclude", "PREFIX", "do not record files under PREFIX (repeatable)", true },
+	{ "file-include", "PREFIX", "record only files under PREFIX", true },
+	{ "file-exclude", "PREFIX", "do not record files under PREFIX", true },
 	{ "file-no-rename", NULL, "pair moved_from/moved_to instead of FAN_RENAME (as before Linux 5.17)", false },
 	{ "file-coalesce", "MS", "fold modifies of a file by a process within MS ms (default: the flush interval)", false },
 	{ NULL, NULL, NULL, false },
@@ -454,6 +458,9 @@ static void emit(struct fsrc *s, unsigned kind, pid_t pid, const struct fpath *a
 		if (!b->known)
 			ev.flags |= FDR_EVF_PARTIAL;
 	}
+	/* a gone process's view is inferred from the host's overlays */
+	if (act->view == &s->host_ovl && fdr_event_has(&ev, FDR_F_HOST_PATH))
+		ev.flags |= FDR_EVF_UNCERTAIN;
 	if (ev.flags & FDR_EVF_PARTIAL)
 		s->n_partial++;
 	s->n_emitted++;
@@ -620,7 +627,6 @@ static void handle(struct fsrc *s, const struct fev_event *e)
 		moved_flush(s);
 		s->moved.used = true;
 		s->moved.pid = pid;
-		s->moved.ondir = ondir;
 		s->moved.t = s->now;
 		s->moved.fsid = a.fsid;
 		memcpy(s->moved.path, a.host, a.hlen + 1);
