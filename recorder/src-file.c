@@ -40,8 +40,10 @@
 #include "file-resolve.h"
 #include "rec-source.h"
 
-#define READ_BUF (256u << 10)
-#define READS_PER_READY 16
+/* One read is at most this much (about 1,000 events): handling it takes
+ * ~2 ms, so the loop's other sources (the proc connector must read /proc
+ * before short processes exit) wait no longer than that. */
+#define READ_BUF (64u << 10)
 #define PATH_BUF 8192
 #define PID_CACHE 128
 #define VIEW_CACHE 16
@@ -53,10 +55,10 @@
 #define COAL_CAP 4096
 /* Batching: when events trickle in, reading them at each tick (100 ms)
  * instead of at each wakeup saves most of the cost (a wakeup per event is
- * what dominates otherwise); when a tick finds a quarter of the kernel's
- * queue (16384) full, every wakeup counts again so nothing overflows. */
+ * what dominates otherwise); when a tick's read comes back half full, every
+ * wakeup counts again (one read each, the loop interleaving other sources)
+ * so the kernel's queue (16384 events) never fills. */
 #define BATCH_ENTER 256		/* events per wakeup below which we batch */
-#define BATCH_LEAVE 4096	/* events per tick above which we stop */
 
 extern const struct source_ops src_file;
 
@@ -855,32 +857,39 @@ out_free:
 	return r;
 }
 
-/* Read and handle what is queued; returns the number of events read. */
-static uint64_t drain(struct fsrc *s)
+/* Read and handle up to reads buffers; returns the bytes of the last read. */
+static size_t drain(struct fsrc *s, int reads, uint64_t *events)
 {
 	uint64_t before = s->n_read + s->n_bad;
+	size_t last = 0;
 	int i;
 
-	for (i = 0; i < READS_PER_READY; i++) {
+	for (i = 0; i < reads; i++) {
 		ssize_t n = read(s->fan, s->buf, READ_BUF);
 
 		if (n <= 0) {
 			if (n < 0 && errno != EAGAIN && errno != EINTR)
 				rec_log(s->rec, "file: read fanotify: %s", strerror(errno));
+			last = 0;
 			break;
 		}
 		s->now = rec_now_ns();
 		handle_buffer(s, s->buf, (size_t)n);
+		last = (size_t)n;
 	}
-	return s->n_read + s->n_bad - before;
+	if (events)
+		*events = s->n_read + s->n_bad - before;
+	return last;
 }
 
 static void file_on_ready(struct rec *rec, void *state, int fd)
 {
 	struct fsrc *s = state;
+	uint64_t events;
 
 	(void)fd;
-	if (drain(s) < BATCH_ENTER && !s->batched) {
+	drain(s, 1, &events);	/* level-triggered: called again while more */
+	if (events < BATCH_ENTER && !s->batched) {
 		rec_unwatch_fd(rec, s->fan);
 		s->batched = true;
 	}
@@ -890,7 +899,8 @@ static void file_tick(struct rec *rec, void *state, uint64_t now_ns)
 {
 	struct fsrc *s = state;
 
-	if (s->batched && drain(s) > BATCH_LEAVE && rec_watch_fd(rec, s->fan, &src_file) == 0)
+	if (s->batched && drain(s, 1, NULL) >= READ_BUF / 2 &&
+	    rec_watch_fd(rec, s->fan, &src_file) == 0)
 		s->batched = false;
 	s->now = now_ns;
 	if (s->ovl_read_ns + OVL_TTL_NS <= now_ns)
@@ -907,7 +917,7 @@ static void file_stop(struct rec *rec, void *state)
 
 	if (!s)
 		return;
-	drain(s);		/* what is queued still counts */
+	drain(s, 1024, NULL);	/* what is queued still counts */
 	s->now = rec_now_ns();
 	moved_flush(s);
 	fcoal_flush(s->coal, UINT64_MAX);
