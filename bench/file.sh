@@ -74,15 +74,20 @@ if ! command -v fatrace >/dev/null; then
 	exit 0
 fi
 S=$T/storm-fat
-fatrace -o "$T/fatrace.txt" 2> "$T/fat.log" &
-PID=$!
+# In a subshell whose `times` gives fatrace's CPU even if it exits early.
+( fatrace -o "$T/fatrace.txt" 2> "$T/fat.log" & echo $! > "$T/fat.pid"; wait; times > "$T/fat.times" ) &
+WRAP=$!
 sleep 1
+PID=$(cat "$T/fat.pid")
 start=$(date +%s.%N)
 storm "$S" "$T/storm-fat.pid"
 end=$(date +%s.%N)
 sleep 2
-ticks=$(cpu_ticks "$PID")
-kill -INT "$PID"; wait "$PID"; PID=""
+kill -0 "$PID" 2>/dev/null || echo "# fatrace exited during the storm: $(head -c 200 "$T/fat.log")"
+kill -INT "$PID" 2>/dev/null; wait "$WRAP"; PID=""
+# second line of `times`: children's user and system time, "0m1.234s 0m5.678s"
+ticks=$(sed -n 2p "$T/fat.times" | awk -v hz="$TCK" '{
+	split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%d", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * hz }')
 SP=$(cat "$T/storm-fat.pid")
 grep -a "($SP): " "$T/fatrace.txt" > "$T/fat.storm"
 total=$(wc -l < "$T/fat.storm")
