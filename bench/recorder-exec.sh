@@ -3,9 +3,13 @@
 # same storm in the same run. Prints "name value unit" lines:
 #   storm_execs_per_s, and for each recorder: share of the storm's execs seen
 #   with full argv, CPU time per event and per exec, events lost, peak RSS.
-# Two rounds: both recorders with their default scheduling, then both with
-# real-time scheduling swapped (fdr-record --sched-priority 0, forkstat -r),
-# so the effect of scheduling is visible apart from the program.
+# Rounds (each: fdr-record and forkstat together, same storm):
+#   default      fdr-record as shipped (SCHED_FIFO 1) vs forkstat as shipped
+#   _audit       fdr-record --exec-audit vs forkstat -r (SCHED_FIFO); the
+#                kernel's audit thread's CPU is reported too (kauditd_*)
+#   _audit_normal  fdr-record --exec-audit --sched-priority 0 vs forkstat -r
+#   _swapped     fdr-record --sched-priority 0 vs forkstat -r: scheduling
+#                apart from the program
 # Knobs: BENCH_EXECS (default 20000), BENCH_SPAWNERS (default 4).
 set -uo pipefail
 
@@ -40,7 +44,7 @@ round() {	# LABEL RECORDER-ARGS FORKSTAT-ARGS
 	local label=$1 rargs=$2 fargs=$3 tag=s$RANDOM d=$T/rings-$RANDOM
 	mkdir -m 0700 "$d"
 	# shellcheck disable=SC2086
-	"$FDR_BIN/fdr-record" -d "$d" --ring-size 256M $rargs 2>"$T/rec.log" &
+	"$FDR_BIN/fdr-record" -d "$d" --ring-size 256M $rargs 2>"$T/rec.log$label" &
 	RP=$!
 	if command -v forkstat >/dev/null; then
 		# shellcheck disable=SC2086
@@ -48,7 +52,9 @@ round() {	# LABEL RECORDER-ARGS FORKSTAT-ARGS
 		FP=$!
 	fi
 	sleep 2	# both subscribed and past their start-up scan
-	local r0 f0=0 start end
+	local r0 f0=0 k0=0 start end kpid
+	kpid=$(pgrep -x kauditd | head -1)
+	[ -n "$kpid" ] && k0=$(cpu_ns "$kpid")
 	r0=$(cpu_ns $RP)
 	[ -n "$FP" ] && f0=$(cpu_ns $FP)
 	start=$(date +%s%N)
@@ -60,8 +66,9 @@ round() {	# LABEL RECORDER-ARGS FORKSTAT-ARGS
 	wait "${pids[@]}"
 	end=$(date +%s%N)
 	sleep 1
-	local r1 f1=0 rss frss=0
+	local r1 f1=0 rss frss=0 k1=0
 	r1=$(cpu_ns $RP)
+	[ -n "$kpid" ] && k1=$(cpu_ns "$kpid")
 	rss=$(hwm_kib $RP)
 	if [ -n "$FP" ]; then
 		f1=$(cpu_ns $FP)
@@ -73,6 +80,7 @@ round() {	# LABEL RECORDER-ARGS FORKSTAT-ARGS
 	kill -TERM "$RP"
 	wait "$RP"
 	RP=
+	grep -E 'audit|execs' "$T/rec.log$label" | sed 's/^/# /'
 	local total=$(((N / P) * P))
 	echo "storm_execs_per_s$label $((total * 1000000000 / (end - start))) execs/s"
 
@@ -89,6 +97,9 @@ round() {	# LABEL RECORDER-ARGS FORKSTAT-ARGS
 	echo "fdr_record_events$label $events events"
 	echo "fdr_record_lost$label $lost events"
 	echo "fdr_record_rss_peak$label $((rss / 1024)) MiB"
+	case "$rargs" in *exec-audit*)
+		echo "kauditd_cpu_per_exec$label $(((k1 - k0) / total)) ns" ;;
+	esac
 	echo "fdr_record_bytes_per_event$label $("$FDR_BIN/fdr-replay" info --json "$d" |
 		jq -s '[.[] | select(.events > 0)] | if length == 0 then 0 else
 		((map(.bytes_per_event * .events) | add) / (map(.events) | add) | floor) end') bytes"
@@ -107,5 +118,9 @@ round() {	# LABEL RECORDER-ARGS FORKSTAT-ARGS
 
 echo "# $N execs from $P spawners; fdr-record default (SCHED_FIFO 1) vs forkstat default"
 round "" "" ""
-echo "# swapped: fdr-record --sched-priority 0 vs forkstat -r (SCHED_FIFO)"
+echo "# fdr-record --exec-audit vs forkstat -r (SCHED_FIFO)"
+round "_audit" "--exec-audit" "-r"
+echo "# fdr-record --exec-audit --sched-priority 0 vs forkstat -r (SCHED_FIFO)"
+round "_audit_normal" "--exec-audit --sched-priority 0" "-r"
+echo "# fdr-record --sched-priority 0 vs forkstat -r (SCHED_FIFO)"
 round "_swapped" "--sched-priority 0" "-r"

@@ -158,6 +158,14 @@ unsigned rec_procfs_read(pid_t pid, unsigned what, struct rec_procinfo *pi)
 	len = snprintf(path, sizeof(path), "/proc/%d/", (int)pid);
 	name = path + len;
 #define P(s) (memcpy(name, s, sizeof(s)), path)
+	/* cgroup first: an exiting task leaves its cgroups (cgroup_exit, it
+	 * then reads as the root, i.e. the host) only after it lost its memory
+	 * (exit_mm), so when cmdline still reads after this, this was live. */
+	if (what & REC_PI_CGROUP) {
+		n = read_path(P("cgroup"), buf, sizeof(buf));
+		if (n > 0 && rec_cgroup_parse_file(buf, (size_t)n, &pi->cg) >= 0)
+			got |= REC_PI_CGROUP;
+	}
 	if (what & REC_PI_ARGV) {
 		n = read_path(P("cmdline"), pi->args, sizeof(pi->args));
 		if (n > 0) {
@@ -171,13 +179,6 @@ unsigned rec_procfs_read(pid_t pid, unsigned what, struct rec_procinfo *pi)
 		got |= REC_PI_EXE;
 	if ((what & REC_PI_CWD) && link_path(P("cwd"), pi->cwd, sizeof(pi->cwd)))
 		got |= REC_PI_CWD;
-	/* An exited task reads as the root cgroup (cgroup_exit): callers
-	 * trust a host answer only when they know no better. */
-	if (what & REC_PI_CGROUP) {
-		n = read_path(P("cgroup"), buf, sizeof(buf));
-		if (n > 0 && rec_cgroup_parse_file(buf, (size_t)n, &pi->cg) >= 0)
-			got |= REC_PI_CGROUP;
-	}
 	if (what & REC_PI_STATUS) {
 		n = read_path(P("status"), buf, sizeof(buf));
 		if (n > 0 && rec_procfs_parse_status(buf, (size_t)n, pi) == 0)

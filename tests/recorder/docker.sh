@@ -51,16 +51,16 @@ RING=$D/docker-${CID:0:12}.ring
 "$REPLAY" timeline --json "$RING" >"$T/ev.json" || fail "cannot read $RING"
 events "$D" >"$T/all.json"
 
-jq -r .container "$T/ev.json" | sort -u | grep -qvx "$CID" && fail "events of another container in $RING"
-jq -c 'select(.kind == "proc.exec" and .argv == ["/bin/sleep", "30"])' "$T/ev.json" | grep -q . ||
+jq -r .container "$T/ev.json" | sort -u | grep -cvx "$CID" >/dev/null && fail "events of another container in $RING"
+jq -c 'select(.kind == "proc.exec" and .argv == ["/bin/sleep", "30"])' "$T/ev.json" | grep -c . >/dev/null ||
 	fail "the container's main process is not in its ring"
 jq -c 'select(.kind == "proc.exec" and .argv[2]? == "echo exec-marker-1 >/dev/null; sleep 0.1")' \
-	"$T/ev.json" | grep -q . || fail "the docker exec process is not in the ring"
-jq -c 'select(.kind == "proc.exit" and .comm == "sh" and .exit_code == 5)' "$T/ev.json" | grep -q . ||
+	"$T/ev.json" | grep -c . >/dev/null || fail "the docker exec process is not in the ring"
+jq -c 'select(.kind == "proc.exit" and .comm == "sh" and .exit_code == 5)' "$T/ev.json" | grep -c . >/dev/null ||
 	fail "the exit code of the docker exec process is missing"
 # the docker CLI itself ran on the host
 jq -c --arg c "$CID" 'select(.kind == "proc.exec" and .container == "host" and .argv[0] == "docker"
-	and (.argv | index("exec")))' "$T/all.json" | grep -q . || fail "docker CLI not in host.ring"
+	and (.argv | index("exec")))' "$T/all.json" | grep -c . >/dev/null || fail "docker CLI not in host.ring"
 rt=$("$REPLAY" info --json "$RING" | jq -r .runtime)
 [ "$rt" = docker ] || fail "ring runtime is '$rt'"
 ok "container $CID: run and exec processes in its ring"
