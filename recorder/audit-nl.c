@@ -16,7 +16,8 @@
 #include "audit-nl.h"
 
 #define RCVBUF (8 << 20)
-#define DGRAM_MAX (MAX_AUDIT_MESSAGE_LENGTH + 4096)
+#define AUDIT_TEXT_MAX 8970	/* kernel MAX_AUDIT_MESSAGE_LENGTH */
+#define DGRAM_MAX (AUDIT_TEXT_MAX + 4096)
 
 struct audit_nl {
 	int fd;
