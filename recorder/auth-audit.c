@@ -81,7 +81,8 @@ static void parse_kv(struct auth_audit_rec *rec, const char *p, size_t n, int de
 	while (i < n && rec->nkv < AUTH_AUDIT_MAX_KV) {
 		bool quoted = false;
 
-		while (i < n && is_sep(p[i]))
+		/* old PAM records: "(hostname=?, addr=?, terminal=cron res=success)" */
+		while (i < n && (is_sep(p[i]) || p[i] == '('))
 			i++;
 		k0 = i;
 		while (i < n && is_key_char(p[i]))
@@ -113,6 +114,8 @@ static void parse_kv(struct auth_audit_rec *rec, const char *p, size_t n, int de
 			while (i < n && !is_sep(p[i]))
 				i++;
 			v1 = i;
+			while (v1 > v0 && (p[v1 - 1] == ',' || p[v1 - 1] == ')'))
+				v1--;
 		}
 		rec->kv[rec->nkv].key.p = p + k0;
 		rec->kv[rec->nkv].key.len = (uint32_t)(k1 - k0);

@@ -105,6 +105,7 @@ enum auth_ssh_type {
 struct auth_ssh_msg {
 	enum auth_ssh_type type;
 	bool invalid_user;	/* sshd said the user does not exist */
+	bool ambiguous;		/* client-sent text held another "from ADDR port N" */
 	struct fdr_str user, addr, method, reason;
 	uint64_t port;		/* 0 when absent */
 };
@@ -118,7 +119,8 @@ int auth_sshd_parse(const char *msg, size_t n, struct auth_ssh_msg *out);
  * INVALID_USER and REFUSED give ssh.login (result success / failure /
  * invalid_user), DISCONNECTED gives ssh.logout; the rest give none (they
  * restate an attempt another line already reported). pid is the sshd pid
- * (0 when unknown). Returns 1 when *out holds an event, else 0.
+ * (0 when unknown). An ambiguous message gives an FDR_EVF_UNCERTAIN event.
+ * Returns 1 when *out holds an event, else 0.
  */
 int auth_sshd_event(const struct auth_ssh_msg *m, uint64_t time_ns, uint64_t pid,
 		    struct auth_ev *out);

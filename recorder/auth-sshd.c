@@ -121,26 +121,61 @@ static struct cur trim(const char *p, size_t n)
 	return c;
 }
 
-/* "<user> from <addr> port <port>[ ssh2[: ...]]" ; user up to the last " from ". */
-static bool user_from_addr_port(struct cur c, struct auth_ssh_msg *m, bool need_port)
+/* What sshd itself writes after the port: " ssh2", " ssh2: <info>", " ssh1",
+ * or an old " on <tty>". */
+static bool ssh_trailer(struct cur r)
 {
-	long f = rfind(c, " from ");
-
-	if (f < 0)
+	if (eat(&r, " on "))
+		return true;
+	if (!eat(&r, " ssh"))
 		return false;
-	m->user = mk(c.p, (size_t)f);
-	c.p += f + 6;
-	c.n -= (size_t)f + 6;
-	m->addr = word(&c);
-	if (!m->addr.len)
-		return false;
-	if (eat(&c, " port ")) {
-		if (!number(&c, &m->port))
-			return false;
-	} else if (need_port) {
-		return false;
+	while (r.n && r.p[0] >= '0' && r.p[0] <= '9') {
+		r.p++;
+		r.n--;
 	}
-	return true;
+	return r.n == 0 || r.p[0] == ':';
+}
+
+/*
+ * "<user> from <addr>[ port <port>][ ssh2[: info]]": the user is up to the
+ * first " from " after which an address, an optional port and nothing but
+ * sshd's own trailer follow. Both the user name and the info trailer come
+ * from the client, so a line can hold several candidates: the first valid
+ * one wins (as fail2ban reads it) and m->ambiguous says there were more.
+ */
+static bool user_from_addr_port(struct cur c, struct auth_ssh_msg *m, bool trailer)
+{
+	size_t off = 0;
+	bool found = false;
+
+	for (;;) {
+		struct cur t = { c.p + off, c.n - off };
+		long f = find(t, " from ");
+		struct auth_ssh_msg x = *m;
+		struct cur r;
+
+		if (f < 0)
+			break;
+		off += (size_t)f + 6;
+		r.p = c.p + off;
+		r.n = c.n - off;
+		x.user = mk(c.p, off - 6);
+		x.addr = word(&r);
+		if (!x.addr.len)
+			continue;
+		if (eat(&r, " port ") && !number(&r, &x.port))
+			continue;
+		if (r.n && !(trailer && ssh_trailer(r)))
+			continue;
+		if (found) {
+			m->ambiguous = true;
+			break;
+		}
+		found = true;
+		x.ambiguous = false;
+		*m = x;
+	}
+	return found;
 }
 
 /* "<user> <addr> port <port>" ; user up to the word before the last " port ". */
@@ -208,7 +243,6 @@ int auth_sshd_parse(const char *msg, size_t n, struct auth_ssh_msg *m)
 	c = trim(msg, n);
 	if (eat(&c, "Accepted ") || eat(&c, "Failed ")) {
 		enum auth_ssh_type t = msg[0] == 'A' ? AUTH_SSH_ACCEPTED : AUTH_SSH_FAILED;
-		long s;
 		struct auth_ssh_msg tmp = *m;
 
 		m->method = word(&c);
@@ -216,15 +250,12 @@ int auth_sshd_parse(const char *msg, size_t n, struct auth_ssh_msg *m)
 			return 0;
 		if (eat(&c, "invalid user "))
 			m->invalid_user = true;
-		/* drop " ssh2[: key...]" after the port */
-		s = rfind(c, " ssh2");
-		if (s > 0)
-			c.n = (size_t)s;
 		if (!user_from_addr_port(c, &tmp, true))
 			return 0;
 		m->user = tmp.user;
 		m->addr = tmp.addr;
 		m->port = tmp.port;
+		m->ambiguous = tmp.ambiguous;
 		m->type = t;
 		return 0;
 	}
@@ -259,7 +290,14 @@ int auth_sshd_parse(const char *msg, size_t n, struct auth_ssh_msg *m)
 		m->type = AUTH_SSH_REFUSED;
 		return 0;
 	}
-	if (eat(&c, "error: PAM: Authentication failure for ")) {
+	/* error: PAM: {Authentication failure,unknown user,...} for [illegal user ]U from A */
+	if (eat(&c, "error: PAM: ")) {
+		long f = find(c, " for ");
+
+		if (f < 0)
+			return 0;
+		c.p += f + 5;
+		c.n -= (size_t)f + 5;
 		if (eat(&c, "illegal user "))
 			m->invalid_user = true;
 		if (user_from_addr_port(c, m, false))
@@ -295,8 +333,9 @@ int auth_sshd_parse(const char *msg, size_t n, struct auth_ssh_msg *m)
 			return 0;
 		}
 		if (!disc) {
+			/* "port N" is absent before OpenSSH 7.x */
 			m->addr = word(&c);
-			if (eat(&c, " port ") && number(&c, &m->port) && m->addr.len)
+			if (m->addr.len && (!c.n || (eat(&c, " port ") && number(&c, &m->port) && !c.n)))
 				m->type = AUTH_SSH_CONN_CLOSED;
 			else
 				memset(m, 0, sizeof(*m));
@@ -357,6 +396,8 @@ fields:
 		fdr_event_set_u(&out->ev, FDR_F_PORT, m->port);
 	if (pid)
 		fdr_event_set_u(&out->ev, FDR_F_PID, pid);
+	if (m->ambiguous)
+		out->ev.flags |= FDR_EVF_UNCERTAIN;
 	auth_ev_cstr(out, FDR_F_COMM, "sshd");
 	return 1;
 }

@@ -104,7 +104,7 @@ int auth_sudo_parse(const char *msg, size_t n, struct auth_sudo_msg *m)
 	/* The command is what follows the last "COMMAND=" that starts a segment. */
 	for (cmd = n, c = msg + i; c + 8 <= msg + n; c++) {
 		if (!memcmp(c, "COMMAND=", 8) &&
-		    (c == msg + i || (c - msg >= 2 && c[-1] == ' ' && c[-2] == ';'))) {
+		    (c == msg + i || (c - msg >= 2 && c[-1] == ' ' && (c[-2] == ';' || c[-2] == ':')))) {
 			cmd = (size_t)(c - msg);
 			break;
 		}

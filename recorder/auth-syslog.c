@@ -354,6 +354,13 @@ int auth_syslog_split(const char *p, size_t n, uint64_t now_ns, struct auth_sysl
 				out->host.len = (uint32_t)(token_end(p, n, i) - i);
 			}
 			k = skip_blanks(p, n, b);
+			/* Solaris: "[ID 800047 auth.notice] " before the message */
+			if (k + 4 < n && !memcmp(p + k, "[ID ", 4)) {
+				const char *e = memchr(p + k, ']', n - k);
+
+				if (e)
+					k = skip_blanks(p, n, (size_t)(e - p) + 1);
+			}
 			out->msg.p = p + k;
 			out->msg.len = (uint32_t)(n - k);
 			return 0;

@@ -2,4 +2,18 @@
 # log follower; the ssh/sudo sources of fdr-record.
 RECORDER_SRCS += recorder/auth-syslog.c recorder/auth-sshd.c recorder/auth-sudo.c \
 	recorder/auth-audit.c
-RECORDER_SRCS += recorder/auth-follow.c recorder/audit-nl.c
+RECORDER_SRCS += recorder/auth-follow.c recorder/audit-nl.c recorder/src-auth.c
+
+# auth-dump: a test driver printing decoded events (built with the tests).
+AUTH_DUMP := $(BUILD)/tests/auth-dump
+$(AUTH_DUMP): $(call objs,tests/auth/auth-dump.c) $(RECORDER_LIB) $(FORMATS_LIB)
+	@mkdir -p $(@D)
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(RECORDER_LIB) $(FORMATS_LIB) $(FORMATS_LDLIBS)
+tests: $(AUTH_DUMP)
+ALL_SRCS += tests/auth/auth-dump.c
+
+UNIT_TESTS += test-auth-parse
+test-auth-parse_SRCS := tests/auth/test-auth-parse.c
+test-auth-parse_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
+test-auth-parse_LDLIBS := -lcmocka -ljansson $(FORMATS_LDLIBS)

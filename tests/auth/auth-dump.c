@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * auth-dump: a test driver for the auth decoders without fdr-record. It runs
+ * the same inputs the ssh/sudo sources use (audit multicast, followed log
+ * files, a syslog datagram socket) and prints each event as a JSON line.
+ *
+ *   auth-dump [--audit] [--audit-enable] [--file PATH]... [--syslog PATH]
+ *             [--from-start] [--duration SECS] [--ready FILE]
+ *   auth-dump --lines FILE     decode every line of FILE (auth log forms)
+ *   auth-dump --records FILE   decode every audit record line of FILE
+ *
+ * Exit: 0 ok, 1 runtime error, 2 usage.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "recorder/audit-nl.h"
+#include "recorder/auth-follow.h"
+#include "recorder/auth-parse.h"
+#include "fdr-text.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void print_event(void *arg, const struct auth_ev *e)
+{
+	struct fdr_buf b = FDR_BUF_INIT;
+	const char *input = arg;
+	unsigned f;
+
+	fdr_buf_addf(&b, "{\"time_ns\":%llu,\"kind\":\"%s\",\"input\":\"%s\"",
+		     (unsigned long long)e->ev.time_ns, fdr_kind_name(e->ev.kind), input);
+	for (f = 1; f < FDR_F_MAX; f++) {
+		if (!fdr_event_has(&e->ev, f))
+			continue;
+		fdr_buf_addf(&b, ",\"%s\":", fdr_field_name(f));
+		switch (fdr_field_type(f)) {
+		case FDR_T_U64:
+			fdr_buf_addf(&b, "%llu", (unsigned long long)e->ev.f[f].u);
+			break;
+		case FDR_T_I64:
+			fdr_buf_addf(&b, "%lld", (long long)e->ev.f[f].i);
+			break;
+		case FDR_T_STR:
+			fdr_buf_add_json_str(&b, e->ev.f[f].s.p, e->ev.f[f].s.len);
+			break;
+		default:
+			fdr_buf_adds(&b, "null");
+		}
+	}
+	fdr_buf_adds(&b, "}\n");
+	fwrite(b.p, 1, b.len, stdout);
+	fflush(stdout);
+	fdr_buf_release(&b);
+}
+
+static void on_line(void *arg, const char *line, size_t n)
+{
+	struct auth_ev e;
+
+	if (auth_line_event(line, n, now_ns(), &e) == 1)
+		print_event(arg, &e);
+}
+
+struct audit_ctx {
+	struct auth_audit_asm *as;
+	struct auth_audit_rec rec;
+};
+
+static void on_record(void *arg, unsigned type, const char *text, size_t len)
+{
+	struct audit_ctx *c = arg;
+
+	if (auth_audit_parse(text, len, type, &c->rec) == 0)
+		auth_audit_asm_feed(c->as, &c->rec);
+}
+
+static int read_file_lines(const char *path, bool records)
+{
+	FILE *fp = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	struct audit_ctx *c = NULL;
+
+	if (!fp) {
+		fprintf(stderr, "auth-dump: cannot open '%s': %s\n", path, strerror(errno));
+		return 1;
+	}
+	if (records) {
+		c = calloc(1, sizeof(*c));
+		c->as = auth_audit_asm_new(print_event, (void *)"audit");
+	}
+	while ((n = getline(&line, &cap, fp)) > 0) {
+		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			n--;
+		if (records)
+			on_record(c, 0, line, (size_t)n);
+		else
+			on_line((void *)"file", line, (size_t)n);
+	}
+	if (c) {
+		auth_audit_asm_free(c->as);
+		free(c);
+	}
+	free(line);
+	fclose(fp);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct auth_follow *files[16];
+	unsigned nfiles = 0, i;
+	bool audit = false, enable = false, from_start = false;
+	const char *syslog_path = NULL, *ready = NULL;
+	double duration = 0;
+	struct audit_nl *nl = NULL;
+	struct audit_ctx *ac = NULL;
+	int old_enabled = -1, sfd = -1, rc = 0, r;
+	uint64_t end;
+
+	for (i = 1; i < (unsigned)argc; i++) {
+		const char *a = argv[i], *v = i + 1 < (unsigned)argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--lines") && v)
+			return read_file_lines(v, false);
+		if (!strcmp(a, "--records") && v)
+			return read_file_lines(v, true);
+		if (!strcmp(a, "--audit"))
+			audit = true;
+		else if (!strcmp(a, "--audit-enable"))
+			enable = audit = true;
+		else if (!strcmp(a, "--from-start"))
+			from_start = true;
+		else if (!strcmp(a, "--file") && v && nfiles < 16) {
+			if (auth_follow_open(v, from_start, true, &files[nfiles]))
+				return 1;
+			nfiles++;
+			i++;
+		} else if (!strcmp(a, "--syslog") && v) {
+			syslog_path = v;
+			i++;
+		} else if (!strcmp(a, "--ready") && v) {
+			ready = v;
+			i++;
+		} else if (!strcmp(a, "--duration") && v) {
+			duration = atof(v);
+			i++;
+		} else {
+			fprintf(stderr, "usage: auth-dump [--audit] [--audit-enable] [--file PATH]... "
+				"[--syslog PATH] [--duration S] [--ready FILE] | --lines FILE | --records FILE\n");
+			return 2;
+		}
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	if (audit) {
+		ac = calloc(1, sizeof(*ac));
+		ac->as = auth_audit_asm_new(print_event, (void *)"audit");
+		r = audit_nl_open(&nl);
+		if (r) {
+			fprintf(stderr, "auth-dump: cannot listen to kernel audit: %s\n", strerror(-r));
+			return 1;
+		}
+		if (enable) {
+			r = audit_nl_get_enabled(&old_enabled);
+			if (r) {
+				fprintf(stderr, "auth-dump: cannot read audit state: %s\n", strerror(-r));
+				rc = 1;
+				goto out;
+			}
+			if (old_enabled == 0 && (r = audit_nl_set_enabled(1))) {
+				fprintf(stderr, "auth-dump: cannot enable audit: %s\n", strerror(-r));
+				rc = 1;
+				goto out;
+			}
+			fprintf(stderr, "auth-dump: kernel audit was %s\n", old_enabled ? "on" : "off, switched on");
+		}
+	}
+	if (syslog_path) {
+		struct sockaddr_un su = { .sun_family = AF_UNIX };
+
+		sfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		snprintf(su.sun_path, sizeof(su.sun_path), "%s", syslog_path);
+		unlink(syslog_path);
+		if (sfd < 0 || bind(sfd, (struct sockaddr *)&su, sizeof(su))) {
+			fprintf(stderr, "auth-dump: cannot bind '%s': %s\n", syslog_path, strerror(errno));
+			rc = 1;
+			goto out;
+		}
+		chmod(syslog_path, 0666);
+	}
+	if (ready)
+		close(open(ready, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	end = duration > 0 ? now_ns() + (uint64_t)(duration * 1e9) : 0;
+	while (!stop && (!end || now_ns() < end)) {
+		struct pollfd pfd[2];
+		int np = 0;
+
+		if (nl) {
+			pfd[np].fd = audit_nl_fd(nl);
+			pfd[np++].events = POLLIN;
+		}
+		if (sfd >= 0) {
+			pfd[np].fd = sfd;
+			pfd[np++].events = POLLIN;
+		}
+		poll(pfd, (nfds_t)np, 100);
+		if (nl) {
+			r = audit_nl_read(nl, on_record, ac);
+			if (r < 0)
+				fprintf(stderr, "auth-dump: audit read: %s\n", strerror(-r));
+			auth_audit_asm_flush(ac->as, now_ns(), 1000000000u);
+		}
+		if (sfd >= 0) {
+			char buf[8192];
+			ssize_t n;
+
+			while ((n = recv(sfd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+				on_line((void *)"syslog", buf, (size_t)n);
+		}
+		for (i = 0; i < nfiles; i++)
+			auth_follow_poll(files[i], on_line, (void *)"file");
+	}
+out:
+	if (ac) {
+		auth_audit_asm_free(ac->as);
+		free(ac);
+	}
+	if (old_enabled == 0)
+		audit_nl_set_enabled(0);
+	audit_nl_close(nl);
+	if (sfd >= 0) {
+		close(sfd);
+		unlink(syslog_path);
+	}
+	for (i = 0; i < nfiles; i++)
+		auth_follow_close(files[i]);
+	return rc;
+}
