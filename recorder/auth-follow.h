@@ -11,7 +11,8 @@
  *    as a line: nobody will finish it), then the new file from its start.
  *  - Truncation (same inode, size below the read offset: copytruncate): read
  *    again from the start; a partial line held from before is dropped and
- *    counted.
+ *    counted. A file truncated and refilled past the old offset between two
+ *    polls cannot be told from one that grew: its first bytes are missed.
  *  - A missing file is not an error: it is opened when it appears, from its
  *    start (it is new).
  *  - A partial last line is held until its newline arrives.

@@ -17,3 +17,8 @@ UNIT_TESTS += test-auth-parse
 test-auth-parse_SRCS := tests/auth/test-auth-parse.c
 test-auth-parse_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
 test-auth-parse_LDLIBS := -lcmocka -ljansson $(FORMATS_LDLIBS)
+
+UNIT_TESTS += test-auth-follow
+test-auth-follow_SRCS := tests/auth/test-auth-follow.c
+test-auth-follow_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
+test-auth-follow_LDLIBS := -lcmocka $(FORMATS_LDLIBS)
