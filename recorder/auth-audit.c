@@ -278,6 +278,9 @@ struct auth_audit_asm {
 	auth_emit_fn emit;
 	void *arg;
 	struct pending p[ASM_PENDING];
+	/* sshd writes USER_LOGIN res=failed twice within ms for one invalid
+	 * user (SSH_INVALID_USER, then the "none" attempt): keep the first */
+	uint64_t last_fail_pid, last_fail_ns;
 };
 
 struct auth_audit_asm *auth_audit_asm_new(auth_emit_fn emit, void *arg)
@@ -436,9 +439,16 @@ static void ssh_record(struct auth_audit_asm *a, struct auth_audit_rec *rec)
 			return;
 		auth_ev_init(&e, FDR_SSH_LOGOUT, rec->time_ns);
 		break;
-	case AUTH_AUDIT_USER_LOGIN:
+	case AUTH_AUDIT_USER_LOGIN: {
+		uint64_t pid = auth_audit_u(rec, "pid", 0);
+
 		if (ok)
 			return;	/* USER_START reported the session */
+		if (pid && pid == a->last_fail_pid && rec->time_ns < a->last_fail_ns + 100000000u)
+			return;
+		a->last_fail_pid = pid;
+		a->last_fail_ns = rec->time_ns;
+	}
 		auth_ev_init(&e, FDR_SSH_LOGIN, rec->time_ns);
 		result = "failure";
 		break;

@@ -222,7 +222,9 @@ uint64_t auth_audit_u(struct auth_audit_rec *rec, const char *key, uint64_t def)
  * USER_START of the same pid), or until flushed.
  *   sshd USER_START (session_open) -> ssh.login success (loginuid, sessionid)
  *   sshd USER_END (session_close)  -> ssh.logout
- *   sshd USER_LOGIN res=failed     -> ssh.login failure / invalid_user
+ *   sshd USER_LOGIN res=failed     -> ssh.login failure / invalid_user (a
+ *                                     repeat from the same pid within 100 ms
+ *                                     is the same attempt: dropped)
  *   sudo USER_CMD                  -> sudo.cmd (allowed / denied)
  *   other USER_CMD                 -> user.cmd
  */

@@ -22,3 +22,10 @@ UNIT_TESTS += test-auth-follow
 test-auth-follow_SRCS := tests/auth/test-auth-follow.c
 test-auth-follow_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
 test-auth-follow_LDLIBS := -lcmocka $(FORMATS_LDLIBS)
+
+FUZZERS += fuzz-auth
+fuzz-auth_SRCS := tests/fuzz/fuzz-auth.c
+fuzz-auth_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
+fuzz-auth_LDLIBS := $(FORMATS_LDLIBS)
+
+SCRIPT_TESTS += tests/auth/ssh-sudo-live.sh

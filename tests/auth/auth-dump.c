@@ -5,7 +5,7 @@
  * files, a syslog datagram socket) and prints each event as a JSON line.
  *
  *   auth-dump [--audit] [--audit-enable] [--file PATH]... [--syslog PATH]
- *             [--from-start] [--duration SECS] [--ready FILE]
+ *             [--from-start] [--duration SECS] [--ready FILE] [--raw FILE]
  *   auth-dump --lines FILE     decode every line of FILE (auth log forms)
  *   auth-dump --records FILE   decode every audit record line of FILE
  *
@@ -90,9 +90,14 @@ struct audit_ctx {
 	struct auth_audit_rec rec;
 };
 
+static FILE *raw;	/* --raw FILE: every audit record and datagram as received */
+
 static void on_record(void *arg, unsigned type, const char *text, size_t len)
 {
 	struct audit_ctx *c = arg;
+
+	if (raw)
+		fprintf(raw, "type=%u %.*s\n", type, (int)len, text);
 
 	if (auth_audit_parse(text, len, type, &c->rec) == 0)
 		auth_audit_asm_feed(c->as, &c->rec);
@@ -163,6 +168,12 @@ int main(int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--syslog") && v) {
 			syslog_path = v;
+			i++;
+		} else if (!strcmp(a, "--raw") && v) {
+			raw = fopen(v, "w");
+			if (!raw)
+				return 1;
+			setvbuf(raw, NULL, _IOLBF, 0);
 			i++;
 		} else if (!strcmp(a, "--ready") && v) {
 			ready = v;
@@ -240,8 +251,11 @@ int main(int argc, char **argv)
 			char buf[8192];
 			ssize_t n;
 
-			while ((n = recv(sfd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+			while ((n = recv(sfd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+				if (raw)
+					fprintf(raw, "syslog %.*s\n", (int)n, buf);
 				on_line((void *)"syslog", buf, (size_t)n);
+			}
 		}
 		for (i = 0; i < nfiles; i++)
 			auth_follow_poll(files[i], on_line, (void *)"file");
@@ -254,6 +268,8 @@ out:
 	if (old_enabled == 0)
 		audit_nl_set_enabled(0);
 	audit_nl_close(nl);
+	if (raw)
+		fclose(raw);
 	if (sfd >= 0) {
 		close(sfd);
 		unlink(syslog_path);
