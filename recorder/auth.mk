@@ -29,3 +29,4 @@ fuzz-auth_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
 fuzz-auth_LDLIBS := $(FORMATS_LDLIBS)
 
 SCRIPT_TESTS += tests/auth/ssh-sudo-live.sh
+SCRIPT_TESTS += tests/auth/record-live.sh

@@ -3,8 +3,12 @@
 #include "rec-core.h"
 
 extern const struct source_ops src_proc;
+extern const struct source_ops src_ssh;
+extern const struct source_ops src_sudo;
 
 const struct source_ops *const rec_sources[] = {
 	&src_proc,
+	&src_ssh,
+	&src_sudo,
 	NULL
 };

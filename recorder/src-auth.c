@@ -16,12 +16,13 @@
  * Both sources share one set of inputs: "ssh" keeps ssh.login/ssh.logout,
  * "sudo" keeps sudo.cmd (and user.cmd of other audited commands).
  *
- * Two inputs, one fact: with audit and a log both on, a login or a sudo
- * command is seen twice. We keep one event that carries the facts of both
- * (the log's method, port and full command path; audit's login uid, session
- * id and pid): an event from one input waits up to MERGE_WINDOW for its twin
- * from the other input, and is written alone when none comes. With a single
- * input nothing waits. Twins are matched on kind, user, address, result and
+ * Several inputs, one fact: with audit and logs on (sudo also writes to
+ * syslog and to its own logfile), a login or a sudo command is seen two or
+ * three times. We write one event that carries the facts of all (the log's
+ * method, port and full command path; audit's login uid, session id and
+ * pid): an event waits MERGE_WINDOW for its twins from the other inputs
+ * (one per input: two identical commands in a row stay two events), then is
+ * written with its first-seen time. With a single input nothing waits. Twins are matched on kind, user, address, result and
  * sshd pid (ssh.login), user and address (ssh.logout: sshd logs it from
  * another pid than PAM), or cwd, result and command (sudo: audit has the
  * command as typed, the log the resolved path).
@@ -52,12 +53,13 @@
 extern const struct source_ops src_ssh;
 extern const struct source_ops src_sudo;
 
-enum { IN_AUDIT = 1, IN_LOG = 2 };
+/* Input bits: audit, journald, then one per log file. */
+enum { IN_AUDIT = 1u << 0, IN_JOURNAL = 1u << 1, IN_LOG0 = 1u << 2 };
 enum { WANT_SSH = 1, WANT_SUDO = 2 };
 
 struct merge_slot {
 	bool used;
-	unsigned input;
+	unsigned inputs;	/* inputs that reported this fact */
 	uint64_t since_ns;	/* receive time */
 	struct auth_ev e;
 };
@@ -72,15 +74,19 @@ struct auth_shared {
 	uint64_t last_read_ns;
 	struct auth_audit_asm *as;
 	struct auth_audit_rec rec_buf;
-	struct auth_follow *logs[MAX_LOGS];
+	struct log_in {
+		struct auth_shared *sh;
+		unsigned bit;
+		struct auth_follow *f;
+		uint64_t dropped_seen;
+	} logs[MAX_LOGS];
 	unsigned nlogs;
-	uint64_t dropped_seen[MAX_LOGS];
 	/* journald */
 	pid_t jpid;
 	int jfd;
 	char *jbuf;
 	size_t jlen;
-	unsigned inputs;	/* IN_* in use */
+	unsigned inputs;	/* IN_* bits in use */
 	struct merge_slot slots[MERGE_SLOTS];
 	uint64_t emitted;
 };
@@ -260,9 +266,9 @@ static void offer(struct auth_shared *sh, unsigned input, const struct auth_ev *
 		if (!getpwuid_r((uid_t)e.ev.f[FDR_F_UID].u, &pw, buf, sizeof(buf), &res) && res)
 			auth_ev_cstr(&e, FDR_F_USER, pw.pw_name);
 	}
-	if (kind == FDR_SSH_LOGIN && input == IN_LOG)
+	if (kind == FDR_SSH_LOGIN && input != IN_AUDIT)
 		proc_ids(&e);
-	if (sh->inputs != (IN_AUDIT | IN_LOG) || kind == FDR_USER_CMD) {
+	if (__builtin_popcount(sh->inputs) < 2 || kind == FDR_USER_CMD) {
 		write_event(sh, &e);
 		return;
 	}
@@ -274,10 +280,11 @@ static void offer(struct auth_shared *sh, unsigned input, const struct auth_ev *
 				free_slot = i;
 			continue;
 		}
-		if (s->input != input && twins(&s->e, &e)) {
+		/* A twin from an input that has not reported it yet. Keep it
+		 * waiting: a third input may report it too. */
+		if (!(s->inputs & input) && twins(&s->e, &e)) {
 			merge_into(&s->e, &e);
-			write_event(sh, &s->e);
-			s->used = false;
+			s->inputs |= input;
 			return;
 		}
 	}
@@ -293,7 +300,7 @@ static void offer(struct auth_shared *sh, unsigned input, const struct auth_ev *
 		write_event(sh, &sh->slots[free_slot].e);
 	}
 	sh->slots[free_slot].used = true;
-	sh->slots[free_slot].input = input;
+	sh->slots[free_slot].inputs = input;
 	sh->slots[free_slot].since_ns = rec_now_ns();
 	auth_ev_copy(&sh->slots[free_slot].e, &e);
 }
@@ -305,11 +312,19 @@ static void on_audit_event(void *arg, const struct auth_ev *e)
 
 static void on_log_line(void *arg, const char *line, size_t n)
 {
-	struct auth_shared *sh = arg;
+	struct log_in *in = arg;
 	struct auth_ev e;
 
 	if (auth_line_event(line, n, rec_now_ns(), &e) == 1)
-		offer(sh, IN_LOG, &e);
+		offer(in->sh, in->bit, &e);
+}
+
+static void on_journal_line(struct auth_shared *sh, const char *line, size_t n)
+{
+	struct auth_ev e;
+
+	if (auth_line_event(line, n, rec_now_ns(), &e) == 1)
+		offer(sh, IN_JOURNAL, &e);
 }
 
 static void on_record(void *arg, unsigned type, const char *text, size_t len)
@@ -371,14 +386,16 @@ static void add_log(struct auth_shared *sh, const char *path, bool must)
 	}
 	if (!must && stat(path, &st))
 		return;
-	if (auth_follow_open(path, false, true, &sh->logs[sh->nlogs])) {
+	if (auth_follow_open(path, false, true, &sh->logs[sh->nlogs].f)) {
 		rec_log(sh->rec, "auth: cannot follow '%s': out of memory", path);
 		return;
 	}
 	rec_log(sh->rec, "auth: following log file '%s'%s", path,
-		auth_follow_is_open(sh->logs[sh->nlogs]) ? "" : " (not there yet: waiting for it)");
+		auth_follow_is_open(sh->logs[sh->nlogs].f) ? "" : " (not there yet: waiting for it)");
+	sh->logs[sh->nlogs].sh = sh;
+	sh->logs[sh->nlogs].bit = IN_LOG0 << sh->nlogs;
+	sh->inputs |= sh->logs[sh->nlogs].bit;
 	sh->nlogs++;
-	sh->inputs |= IN_LOG;
 }
 
 static bool journald_present(void)
@@ -424,7 +441,7 @@ static void open_journal(struct auth_shared *sh, const struct source_ops *ops)
 		rec_log(sh->rec, "auth: cannot read journald");
 		return;
 	}
-	sh->inputs |= IN_LOG;
+	sh->inputs |= IN_JOURNAL;
 	rec_log(sh->rec, "auth: reading journald (journalctl -f, pid %d)", (int)pid);
 }
 
@@ -437,7 +454,7 @@ static void read_journal(struct auth_shared *sh)
 
 		for (i = sh->jlen; i < end; i++)
 			if (sh->jbuf[i] == '\n') {
-				on_log_line(sh, sh->jbuf + start, i - start);
+				on_journal_line(sh, sh->jbuf + start, i - start);
 				start = i + 1;
 			}
 		if (start == 0 && end == JOURNAL_BUF)
@@ -456,7 +473,7 @@ static void shared_release(struct auth_shared *sh)
 		rec_unwatch_fd(sh->rec, audit_nl_fd(sh->nl));
 	}
 	for (i = 0; i < sh->nlogs; i++)
-		auth_follow_poll(sh->logs[i], on_log_line, sh);
+		auth_follow_poll(sh->logs[i].f, on_log_line, &sh->logs[i]);
 	auth_audit_asm_free(sh->as);	/* emits pending commands */
 	sh->as = NULL;
 	flush_slots(sh, 0, true);
@@ -470,7 +487,7 @@ static void shared_release(struct auth_shared *sh)
 	}
 	audit_nl_close(sh->nl);
 	for (i = 0; i < sh->nlogs; i++)
-		auth_follow_close(sh->logs[i]);
+		auth_follow_close(sh->logs[i].f);
 	if (sh->jpid > 0) {
 		rec_unwatch_fd(sh->rec, sh->jfd);
 		close(sh->jfd);
@@ -528,8 +545,9 @@ static int auth_init(struct rec *rec, void **state, unsigned want, const struct 
 		r = -EOPNOTSUPP;
 		goto out_free;
 	}
-	if (sh->inputs == (IN_AUDIT | IN_LOG))
-		rec_log(rec, "auth: audit and logs both on: twin events merged within %llu s",
+	if (__builtin_popcount(sh->inputs) > 1)
+		rec_log(rec, "auth: %d inputs: one event per fact, merged from what each input "
+			"reports within %llu s", __builtin_popcount(sh->inputs),
 			MERGE_WINDOW_NS / 1000000000ull);
 	g_shared = sh;
 	st->sh = sh;
@@ -581,12 +599,14 @@ static void auth_tick(struct rec *rec, void *state, uint64_t now_ns)
 	for (i = 0; i < sh->nlogs; i++) {
 		uint64_t d;
 
-		auth_follow_poll(sh->logs[i], on_log_line, sh);
-		d = auth_follow_dropped(sh->logs[i]);
-		if (d != sh->dropped_seen[i]) {
+		struct log_in *in = &sh->logs[i];
+
+		auth_follow_poll(in->f, on_log_line, in);
+		d = auth_follow_dropped(in->f);
+		if (d != in->dropped_seen) {
 			rec_log(rec, "auth: '%s': %llu bytes of over-long or truncated lines dropped",
-				auth_follow_path(sh->logs[i]), (unsigned long long)(d - sh->dropped_seen[i]));
-			sh->dropped_seen[i] = d;
+				auth_follow_path(in->f), (unsigned long long)(d - in->dropped_seen));
+			in->dropped_seen = d;
 		}
 	}
 	if (sh->nl) {
