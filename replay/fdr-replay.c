@@ -15,8 +15,10 @@
 #include "fdr-text.h"
 #include "replay/rp-filter.h"
 #include "replay/rp-output.h"
+#include "replay/rp-session.h"
 #include "replay/rp-set.h"
 #include "replay/rp-time.h"
+#include "replay/rp-tree.h"
 
 enum { EXIT_OK = 0, EXIT_FINDINGS = 1, EXIT_USAGE = 2 };
 
@@ -261,6 +263,51 @@ static void print_stats(const struct opts *o, const struct rp_scan_stats *st)
 		st->events, st->matched, st->max_live_blocks);
 }
 
+/* ---- progress bar ----------------------------------------------------------- */
+
+/*
+ * Drawn on stderr when it is a terminal, stdout is not the same terminal
+ * (or the subcommand prints only at the end), and the scan has run for
+ * more than a second.
+ */
+struct progress {
+	bool on, drawn;
+	uint64_t start, last, n;
+};
+
+static void progress_init(struct progress *p, const struct opts *o, bool prints_at_end)
+{
+	memset(p, 0, sizeof(*p));
+	p->on = o->progress && isatty(2) && (prints_at_end || !isatty(1));
+	p->start = rp_time_now();
+}
+
+static void progress_tick(struct progress *p, const struct rp_scan *sc)
+{
+	uint64_t done, total, now;
+
+	if (!p->on || (++p->n & 4095))
+		return;
+	now = rp_time_now();
+	if (now - p->start < 1000000000ull || now - p->last < 200000000ull)
+		return;
+	p->last = now;
+	rp_scan_progress(sc, &done, &total);
+	unsigned pct = total ? (unsigned)(done * 100 / total) : 100, w = pct * 30 / 100;
+	char bar[31];
+	memset(bar, '#', w);
+	memset(bar + w, ' ', 30 - w);
+	bar[30] = '\0';
+	fprintf(stderr, "\r[%s] %3u%% of %" PRIu64 " blocks", bar, pct, total);
+	p->drawn = true;
+}
+
+static void progress_done(struct progress *p)
+{
+	if (p->drawn)
+		fprintf(stderr, "\r\033[K");
+}
+
 /* ---- subcommands ----------------------------------------------------------- */
 
 enum fmt { F_HUMAN, F_JSON, F_CSV, F_TIMESKETCH };
@@ -281,9 +328,12 @@ static int cmd_events(struct opts *o, struct rp_set *s, enum fmt fmt)
 		fprintf(stderr, "fdr-replay: cannot scan: %s\n", fdr_strerror(err));
 		return EXIT_USAGE;
 	}
+	struct progress pg;
+	progress_init(&pg, o, false);
 	if (fmt == F_CSV)
 		rp_out_csv_header(&b);
 	while ((err = rp_scan_next(sc, &it)) > 0) {
+		progress_tick(&pg, sc);
 		switch (fmt) {
 		case F_HUMAN: rp_out_human(&b, it.ring, it.ev); break;
 		case F_JSON: rp_out_json(&b, it.ring, it.ev); break;
@@ -295,6 +345,7 @@ static int cmd_events(struct opts *o, struct rp_set *s, enum fmt fmt)
 			break;
 		}
 	}
+	progress_done(&pg);
 	if (err >= 0)
 		err = flush_out(&b);
 	fflush(stdout);
@@ -496,17 +547,79 @@ static int cmd_verify(struct opts *o, struct rp_set *s)
 
 static int cmd_tree(struct opts *o, struct rp_set *s)
 {
-	(void)o;
-	(void)s;
-	fprintf(stderr, "fdr-replay: tree: not implemented yet\n");
+	struct rp_scan_opts so = RP_SCAN_OPTS_INIT;
+	struct rp_scan *sc;
+	struct rp_item it;
+	struct rp_tree *t;
+	struct fdr_buf b = FDR_BUF_INIT;
+	int err;
+
+	so.threads = o->threads;
+	so.filter = o->filter;
+	if ((err = rp_tree_new(&t)) < 0)
+		goto out_err;
+	if ((err = rp_scan_new(s, &so, &sc)) < 0) {
+		rp_tree_free(t);
+		goto out_err;
+	}
+	struct progress pg;
+	progress_init(&pg, o, true);
+	while ((err = rp_scan_next(sc, &it)) > 0) {
+		progress_tick(&pg, sc);
+		rp_tree_add(t, it.ring, it.ev);
+	}
+	progress_done(&pg);
+	rp_scan_free(sc);
+	rp_tree_finish(t);
+	if (o->json)
+		rp_tree_format_json(t, &b);
+	else
+		rp_tree_format(t, &b);
+	flush_out(&b);
+	fdr_buf_release(&b);
+	rp_tree_free(t);
+	return err < 0 ? EXIT_USAGE : EXIT_OK;
+out_err:
+	fprintf(stderr, "fdr-replay: %s\n", fdr_strerror(err));
 	return EXIT_USAGE;
 }
 
 static int cmd_sessions(struct opts *o, struct rp_set *s)
 {
-	(void)o;
-	(void)s;
-	fprintf(stderr, "fdr-replay: sessions: not implemented yet\n");
+	struct rp_scan_opts so = RP_SCAN_OPTS_INIT;
+	struct rp_scan *sc;
+	struct rp_item it;
+	struct rp_sessions *ss;
+	struct fdr_buf b = FDR_BUF_INIT;
+	int err;
+
+	so.threads = o->threads;
+	so.filter = o->filter;
+	if ((err = rp_sessions_new(&ss)) < 0)
+		goto out_err;
+	if ((err = rp_scan_new(s, &so, &sc)) < 0) {
+		rp_sessions_free(ss);
+		goto out_err;
+	}
+	struct progress pg;
+	progress_init(&pg, o, true);
+	while ((err = rp_scan_next(sc, &it)) > 0) {
+		progress_tick(&pg, sc);
+		rp_sessions_add(ss, it.ring, it.ev);
+	}
+	progress_done(&pg);
+	rp_scan_free(sc);
+	rp_sessions_finish(ss);
+	if (o->json)
+		rp_sessions_format_json(ss, &b);
+	else
+		rp_sessions_format(ss, &b);
+	flush_out(&b);
+	fdr_buf_release(&b);
+	rp_sessions_free(ss);
+	return err < 0 ? EXIT_USAGE : EXIT_OK;
+out_err:
+	fprintf(stderr, "fdr-replay: %s\n", fdr_strerror(err));
 	return EXIT_USAGE;
 }
 

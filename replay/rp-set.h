@@ -116,6 +116,8 @@ int rp_scan_new(struct rp_set *s, const struct rp_scan_opts *opts, struct rp_sca
  * Damaged blocks do not stop the scan: they become diagnostics of the set. */
 int rp_scan_next(struct rp_scan *sc, struct rp_item *it);
 void rp_scan_stats(const struct rp_scan *sc, struct rp_scan_stats *st);
+/* Blocks merged so far and blocks to merge (for a progress bar). */
+void rp_scan_progress(const struct rp_scan *sc, uint64_t *done, uint64_t *total);
 void rp_scan_free(struct rp_scan *sc);
 
 /* Count matching events without ordering them (all threads, no merge). */
