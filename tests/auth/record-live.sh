@@ -94,6 +94,8 @@ SES=$(jq -s "map(select($L and .user == $UQ and .result == \"success\"))[0].sess
 jq -e -s "map(select(.kind == \"proc.exec\" and .sessionid == $SES and (.exe == \"/usr/bin/id\"))) | length > 0" "$E" >/dev/null ||
 	fail "no proc.exec of /usr/bin/id in session $SES"
 "$REPLAY" sessions --json "$T/rings" > "$T/sessions.jsonl" 2>"$T/sessions.err" || fail "fdr-replay sessions: exit $?: $(head -c 600 "$T/sessions.err")"
-grep -q "/usr/bin/id" "$T/sessions.jsonl" || { cat "$T/sessions.jsonl"; fail "sessions does not show what the ssh login ran"; }
+jq -e -s "map(select(.type == \"ssh\" and .user == $UQ and .sessionid == $SES and .method == \"publickey\"
+	and ([.. | .exe? // empty] | index(\"/usr/bin/id\")))) | length == 1" "$T/sessions.jsonl" >/dev/null ||
+	{ head -c 2000 "$T/sessions.jsonl"; fail "sessions does not show the ssh login running /usr/bin/id"; }
 echo "ok: $(wc -l < "$E") events"
 exit 0
