@@ -11,6 +11,7 @@
  *   MSG                                         (sshd -E)
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -88,17 +89,59 @@ static bool digits(const char *p, size_t n, size_t *i, unsigned w, int *v)
 
 static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 
-static int year_of(uint64_t now_ns)
+/*
+ * mktime() and localtime_r() consult the time zone on every call (a stat of
+ * /etc/localtime): at one call per line that was 90% of the decoding time.
+ * Log stamps move slowly, so cache the last hour and the last year asked
+ * (per thread). A DST change inside a cached hour is not seen until the hour
+ * changes - DST moves on hour boundaries.
+ */
+static __thread struct {
+	int y, mo, d, h;
+	uint64_t hour_ns;
+	uint64_t year_sec;
+	int year, mon, mday;
+} cache = { -1, -1, -1, -1, 0, UINT64_MAX, 0, 0, 0 };
+
+/* Year of now_ns, and whether month mo / day d come more than a day after
+ * now in it (then the stamp is last year's). */
+static int year_of(uint64_t now_ns, int mo, int d, bool *future)
 {
 	time_t t = (time_t)(now_ns / 1000000000u);
 	struct tm tm;
 
-	if (!localtime_r(&t, &tm))
-		return 1970;
-	return tm.tm_year + 1900;
+	*future = false;
+	if (cache.year_sec != (uint64_t)t) {
+		if (!localtime_r(&t, &tm))
+			return 1970;
+		cache.year_sec = (uint64_t)t;
+		cache.year = tm.tm_year + 1900;
+		cache.mon = tm.tm_mon;
+		cache.mday = tm.tm_mday;
+	}
+	*future = now_ns && (mo > cache.mon || (mo == cache.mon && d > cache.mday + 1));
+	return cache.year;
 }
 
+static uint64_t mktime_ns(int y, int mo, int d, int h, int mi, int s);
+
 static uint64_t local_ns(int y, int mo, int d, int h, int mi, int s)
+{
+	if (y != cache.y || mo != cache.mo || d != cache.d || h != cache.h) {
+		uint64_t t = mktime_ns(y, mo, d, h, 0, 0);
+
+		if (!t)
+			return mktime_ns(y, mo, d, h, mi, s);
+		cache.y = y;
+		cache.mo = mo;
+		cache.d = d;
+		cache.h = h;
+		cache.hour_ns = t;
+	}
+	return cache.hour_ns + (uint64_t)(mi * 60 + s) * 1000000000u;
+}
+
+static uint64_t mktime_ns(int y, int mo, int d, int h, int mi, int s)
 {
 	struct tm tm;
 	time_t t;
@@ -177,10 +220,12 @@ static size_t stamp_3164(const char *p, size_t n, uint64_t now_ns, uint64_t *ns)
 		*ns = local_ns(y, mo, d, h, mi, s);
 		return k + 5;
 	}
-	y = year_of(now_ns);
-	t = local_ns(y, mo, d, h, mi, s);
-	if (now_ns && t > now_ns + 86400ull * 1000000000u)
-		t = local_ns(y - 1, mo, d, h, mi, s);
+	{
+		bool future;
+
+		y = year_of(now_ns, mo, d, &future);
+		t = local_ns(future ? y - 1 : y, mo, d, h, mi, s);
+	}
 	*ns = t;
 	return i;
 }

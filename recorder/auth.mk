@@ -30,3 +30,6 @@ fuzz-auth_LDLIBS := $(FORMATS_LDLIBS)
 
 SCRIPT_TESTS += tests/auth/ssh-sudo-live.sh
 SCRIPT_TESTS += tests/auth/record-live.sh
+
+BENCH_SCRIPTS += bench/auth.sh
+bench-run: $(AUTH_DUMP)

@@ -8,6 +8,9 @@
  *             [--from-start] [--duration SECS] [--ready FILE] [--raw FILE]
  *   auth-dump --lines FILE     decode every line of FILE (auth log forms)
  *   auth-dump --records FILE   decode every audit record line of FILE
+ *   auth-dump --bench lines|records FILE SECS
+ *                              decode FILE over and over for SECS, print
+ *                              "auth_<mode>_per_s N <mode>/s" (and events/s)
  *
  * Exit: 0 ok, 1 runtime error, 2 usage.
  */
@@ -136,6 +139,66 @@ static int read_file_lines(const char *path, bool records)
 	return 0;
 }
 
+static void count_event(void *arg, const struct auth_ev *e)
+{
+	(void)e;
+	(*(uint64_t *)arg)++;
+}
+
+/* Decode FILE repeatedly for secs seconds: throughput of the decoders. */
+static int bench(const char *mode, const char *path, double secs)
+{
+	FILE *fp = fopen(path, "r");
+	bool records = !strcmp(mode, "records");
+	char *buf = NULL, *line;
+	size_t cap = 0, total = 0;
+	ssize_t n;
+	uint64_t lines = 0, events = 0, t0, t1, now = now_ns();
+	struct auth_audit_rec *rec = malloc(sizeof(*rec));
+	struct auth_audit_asm *as = auth_audit_asm_new(count_event, &events);
+	struct auth_ev *e = malloc(sizeof(*e));
+	char *text = NULL;
+
+	if (!fp || !rec || !as || !e) {
+		fprintf(stderr, "auth-dump: cannot bench '%s'\n", path);
+		return 1;
+	}
+	while ((n = getline(&buf, &cap, fp)) > 0) {
+		text = realloc(text, total + (size_t)n + 1);
+		memcpy(text + total, buf, (size_t)n);
+		total += (size_t)n;
+	}
+	fclose(fp);
+	free(buf);
+	t0 = now_ns();
+	do {
+		size_t i = 0;
+
+		while (i < total) {
+			char *nl = memchr(text + i, '\n', total - i);
+			size_t len = nl ? (size_t)(nl - (text + i)) : total - i;
+
+			line = text + i;
+			if (records) {
+				if (auth_audit_parse(line, len, 0, rec) == 0)
+					auth_audit_asm_feed(as, rec);
+			} else if (auth_line_event(line, len, now, e) == 1) {
+				events++;
+			}
+			lines++;
+			i += len + 1;
+		}
+		t1 = now_ns();
+	} while (t1 - t0 < (uint64_t)(secs * 1e9));
+	printf("auth_%s_per_s %.0f %s/s\n", mode, (double)lines * 1e9 / (double)(t1 - t0), mode);
+	printf("auth_%s_events_per_s %.0f events/s\n", mode, (double)events * 1e9 / (double)(t1 - t0));
+	auth_audit_asm_free(as);
+	free(rec);
+	free(e);
+	free(text);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct auth_follow *files[16];
@@ -155,6 +218,8 @@ int main(int argc, char **argv)
 			return read_file_lines(v, false);
 		if (!strcmp(a, "--records") && v)
 			return read_file_lines(v, true);
+		if (!strcmp(a, "--bench") && i + 3 < (unsigned)argc)
+			return bench(argv[i + 1], argv[i + 2], atof(argv[i + 3]));
 		if (!strcmp(a, "--audit"))
 			audit = true;
 		else if (!strcmp(a, "--audit-enable"))
