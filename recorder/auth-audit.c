@@ -267,8 +267,11 @@ uint64_t auth_audit_u(struct auth_audit_rec *rec, const char *key, uint64_t def)
 #define ASM_PENDING 16
 #define AUDIT_UNSET 4294967295u
 
+enum { AWAIT_RUNAS = 1, AWAIT_TTY };
+
 struct pending {
 	bool used;
+	unsigned await;		/* AWAIT_RUNAS: sudo's target user; AWAIT_TTY: sshd's pty */
 	uint64_t pid;
 	uint64_t since_ns;
 	struct auth_ev ev;
@@ -360,12 +363,12 @@ static bool res_ok(struct auth_audit_rec *rec)
 	return r && (fdr_str_eq(*r, "success") || fdr_str_eq(*r, "1") || fdr_str_eq(*r, "yes"));
 }
 
-static struct pending *find_pending(struct auth_audit_asm *a, uint64_t pid)
+static struct pending *find_pending(struct auth_audit_asm *a, uint64_t pid, unsigned await)
 {
 	unsigned i;
 
 	for (i = 0; i < ASM_PENDING; i++)
-		if (a->p[i].used && a->p[i].pid == pid)
+		if (a->p[i].used && a->p[i].pid == pid && (!await || a->p[i].await == await))
 			return &a->p[i];
 	return NULL;
 }
@@ -376,18 +379,16 @@ static void emit_pending(struct auth_audit_asm *a, struct pending *p)
 	a->emit(a->arg, &p->ev);
 }
 
-static void user_cmd(struct auth_audit_asm *a, struct auth_audit_rec *rec, bool is_sudo)
+/* A free slot for an event of pid that waits (the oldest one is written
+ * out when all are taken). */
+static struct pending *new_pending(struct auth_audit_asm *a, uint64_t pid, unsigned await,
+				   uint64_t since_ns)
 {
-	struct pending *p;
-	struct auth_ev *e;
-	const struct fdr_str *s;
-	uint64_t pid = auth_audit_u(rec, "pid", 0);
-	bool ok = res_ok(rec);
+	struct pending *p = find_pending(a, pid, 0);
 	unsigned i, oldest = 0;
 
-	p = find_pending(a, pid);
 	if (p)
-		emit_pending(a, p);
+		emit_pending(a, p);	/* a process does one thing at a time */
 	for (i = 0; i < ASM_PENDING; i++) {
 		if (!a->p[i].used)
 			break;
@@ -399,7 +400,21 @@ static void user_cmd(struct auth_audit_asm *a, struct auth_audit_rec *rec, bool 
 		i = oldest;
 	}
 	p = &a->p[i];
-	e = &p->ev;
+	p->used = true;
+	p->await = await;
+	p->pid = pid;
+	p->since_ns = since_ns;
+	return p;
+}
+
+static void user_cmd(struct auth_audit_asm *a, struct auth_audit_rec *rec, bool is_sudo)
+{
+	uint64_t pid = auth_audit_u(rec, "pid", 0);
+	struct pending *p = new_pending(a, pid, AWAIT_RUNAS, rec->time_ns);
+	struct auth_ev *e = &p->ev;
+	const struct fdr_str *s;
+	bool ok = res_ok(rec);
+
 	auth_ev_init(e, is_sudo ? FDR_SUDO_CMD : FDR_USER_CMD, rec->time_ns);
 	common(e, rec);
 	s = auth_audit_get(rec, "cwd", true);
@@ -411,9 +426,6 @@ static void user_cmd(struct auth_audit_asm *a, struct auth_audit_rec *rec, bool 
 	auth_ev_cstr(e, FDR_F_RESULT, ok ? "allowed" : "denied");
 	if (is_sudo)
 		auth_ev_cstr(e, FDR_F_COMM, "sudo");
-	p->used = true;
-	p->pid = pid;
-	p->since_ns = rec->time_ns;
 	/* Only an allowed sudo goes on to name its target user. */
 	if (!ok || !is_sudo || !pid)
 		emit_pending(a, p);
@@ -421,55 +433,74 @@ static void user_cmd(struct auth_audit_asm *a, struct auth_audit_rec *rec, bool 
 
 static void ssh_record(struct auth_audit_asm *a, struct auth_audit_rec *rec)
 {
-	struct auth_ev e;
+	struct auth_ev tmp, *ev = &tmp;
 	const struct fdr_str *op = auth_audit_get(rec, "op", false);
 	const struct fdr_str *acct, *addr;
 	bool ok = res_ok(rec);
 	const char *result = NULL;
+	uint64_t pid = auth_audit_u(rec, "pid", 0);
+	struct pending *p = pid ? find_pending(a, pid, AWAIT_TTY) : NULL;
+	struct auth_ev *e;
 
+	/* A pty session says so in a USER_LOGIN res=success after USER_START:
+	 * it completes the login with its tty. Anything else of the same sshd
+	 * (the session's end) means no pty is coming. */
+	if (p && rec->type == AUTH_AUDIT_USER_LOGIN && ok) {
+		const struct fdr_str *t = auth_audit_get(rec, "terminal", true);
+
+		if (str_set(t) && !fdr_event_has(&p->ev.ev, FDR_F_TTY))
+			auth_ev_str(&p->ev, FDR_F_TTY, t->len > 5 && !memcmp(t->p, "/dev/", 5) ? t->p + 5 : t->p,
+				    t->len > 5 && !memcmp(t->p, "/dev/", 5) ? t->len - 5 : t->len);
+		emit_pending(a, p);
+		return;
+	}
+	if (p && (rec->type == AUTH_AUDIT_USER_END || rec->type == AUTH_AUDIT_USER_LOGIN ||
+		  rec->type == AUTH_AUDIT_CRED_DISP))
+		emit_pending(a, p);
 	switch (rec->type) {
 	case AUTH_AUDIT_USER_START:
 		if (!op || !fdr_str_eq(*op, "PAM:session_open") || !ok)
 			return;
-		auth_ev_init(&e, FDR_SSH_LOGIN, rec->time_ns);
+		if (pid)
+			ev = &new_pending(a, pid, AWAIT_TTY, rec->time_ns)->ev;
+		auth_ev_init(ev, FDR_SSH_LOGIN, rec->time_ns);
 		result = "success";
 		break;
 	case AUTH_AUDIT_USER_END:
 		if (!op || !fdr_str_eq(*op, "PAM:session_close"))
 			return;
-		auth_ev_init(&e, FDR_SSH_LOGOUT, rec->time_ns);
+		auth_ev_init(ev, FDR_SSH_LOGOUT, rec->time_ns);
 		break;
-	case AUTH_AUDIT_USER_LOGIN: {
-		uint64_t pid = auth_audit_u(rec, "pid", 0);
-
+	case AUTH_AUDIT_USER_LOGIN:
 		if (ok)
 			return;	/* USER_START reported the session */
 		if (pid && pid == a->last_fail_pid && rec->time_ns < a->last_fail_ns + 100000000u)
 			return;
 		a->last_fail_pid = pid;
 		a->last_fail_ns = rec->time_ns;
-	}
-		auth_ev_init(&e, FDR_SSH_LOGIN, rec->time_ns);
+		auth_ev_init(ev, FDR_SSH_LOGIN, rec->time_ns);
 		result = "failure";
 		break;
 	default:
 		return;
 	}
-	common(&e, rec);
+	e = ev;
+	common(e, rec);
 	acct = auth_audit_get(rec, "acct", true);
 	if (acct && (fdr_str_eq(*acct, "(invalid user)") || fdr_str_eq(*acct, "(unknown)"))) {
 		result = result ? "invalid_user" : NULL;
 		acct = NULL;
 	}
 	if (str_set(acct))
-		auth_ev_str(&e, FDR_F_USER, acct->p, acct->len);
+		auth_ev_str(e, FDR_F_USER, acct->p, acct->len);
 	addr = auth_audit_get(rec, "addr", false);
 	if (str_set(addr))
-		auth_ev_str(&e, FDR_F_ADDR, addr->p, addr->len);
+		auth_ev_str(e, FDR_F_ADDR, addr->p, addr->len);
 	if (result)
-		auth_ev_cstr(&e, FDR_F_RESULT, result);
-	auth_ev_cstr(&e, FDR_F_COMM, "sshd");
-	a->emit(a->arg, &e);
+		auth_ev_cstr(e, FDR_F_RESULT, result);
+	auth_ev_cstr(e, FDR_F_COMM, "sshd");
+	if (e == &tmp)
+		a->emit(a->arg, e);
 }
 
 void auth_audit_asm_feed(struct auth_audit_asm *a, struct auth_audit_rec *rec)
@@ -489,7 +520,7 @@ void auth_audit_asm_feed(struct auth_audit_asm *a, struct auth_audit_rec *rec)
 	case AUTH_AUDIT_CRED_REFR:
 	case AUTH_AUDIT_CRED_ACQ:
 	case AUTH_AUDIT_USER_START:
-		p = find_pending(a, auth_audit_u(rec, "pid", 0));
+		p = find_pending(a, auth_audit_u(rec, "pid", 0), AWAIT_RUNAS);
 		if (p) {
 			const struct fdr_str *acct = auth_audit_get(rec, "acct", true);
 

@@ -219,8 +219,11 @@ uint64_t auth_audit_u(struct auth_audit_rec *rec, const char *key, uint64_t def)
 /*
  * The assembler: turns PAM/sudo records into events, keeping a USER_CMD of
  * sudo until the record that names its target user (CRED_REFR, CRED_ACQ or
- * USER_START of the same pid), or until flushed.
- *   sshd USER_START (session_open) -> ssh.login success (loginuid, sessionid)
+ * USER_START of the same pid), and an sshd login until it is known whether
+ * it has a pty, or until flushed.
+ *   sshd USER_START (session_open) -> ssh.login success (loginuid, sessionid;
+ *                                     held for the USER_LOGIN that names a
+ *                                     pty, until the session ends or flush)
  *   sshd USER_END (session_close)  -> ssh.logout
  *   sshd USER_LOGIN res=failed     -> ssh.login failure / invalid_user (a
  *                                     repeat from the same pid within 100 ms

@@ -1,6 +1,6 @@
 # Shared by the live ssh/sudo tests (sourced): a test user with a key and a
 # password, a sudoers rule and logfile, a real sshd on a free loopback port,
-# and the scenario (key login, wrong password, invalid user, sudo allowed
+# and the scenario (key login without and with a pty, wrong password, invalid user, sudo allowed
 # with a command long enough for sudo to wrap it, sudo refused twice).
 # Everything made here is undone by auth_cleanup (call it from a trap).
 
@@ -74,6 +74,9 @@ auth_scenario() {
 
 	"${SSH[@]}" -i "$T/id" -o BatchMode=yes "$U@127.0.0.1" "sleep 0.3; /usr/bin/id -u" >/dev/null ||
 		fail "key login"
+	# the same with a pty (sshd audits USER_LOGIN with the tty then)
+	"${SSH[@]}" -tt -i "$T/id" -o BatchMode=yes "$U@127.0.0.1" "exit 0" >/dev/null 2>&1 ||
+		fail "key login with a pty"
 	sshpass -p wrong "${SSH[@]}" "${PW[@]}" "$U@127.0.0.1" true 2>/dev/null && fail "wrong password accepted"
 	sshpass -p wrong "${SSH[@]}" "${PW[@]}" "nosuch$$@127.0.0.1" true 2>/dev/null && fail "invalid user accepted"
 	(cd /tmp && runuser -u "$U" -- sudo -n -u nobody "$LONG" "${ARGS[@]}" >/dev/null 2>&1)

@@ -76,12 +76,15 @@ one() {	# exactly one event matches
 	n=$(count "$E" "$1")
 	[ "$n" = 1 ] || fail "$n events (want 1) match: $1"
 }
-one "$L and .user == $UQ and .result == \"success\" and .method == \"publickey\" and .addr == \"127.0.0.1\" and (.port > 0) and .loginuid == $UID_U and (.sessionid > 0) and (.pid > 0) and .container == \"host\""
+one "$L and .user == $UQ and .result == \"success\" and .method == \"publickey\" and .addr == \"127.0.0.1\" and (.port > 0) and .loginuid == $UID_U and (.sessionid > 0) and (.pid > 0) and .container == \"host\" and .tty == null"
+one "$L and .user == $UQ and .result == \"success\" and .method == \"publickey\" and (.port > 0) and (.sessionid > 0) and (.tty // \"\" | startswith(\"pts/\"))"
+[ "$(count "$E" "$L and .result == \"success\"")" = 2 ] || fail "want 2 successful logins"
 one "$L and .user == $UQ and .result == \"failure\" and .method == \"password\" and (.pid > 0)"
 [ "$(count "$E" "$L and .result == \"invalid_user\"")" = 2 ] || fail "want 2 invalid_user logins (announce + password)"
 [ "$(count "$E" "$L and .result == \"invalid_user\" and .user == \"nosuch$$\"")" = 2 ] ||
 	fail "invalid_user logins lack the name the log gave"
-one ".kind == \"ssh.logout\" and .user == $UQ and (.port > 0) and (.sessionid > 0)"
+[ "$(count "$E" ".kind == \"ssh.logout\" and .user == $UQ and (.port > 0) and (.sessionid > 0)")" = 2 ] ||
+	fail "want 2 logouts with port and session id"
 one "$S and .user == $UQ and .runas == \"nobody\" and .result == \"allowed\" and .cwd == \"/tmp\" and .command == \"$CMD_LONG\" and (.pid > 0)"
 one "$S and .user == $UQ and .result == \"denied\" and .command == \"/usr/bin/cat /etc/shadow\" and .reason == \"a password is required\" and (.pid > 0)"
 one "$S and .user == $UQ and .result == \"denied\" and .command == \"/usr/bin/whoami\" and .runas == \"root\" and (.reason | test(\"incorrect password\")) and (.pid > 0)"
@@ -90,7 +93,7 @@ one "$S and .user == $UQ and .result == \"denied\" and .command == \"/usr/bin/wh
 
 # The login leads to what it ran: the session id links the ssh.login to
 # the processes of that session.
-SES=$(jq -s "map(select($L and .user == $UQ and .result == \"success\"))[0].sessionid" "$E")
+SES=$(jq -s "map(select($L and .user == $UQ and .result == \"success\" and .tty == null))[0].sessionid" "$E")
 jq -e -s "map(select(.kind == \"proc.exec\" and .sessionid == $SES and (.exe == \"/usr/bin/id\"))) | length > 0" "$E" >/dev/null ||
 	fail "no proc.exec of /usr/bin/id in session $SES"
 "$REPLAY" sessions --json "$T/rings" > "$T/sessions.jsonl" 2>"$T/sessions.err" || fail "fdr-replay sessions: exit $?: $(head -c 600 "$T/sessions.err")"

@@ -72,10 +72,12 @@ want "$E" ".kind == \"ssh.logout\" and .input == \"$IN\" and .user == $UQ and .a
 want "$E" "$LOGIN and .input == \"audit\" and .user == $UQ and .result == \"success\" and .loginuid == $UID_U and (.sessionid > 0) and (.pid > 0)"
 want "$E" "$LOGIN and .input == \"audit\" and .result == \"failure\" and .addr == \"127.0.0.1\""
 want "$E" ".kind == \"ssh.logout\" and .input == \"audit\" and .user == $UQ and .loginuid == $UID_U"
+want "$E" "$LOGIN and .input == \"audit\" and .user == $UQ and .result == \"success\" and (.tty // \"\" | startswith(\"pts/\"))"
+want "$E" "$LOGIN and .input == \"audit\" and .user == $UQ and .result == \"success\" and .tty == null"
 # the audit login and the syslog login name the same sshd process
 if [ $SYSLOG = 1 ]; then
-	a=$(jq -s "map(select($LOGIN and .input == \"audit\" and .result == \"success\"))[0].pid" "$T/events.jsonl")
-	s=$(jq -s "map(select($LOGIN and .input == \"syslog\" and .result == \"success\"))[0].pid" "$T/events.jsonl")
+	a=$(jq -s "map(select($LOGIN and .input == \"audit\" and .result == \"success\") | .pid) | sort" "$T/events.jsonl")
+	s=$(jq -s "map(select($LOGIN and .input == \"syslog\" and .result == \"success\") | .pid) | sort" "$T/events.jsonl")
 	[ "$a" = "$s" ] || fail "sshd pid differs: audit $a, syslog $s"
 fi
 # --- sudo: logfile (wrapped), syslog, audit (hex cmd=, runas from CRED_REFR)

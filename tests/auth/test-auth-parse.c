@@ -1013,6 +1013,14 @@ static void test_audit_local(void **s)
 	assert_int_equal(fdr_event_u(&login->ev, FDR_F_SESSIONID, 0), 4);
 	assert_int_equal(fdr_event_u(&login->ev, FDR_F_PID, 0), 15292);
 	assert_int_equal(fdr_event_u(&logout->ev, FDR_F_SESSIONID, 0), 4);
+	assert_field(login, FDR_F_TTY, NULL);	/* ssh host true: no pty */
+	/* the "ssh -tt" login: its USER_LOGIN names the pty */
+	for (i = 0, login = NULL; i < l->n; i++)
+		if (l->ev[i].ev.kind == FDR_SSH_LOGIN && fdr_event_u(&l->ev[i].ev, FDR_F_SESSIONID, 0) == 5)
+			login = &l->ev[i];
+	assert_non_null(login);
+	assert_field(login, FDR_F_TTY, "pts/0");
+	assert_int_equal(fdr_event_u(&login->ev, FDR_F_PID, 0), 15536);
 	/* sudo through the execve-rule capture, too */
 	l->n = 0;
 	records = 0;
