@@ -192,17 +192,24 @@ static void merge_into(struct auth_ev *dst, const struct auth_ev *src)
 	auth_ev_copy(dst, &tmp);
 }
 
+/* Write the events whose window is over, oldest first. */
 static void flush_slots(struct auth_shared *sh, uint64_t now_ns, bool all)
 {
-	unsigned i;
+	for (;;) {
+		struct merge_slot *oldest = NULL;
+		unsigned i;
 
-	for (i = 0; i < MERGE_SLOTS; i++) {
-		struct merge_slot *s = &sh->slots[i];
+		for (i = 0; i < MERGE_SLOTS; i++) {
+			struct merge_slot *s = &sh->slots[i];
 
-		if (s->used && (all || s->since_ns + MERGE_WINDOW_NS <= now_ns)) {
-			write_event(sh, &s->e);
-			s->used = false;
+			if (s->used && (all || s->since_ns + MERGE_WINDOW_NS <= now_ns) &&
+			    (!oldest || s->since_ns < oldest->since_ns))
+				oldest = s;
 		}
+		if (!oldest)
+			return;
+		write_event(sh, &oldest->e);
+		oldest->used = false;
 	}
 }
 
@@ -246,6 +253,7 @@ static void proc_ids(struct auth_ev *e)
 
 static void offer(struct auth_shared *sh, unsigned input, const struct auth_ev *in)
 {
+	struct merge_slot *match = NULL;
 	struct auth_ev e;
 	unsigned i, free_slot = MERGE_SLOTS;
 	unsigned kind = in->ev.kind;
@@ -280,13 +288,18 @@ static void offer(struct auth_shared *sh, unsigned input, const struct auth_ev *
 				free_slot = i;
 			continue;
 		}
-		/* A twin from an input that has not reported it yet. Keep it
-		 * waiting: a third input may report it too. */
-		if (!(s->inputs & input) && twins(&s->e, &e)) {
-			merge_into(&s->e, &e);
-			s->inputs |= input;
-			return;
-		}
+		/* The oldest twin from an input that has not reported it yet
+		 * (the same command twice: the first log line goes with the
+		 * first audit record). */
+		if (!(s->inputs & input) && twins(&s->e, &e) &&
+		    (!match || s->since_ns < match->since_ns))
+			match = s;
+	}
+	if (match) {
+		/* keep it waiting: a third input may report it too */
+		merge_into(&match->e, &e);
+		match->inputs |= input;
+		return;
 	}
 	if (free_slot == MERGE_SLOTS) {
 		/* full: write the oldest to make room */

@@ -79,6 +79,8 @@ auth_scenario() {
 		fail "key login with a pty"
 	sshpass -p wrong "${SSH[@]}" "${PW[@]}" "$U@127.0.0.1" true 2>/dev/null && fail "wrong password accepted"
 	sshpass -p wrong "${SSH[@]}" "${PW[@]}" "nosuch$$@127.0.0.1" true 2>/dev/null && fail "invalid user accepted"
+	# twice: the same command twice in a row is two events, not one
+	(cd /tmp && runuser -u "$U" -- sudo -n -u nobody "$LONG" "${ARGS[@]}" >/dev/null 2>&1)
 	(cd /tmp && runuser -u "$U" -- sudo -n -u nobody "$LONG" "${ARGS[@]}" >/dev/null 2>&1)
 	# refused without a password (sudo logs this to its logfile only)...
 	(cd /tmp && runuser -u "$U" -- sudo -n /usr/bin/cat /etc/shadow >/dev/null 2>&1) && fail "sudo cat allowed"

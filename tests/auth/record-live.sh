@@ -85,10 +85,13 @@ one "$L and .user == $UQ and .result == \"failure\" and .method == \"password\" 
 	fail "invalid_user logins lack the name the log gave"
 [ "$(count "$E" ".kind == \"ssh.logout\" and .user == $UQ and (.port > 0) and (.sessionid > 0)")" = 2 ] ||
 	fail "want 2 logouts with port and session id"
-one "$S and .user == $UQ and .runas == \"nobody\" and .result == \"allowed\" and .cwd == \"/tmp\" and .command == \"$CMD_LONG\" and (.pid > 0)"
+[ "$(count "$E" "$S and .user == $UQ and .runas == \"nobody\" and .result == \"allowed\" and .cwd == \"/tmp\" and .command == \"$CMD_LONG\" and (.pid > 0)")" = 2 ] ||
+	fail "want the allowed sudo twice"
+[ "$(jq -s "map(select($S and .result == \"allowed\") | .pid) | unique | length" "$E")" = 2 ] ||
+	fail "the two allowed sudo runs do not carry their own pids"
 one "$S and .user == $UQ and .result == \"denied\" and .command == \"/usr/bin/cat /etc/shadow\" and .reason == \"a password is required\" and (.pid > 0)"
 one "$S and .user == $UQ and .result == \"denied\" and .command == \"/usr/bin/whoami\" and .runas == \"root\" and (.reason | test(\"incorrect password\")) and (.pid > 0)"
-[ "$(count "$E" "$S")" = 3 ] || fail "want 3 sudo.cmd"
+[ "$(count "$E" "$S")" = 4 ] || fail "want 4 sudo.cmd"
 [ "$(count "$E" '.kind == "rec.gap"')" = 0 ] || fail "the recorder lost events"
 
 # The login leads to what it ran: the session id links the ssh.login to
