@@ -627,7 +627,7 @@ static void crowdsec_dir(const char *dir, const char *logname, unsigned *checked
 	char rel[512], *as, *lg, *cur, *line;
 	struct cs_expect *ex;
 	size_t n;
-	unsigned nlines = 0, i;
+	unsigned nlines = 0;
 
 	snprintf(rel, sizeof(rel), "sshd/crowdsec/%s/parser.assert", dir);
 	as = slurp(rel, NULL);
@@ -695,8 +695,6 @@ static void crowdsec_dir(const char *dir, const char *logname, unsigned *checked
 			(*checked)++;
 		}
 	}
-	for (i = 0; i < 64; i++)
-		(void)ex[i];
 	free(ex);
 	free(as);
 	free(lg);
