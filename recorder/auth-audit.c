@@ -178,9 +178,21 @@ int auth_audit_parse(const char *p, size_t n, unsigned type, struct auth_audit_r
 		i++;
 	if (sec > 1ull << 34 || ms > 999)
 		return -EINVAL;
-	rec->time_ns = sec * 1000000000u + ms * 1000000u;
+	return auth_audit_parse_body(rec, rec->type, sec * 1000000000u + ms * 1000000u, serial,
+				     p + i, n - i);
+}
+
+int auth_audit_parse_body(struct auth_audit_rec *rec, unsigned type, uint64_t time_ns,
+			  uint64_t serial, const char *body, size_t n)
+{
+	if (!rec || (!body && n) || n > AUTH_LINE_MAX)
+		return -EINVAL;
+	rec->type = type;
+	rec->time_ns = time_ns;
 	rec->serial = serial;
-	parse_kv(rec, p + i, n - i, 0);
+	rec->nkv = 0;
+	rec->scratch_used = 0;
+	parse_kv(rec, body, n, 0);
 	return 0;
 }
 

@@ -15,7 +15,8 @@
  *    ("Nov 23 02:43:34 : user : ..."), after the caller has joined the
  *    continuation lines of a wrapped entry (auth_sudo_unwrap());
  *  - kernel audit records: the text of one netlink message
- *    ("audit(1795401814.304:37): pid=... msg='...'") or a log-file line
+ *    ("audit(1795401814.304:37): pid=... msg='...'"; rec-audit.h reads the
+ *    socket and the datagram framing) or a log-file line
  *    ("type=USER_CMD msg=audit(...): ..."), with quoted, hex-encoded and
  *    nested msg='...' values, assembled into events with a little state
  *    (sudo's runas user comes in the record after USER_CMD).
@@ -209,6 +210,12 @@ unsigned auth_audit_type_from_name(const char *p, size_t n);
  * Strings point into p or into rec->scratch.
  */
 int auth_audit_parse(const char *p, size_t n, unsigned type, struct auth_audit_rec *rec);
+
+/* The same for a record whose stamp is already parsed (rec-audit.h's
+ * rec_audit_parse() of a netlink datagram): body is the text after
+ * "audit(...): ". Returns 0 or -EINVAL. */
+int auth_audit_parse_body(struct auth_audit_rec *rec, unsigned type, uint64_t time_ns,
+			  uint64_t serial, const char *body, size_t n);
 
 /* The value of field key, or NULL. Hex-encoded string fields (acct, cmd, exe,
  * cwd, comm, terminal written as hex) are decoded when decode is true. */

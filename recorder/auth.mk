@@ -2,7 +2,7 @@
 # log follower; the ssh/sudo sources of fdr-record.
 RECORDER_SRCS += recorder/auth-syslog.c recorder/auth-sshd.c recorder/auth-sudo.c \
 	recorder/auth-audit.c
-RECORDER_SRCS += recorder/auth-follow.c recorder/audit-nl.c recorder/src-auth.c
+RECORDER_SRCS += recorder/auth-follow.c recorder/src-auth.c
 
 # auth-dump: a test driver printing decoded events (built with the tests).
 AUTH_DUMP := $(BUILD)/tests/auth-dump

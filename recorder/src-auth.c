@@ -3,9 +3,10 @@
  * src-auth: the "ssh" and "sudo" sources of fdr-record.
  *
  * Inputs, whichever the host has (each is named in the log at start):
- *  - kernel audit multicast (audit-nl.h): PAM and sudo records with login
- *    uid and session id. Read-only, beside auditd. --audit-enable switches
- *    audit on when it is off and back off at exit.
+ *  - kernel audit multicast (rec-audit.h, shared with the proc source's
+ *    --exec-audit): PAM and sudo records with login uid and session id.
+ *    Read-only, beside auditd. --audit-enable switches audit on when it is
+ *    off and back off at exit.
  *  - log files (--auth-log PATH, repeatable; default /var/log/auth.log and
  *    /var/log/secure when present), followed across rotation and truncation
  *    (auth-follow.h), from their end at start. Polled at every tick (about
@@ -34,14 +35,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "audit-nl.h"
 #include "auth-follow.h"
 #include "auth-parse.h"
+#include "rec-audit.h"
 #include "rec-source.h"
 
 #define MAX_LOGS 16
@@ -49,6 +51,7 @@
 #define MERGE_WINDOW_NS 3000000000ull
 #define SUDO_RUNAS_WAIT_NS 1000000000ull
 #define JOURNAL_BUF 65536
+#define AUDIT_DGRAM (8970 + 4096)	/* kernel MAX_AUDIT_MESSAGE_LENGTH + header */
 
 extern const struct source_ops src_ssh;
 extern const struct source_ops src_sudo;
@@ -68,9 +71,10 @@ struct auth_shared {
 	unsigned refs;
 	unsigned want;
 	struct rec *rec;
-	struct audit_nl *nl;
+	int afd;		/* audit multicast listener, -1 when none */
+	char *abuf;
 	int audit_was;		/* -1 unknown; 0 when we switched it on */
-	uint64_t overruns_seen;
+	uint64_t overruns, overruns_seen, malformed;
 	uint64_t last_read_ns;
 	struct auth_audit_asm *as;
 	struct auth_audit_rec rec_buf;
@@ -340,15 +344,36 @@ static void on_journal_line(struct auth_shared *sh, const char *line, size_t n)
 		offer(sh, IN_JOURNAL, &e);
 }
 
-static void on_record(void *arg, unsigned type, const char *text, size_t len)
+/* Read every waiting datagram: one record each. A receive-buffer overrun
+ * (ENOBUFS: the kernel dropped records for us) is counted, not fatal. */
+static int read_audit(struct auth_shared *sh)
 {
-	struct auth_shared *sh = arg;
+	struct rec_audit_rec r;
+	ssize_t n;
 
-	/* Only user-space records (1100-1199) and LOGIN matter here. */
-	if (type < 1100 || type > 1199)
-		return;
-	if (auth_audit_parse(text, len, type, &sh->rec_buf) == 0)
-		auth_audit_asm_feed(sh->as, &sh->rec_buf);
+	for (;;) {
+		n = recv(sh->afd, sh->abuf, AUDIT_DGRAM, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			if (errno == ENOBUFS) {
+				sh->overruns++;
+				continue;
+			}
+			return -errno;
+		}
+		if (rec_audit_parse(sh->abuf, (size_t)n, &r)) {
+			sh->malformed++;
+			continue;
+		}
+		/* Only user-space records (1100-1199) matter here. */
+		if (r.type < 1100 || r.type > 1199)
+			continue;
+		if (auth_audit_parse_body(&sh->rec_buf, r.type, r.time_ns, r.serial, r.body, r.len) == 0)
+			auth_audit_asm_feed(sh->as, &sh->rec_buf);
+	}
 }
 
 /* ---- inputs --------------------------------------------------------- */
@@ -356,30 +381,33 @@ static void on_record(void *arg, unsigned type, const char *text, size_t len)
 static int open_audit(struct auth_shared *sh, const struct source_ops *ops)
 {
 	struct rec *rec = sh->rec;
-	int r, enabled = -1;
+	struct rec_audit_state st = { 0, 0 };
+	int r;
 
-	r = audit_nl_open(&sh->nl);
-	if (r) {
+	r = rec_audit_listen();
+	if (r < 0) {
 		rec_log(rec, "auth: kernel audit multicast not available: %s", strerror(-r));
 		return r;
 	}
+	sh->afd = r;
+	sh->abuf = malloc(AUDIT_DGRAM);
 	sh->as = auth_audit_asm_new(on_audit_event, sh);
-	if (!sh->as)
+	if (!sh->as || !sh->abuf)
 		return -ENOMEM;
-	r = audit_nl_get_enabled(&enabled);
-	if (r == 0 && enabled == 0 && rec_option(rec, "audit-enable", 0)) {
-		r = audit_nl_set_enabled(1);
+	r = rec_audit_get(&st);
+	if (r == 0 && st.enabled == 0 && rec_option(rec, "audit-enable", 0)) {
+		r = rec_audit_set(1, 0);
 		if (r) {
 			rec_log(rec, "auth: cannot switch kernel audit on: %s", strerror(-r));
 		} else {
 			sh->audit_was = 0;
 			rec_log(rec, "auth: kernel audit was off: switched on (restored at exit)");
 		}
-	} else if (r == 0 && enabled == 0) {
+	} else if (r == 0 && st.enabled == 0) {
 		rec_log(rec, "auth: kernel audit is off: no audit records until it is switched on "
 			"(--audit-enable)");
 	}
-	r = rec_watch_fd(rec, audit_nl_fd(sh->nl), ops);
+	r = rec_watch_fd(rec, sh->afd, ops);
 	if (r) {
 		rec_log(rec, "auth: cannot watch the audit socket: %s", strerror(-r));
 		return r;
@@ -481,9 +509,9 @@ static void shared_release(struct auth_shared *sh)
 {
 	unsigned i;
 
-	if (sh->nl) {
-		audit_nl_read(sh->nl, on_record, sh);
-		rec_unwatch_fd(sh->rec, audit_nl_fd(sh->nl));
+	if (sh->afd >= 0) {
+		read_audit(sh);
+		rec_unwatch_fd(sh->rec, sh->afd);
 	}
 	for (i = 0; i < sh->nlogs; i++)
 		auth_follow_poll(sh->logs[i].f, on_log_line, &sh->logs[i]);
@@ -491,14 +519,16 @@ static void shared_release(struct auth_shared *sh)
 	sh->as = NULL;
 	flush_slots(sh, 0, true);
 	if (sh->audit_was == 0) {
-		int r = audit_nl_set_enabled(0);
+		int r = rec_audit_set(0, 0);
 
 		if (r)
 			rec_log(sh->rec, "auth: cannot switch kernel audit back off: %s", strerror(-r));
 		else
 			rec_log(sh->rec, "auth: kernel audit switched back off");
 	}
-	audit_nl_close(sh->nl);
+	if (sh->afd >= 0)
+		close(sh->afd);
+	free(sh->abuf);
 	for (i = 0; i < sh->nlogs; i++)
 		auth_follow_close(sh->logs[i].f);
 	if (sh->jpid > 0) {
@@ -540,6 +570,7 @@ static int auth_init(struct rec *rec, void **state, unsigned want, const struct 
 	sh->refs = 1;
 	sh->want = want;
 	sh->audit_was = -1;
+	sh->afd = -1;
 	sh->jfd = -1;
 	r = open_audit(sh, ops);
 	if (r == -ENOMEM)
@@ -589,8 +620,8 @@ static void auth_on_ready(struct rec *rec, void *state, int fd)
 	struct auth_shared *sh = st->sh;
 
 	(void)rec;
-	if (sh->nl && fd == audit_nl_fd(sh->nl)) {
-		int r = audit_nl_read(sh->nl, on_record, sh);
+	if (sh->afd >= 0 && fd == sh->afd) {
+		int r = read_audit(sh);
 
 		if (r < 0)
 			rec_log(sh->rec, "auth: audit read failed: %s", strerror(-r));
@@ -622,8 +653,8 @@ static void auth_tick(struct rec *rec, void *state, uint64_t now_ns)
 			in->dropped_seen = d;
 		}
 	}
-	if (sh->nl) {
-		uint64_t o = audit_nl_overruns(sh->nl);
+	if (sh->afd >= 0) {
+		uint64_t o = sh->overruns;
 
 		if (o != sh->overruns_seen) {
 			/* Each overrun lost an unknown number of records: count

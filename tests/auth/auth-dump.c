@@ -8,6 +8,8 @@
  *             [--from-start] [--duration SECS] [--ready FILE] [--raw FILE]
  *   auth-dump --lines FILE     decode every line of FILE (auth log forms)
  *   auth-dump --records FILE   decode every audit record line of FILE
+ *   auth-dump --audit-user N   send N AUDIT_USER records to the kernel (as
+ *                              `auditctl -m` does), to flood the multicast
  *   auth-dump --bench lines|records FILE SECS
  *                              decode FILE over and over for SECS, print
  *                              "auth_<mode>_per_s N <mode>/s" (and events/s)
@@ -24,10 +26,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <linux/audit.h>
+#include <linux/netlink.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "recorder/audit-nl.h"
+#include "recorder/rec-audit.h"
 #include "recorder/auth-follow.h"
 #include "recorder/auth-parse.h"
 #include "fdr-text.h"
@@ -101,9 +105,25 @@ static void on_record(void *arg, unsigned type, const char *text, size_t len)
 
 	if (raw)
 		fprintf(raw, "type=%u %.*s\n", type, (int)len, text);
-
 	if (auth_audit_parse(text, len, type, &c->rec) == 0)
 		auth_audit_asm_feed(c->as, &c->rec);
+}
+
+/* Every datagram waiting on the multicast listener fd. */
+static void read_audit(int fd, struct audit_ctx *c)
+{
+	static char buf[8970 + 4096];
+	struct rec_audit_rec r;
+	ssize_t n;
+
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0 || (n < 0 && errno == ENOBUFS)) {
+		if (n < 0) {
+			fprintf(stderr, "auth-dump: audit receive buffer overrun\n");
+			continue;
+		}
+		if (rec_audit_parse(buf, (size_t)n, &r) == 0)
+			on_record(c, r.type, buf + NLMSG_HDRLEN, (size_t)n - NLMSG_HDRLEN);
+	}
 }
 
 static int read_file_lines(const char *path, bool records)
@@ -136,6 +156,40 @@ static int read_file_lines(const char *path, bool records)
 	}
 	free(line);
 	fclose(fp);
+	return 0;
+}
+
+/* Send n AUDIT_USER messages: each comes back to every multicast listener
+ * as a record. */
+static int audit_user(unsigned long n)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct {
+		struct nlmsghdr nh;
+		char text[64];
+	} m;
+	unsigned long i;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
+
+	if (fd < 0) {
+		fprintf(stderr, "auth-dump: audit socket: %s\n", strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		int len = snprintf(m.text, sizeof(m.text), "fdr-test flood %lu", i);
+
+		memset(&m.nh, 0, sizeof(m.nh));
+		m.nh.nlmsg_len = NLMSG_LENGTH((size_t)len + 1);
+		m.nh.nlmsg_type = AUDIT_USER;
+		m.nh.nlmsg_flags = NLM_F_REQUEST;
+		m.nh.nlmsg_seq = (uint32_t)i;
+		if (sendto(fd, &m, m.nh.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			fprintf(stderr, "auth-dump: send AUDIT_USER: %s\n", strerror(errno));
+			close(fd);
+			return 1;
+		}
+	}
+	close(fd);
 	return 0;
 }
 
@@ -206,8 +260,9 @@ int main(int argc, char **argv)
 	bool audit = false, enable = false, from_start = false;
 	const char *syslog_path = NULL, *ready = NULL;
 	double duration = 0;
-	struct audit_nl *nl = NULL;
+	int nl = -1;
 	struct audit_ctx *ac = NULL;
+	struct rec_audit_state st = { 0, 0 };
 	int old_enabled = -1, sfd = -1, rc = 0, r;
 	uint64_t end;
 
@@ -218,6 +273,8 @@ int main(int argc, char **argv)
 			return read_file_lines(v, false);
 		if (!strcmp(a, "--records") && v)
 			return read_file_lines(v, true);
+		if (!strcmp(a, "--audit-user") && v)
+			return audit_user(strtoul(v, NULL, 10));
 		if (!strcmp(a, "--bench") && i + 3 < (unsigned)argc)
 			return bench(argv[i + 1], argv[i + 2], atof(argv[i + 3]));
 		if (!strcmp(a, "--audit"))
@@ -257,19 +314,20 @@ int main(int argc, char **argv)
 	if (audit) {
 		ac = calloc(1, sizeof(*ac));
 		ac->as = auth_audit_asm_new(print_event, (void *)"audit");
-		r = audit_nl_open(&nl);
-		if (r) {
+		r = nl = rec_audit_listen();
+		if (r < 0) {
 			fprintf(stderr, "auth-dump: cannot listen to kernel audit: %s\n", strerror(-r));
 			return 1;
 		}
 		if (enable) {
-			r = audit_nl_get_enabled(&old_enabled);
+			r = rec_audit_get(&st);
+			old_enabled = (int)st.enabled;
 			if (r) {
 				fprintf(stderr, "auth-dump: cannot read audit state: %s\n", strerror(-r));
 				rc = 1;
 				goto out;
 			}
-			if (old_enabled == 0 && (r = audit_nl_set_enabled(1))) {
+			if (old_enabled == 0 && (r = rec_audit_set(1, 0))) {
 				fprintf(stderr, "auth-dump: cannot enable audit: %s\n", strerror(-r));
 				rc = 1;
 				goto out;
@@ -297,8 +355,8 @@ int main(int argc, char **argv)
 		struct pollfd pfd[2];
 		int np = 0;
 
-		if (nl) {
-			pfd[np].fd = audit_nl_fd(nl);
+		if (nl >= 0) {
+			pfd[np].fd = nl;
 			pfd[np++].events = POLLIN;
 		}
 		if (sfd >= 0) {
@@ -306,10 +364,8 @@ int main(int argc, char **argv)
 			pfd[np++].events = POLLIN;
 		}
 		poll(pfd, (nfds_t)np, 100);
-		if (nl) {
-			r = audit_nl_read(nl, on_record, ac);
-			if (r < 0)
-				fprintf(stderr, "auth-dump: audit read: %s\n", strerror(-r));
+		if (nl >= 0) {
+			read_audit(nl, ac);
 			auth_audit_asm_flush(ac->as, now_ns(), 1000000000u);
 		}
 		if (sfd >= 0) {
@@ -331,8 +387,9 @@ out:
 		free(ac);
 	}
 	if (old_enabled == 0)
-		audit_nl_set_enabled(0);
-	audit_nl_close(nl);
+		rec_audit_set(0, 0);
+	if (nl >= 0)
+		close(nl);
 	if (raw)
 		fclose(raw);
 	if (sfd >= 0) {

@@ -72,7 +72,7 @@ auth_scenario() {
 		-o LogLevel=ERROR)
 	local PW=(-o PubkeyAuthentication=no -o PreferredAuthentications=password -o NumberOfPasswordPrompts=1)
 
-	"${SSH[@]}" -i "$T/id" -o BatchMode=yes "$U@127.0.0.1" "sleep 0.3; /usr/bin/id -u" >/dev/null ||
+	"${SSH[@]}" -i "$T/id" -o BatchMode=yes "$U@127.0.0.1" "/bin/sleep 0.61" >/dev/null ||
 		fail "key login"
 	# the same with a pty (sshd audits USER_LOGIN with the tty then)
 	"${SSH[@]}" -tt -i "$T/id" -o BatchMode=yes "$U@127.0.0.1" "exit 0" >/dev/null 2>&1 ||

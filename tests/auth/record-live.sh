@@ -94,14 +94,19 @@ one "$S and .user == $UQ and .result == \"denied\" and .command == \"/usr/bin/wh
 [ "$(count "$E" "$S")" = 4 ] || fail "want 4 sudo.cmd"
 [ "$(count "$E" '.kind == "rec.gap"')" = 0 ] || fail "the recorder lost events"
 
-# The login leads to what it ran: the session id links the ssh.login to
-# the processes of that session.
+# The login leads to what it ran: the sshd pid of the ssh.login is the root
+# of the session's processes (and where the proc source records them, the
+# audit session id names them too).
 SES=$(jq -s "map(select($L and .user == $UQ and .result == \"success\" and .tty == null))[0].sessionid" "$E")
-jq -e -s "map(select(.kind == \"proc.exec\" and .sessionid == $SES and (.exe == \"/usr/bin/id\"))) | length > 0" "$E" >/dev/null ||
-	fail "no proc.exec of /usr/bin/id in session $SES"
+SPID=$(jq -s "map(select($L and .user == $UQ and .result == \"success\" and .tty == null))[0].pid" "$E")
+"$REPLAY" timeline --json --pid "$SPID" --descendants "$T/rings" > "$T/desc.jsonl" || fail "fdr-replay --pid"
+jq -e -s 'map(select(.kind == "proc.exec" and .argv == ["/bin/sleep", "0.61"])) | length == 1' "$T/desc.jsonl" >/dev/null ||
+	fail "the session's /bin/sleep 0.61 is not a descendant of sshd $SPID"
+jq -e -s "map(select(.kind == \"proc.exec\" and .argv == [\"/bin/sleep\", \"0.61\"] and .sessionid != null and .sessionid != $SES)) | length == 0" "$E" >/dev/null ||
+	fail "the session's process carries another session id than its login"
 "$REPLAY" sessions --json "$T/rings" > "$T/sessions.jsonl" 2>"$T/sessions.err" || fail "fdr-replay sessions: exit $?: $(head -c 600 "$T/sessions.err")"
 jq -e -s "map(select(.type == \"ssh\" and .user == $UQ and .sessionid == $SES and .method == \"publickey\"
-	and ([.. | .exe? // empty] | index(\"/usr/bin/id\")))) | length == 1" "$T/sessions.jsonl" >/dev/null ||
-	{ head -c 2000 "$T/sessions.jsonl"; fail "sessions does not show the ssh login running /usr/bin/id"; }
+	and ([.. | .argv? // empty] | index([[\"/bin/sleep\", \"0.61\"]])))) | length == 1" "$T/sessions.jsonl" >/dev/null ||
+	{ head -c 2000 "$T/sessions.jsonl"; fail "sessions does not show the ssh login running /bin/sleep 0.61"; }
 echo "ok: $(wc -l < "$E") events"
 exit 0

@@ -21,7 +21,7 @@
 #include <jansson.h>
 #include <linux/netlink.h>
 
-#include "recorder/audit-nl.h"
+#include "recorder/rec-audit.h"
 #include "recorder/auth-parse.h"
 
 /* 2026-11-25 12:00:00 UTC: the captures in local/ are from 2026-11-23. */
@@ -1191,45 +1191,45 @@ static void test_audit_edges(void **s)
 	free(rec);
 }
 
-/* Netlink walking: unpadded last message, short and oversized headers. */
-static unsigned walked;
-
-static void on_rec(void *arg, unsigned type, const char *text, size_t len)
+/* A multicast datagram as the kernel sends it (one record, not padded to
+ * NLMSG_ALIGN), framed by rec-audit.h, decoded here into a sudo.cmd. */
+static void test_datagram(void **s)
 {
-	(void)arg;
-	(void)text;
-	assert_int_equal(type, 1123);
-	assert_int_equal(len, 5);
-	walked++;
-}
-
-static void test_nl_walk(void **s)
-{
-	char buf[256];
-	struct nlmsghdr nh;
+	static const char text[] = "audit(1795401814.320:46): pid=15680 uid=1001 auid=4294967295 "
+		"ses=4294967295 msg='cwd=\"/tmp/probe2\" cmd=2F7573722F62696E2F636174202F6574632F736861646F77 "
+		"exe=\"/usr/bin/sudo\" terminal=? res=failed'";
+	char buf[512];
+	struct nlmsghdr nh = { 0 };
+	struct rec_audit_rec r;
+	struct auth_audit_rec *rec = malloc(sizeof(*rec));
+	struct evlist *l = evlist_new();
+	struct auth_audit_asm *as = auth_audit_asm_new(evlist_add, l);
+	size_t len = NLMSG_HDRLEN + sizeof(text) - 1;
 
 	(void)s;
-	memset(buf, 0, sizeof(buf));
-	nh.nlmsg_len = NLMSG_HDRLEN + 5;	/* not a multiple of 4 */
-	nh.nlmsg_type = 1123;
-	nh.nlmsg_flags = 0;
-	nh.nlmsg_seq = nh.nlmsg_pid = 0;
+	assert_true(len % 4 != 0);	/* the case that matters */
+	nh.nlmsg_len = (uint32_t)len;
+	nh.nlmsg_type = AUTH_AUDIT_USER_CMD;
 	memcpy(buf, &nh, sizeof(nh));
-	memcpy(buf + NLMSG_HDRLEN, "hello", 5);
-	walked = 0;
-	assert_int_equal(audit_nl_walk(buf, NLMSG_HDRLEN + 5, on_rec, NULL), 1);
-	/* two messages, the first padded, the second not */
-	memcpy(buf + NLMSG_ALIGN(NLMSG_HDRLEN + 5), buf, NLMSG_HDRLEN + 5);
-	assert_int_equal(audit_nl_walk(buf, NLMSG_ALIGN(NLMSG_HDRLEN + 5) + NLMSG_HDRLEN + 5, on_rec, NULL), 2);
-	/* a header claiming more than the datagram */
-	nh.nlmsg_len = 200;
-	memcpy(buf, &nh, sizeof(nh));
-	assert_int_equal(audit_nl_walk(buf, 40, on_rec, NULL), -EBADMSG);
-	nh.nlmsg_len = 3;
-	memcpy(buf, &nh, sizeof(nh));
-	assert_int_equal(audit_nl_walk(buf, 40, on_rec, NULL), -EBADMSG);
-	assert_int_equal(audit_nl_walk(buf, 7, on_rec, NULL), 0);
-	assert_int_equal(walked, 3);
+	memcpy(buf + NLMSG_HDRLEN, text, sizeof(text) - 1);
+	assert_int_equal(rec_audit_parse(buf, len, &r), 0);
+	assert_int_equal(auth_audit_parse_body(rec, r.type, r.time_ns, r.serial, r.body, r.len), 0);
+	assert_int_equal(rec->serial, 46);
+	auth_audit_asm_feed(as, rec);
+	assert_int_equal(l->n, 1);	/* denied: nothing to wait for */
+	assert_int_equal(l->ev[0].ev.kind, FDR_SUDO_CMD);
+	assert_int_equal(l->ev[0].ev.time_ns, 1795401814320000000ull);
+	assert_field(&l->ev[0], FDR_F_COMMAND, "/usr/bin/cat /etc/shadow");
+	assert_field(&l->ev[0], FDR_F_RESULT, "denied");
+	assert_field(&l->ev[0], FDR_F_CWD, "/tmp/probe2");
+	assert_int_equal(fdr_event_u(&l->ev[0].ev, FDR_F_UID, 0), 1001);
+	assert_false(fdr_event_has(&l->ev[0].ev, FDR_F_LOGINUID));	/* 4294967295 = unset */
+	/* the same text as a log line parses to the same record */
+	assert_int_equal(auth_audit_parse(text, sizeof(text) - 1, AUTH_AUDIT_USER_CMD, rec), 0);
+	assert_int_equal(rec->time_ns, 1795401814320000000ull);
+	auth_audit_asm_free(as);
+	evlist_free(l);
+	free(rec);
 }
 
 int main(void)
@@ -1254,7 +1254,7 @@ int main(void)
 		cmocka_unit_test(test_auparse_ref),
 		cmocka_unit_test(test_golibaudit),
 		cmocka_unit_test(test_audit_edges),
-		cmocka_unit_test(test_nl_walk),
+		cmocka_unit_test(test_datagram),
 	};
 
 	/* syslog stamps are local time: pin it */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Fuzz target for the auth decoders (recorder/auth-parse.h, audit-nl.h).
+ * Fuzz target for the auth decoders (recorder/auth-parse.h), audit records
+ * framed by recorder/rec-audit.h.
  * The first byte selects the decoder, the rest is its input:
  *   0 any auth log line (syslog framing, sshd, sudo)   3 audit netlink datagram
  *   1 sshd message                                     4 audit records, one per line,
@@ -11,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "recorder/audit-nl.h"
+#include "recorder/rec-audit.h"
 #include "recorder/auth-parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -37,12 +38,6 @@ static void on_ev(void *arg, const struct auth_ev *e)
 }
 
 static struct auth_audit_rec rec;
-
-static void on_rec(void *arg, unsigned type, const char *text, size_t len)
-{
-	if (auth_audit_parse(text, len, type, &rec) == 0)
-		auth_audit_asm_feed(arg, &rec);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -84,8 +79,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	case 3: {
 		struct auth_audit_asm *as = auth_audit_asm_new(on_ev, NULL);
+		struct rec_audit_rec r;
 
-		audit_nl_walk(p, n, on_rec, as);
+		if (rec_audit_parse(p, n, &r) == 0 &&
+		    auth_audit_parse_body(&rec, r.type, r.time_ns, r.serial, r.body, r.len) == 0)
+			auth_audit_asm_feed(as, &rec);
 		auth_audit_asm_free(as);
 		break;
 	}
