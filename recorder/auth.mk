@@ -33,3 +33,4 @@ SCRIPT_TESTS += tests/auth/record-live.sh
 
 BENCH_SCRIPTS += bench/auth.sh
 bench-run: $(AUTH_DUMP)
+SCRIPT_TESTS += tests/auth/audit-gap.sh

@@ -51,6 +51,7 @@
 #define MERGE_WINDOW_NS 3000000000ull
 #define SUDO_RUNAS_WAIT_NS 1000000000ull
 #define JOURNAL_BUF 65536
+#define AUDIT_GAP_WAIT_NS 5000000000ull	/* for a record that shows a hole's size */
 #define AUDIT_DGRAM (8970 + 4096)	/* kernel MAX_AUDIT_MESSAGE_LENGTH + header */
 
 extern const struct source_ops src_ssh;
@@ -74,7 +75,10 @@ struct auth_shared {
 	int afd;		/* audit multicast listener, -1 when none */
 	char *abuf;
 	int audit_was;		/* -1 unknown; 0 when we switched it on */
-	uint64_t overruns, overruns_seen, malformed;
+	uint64_t overruns, malformed;
+	/* loss accounting: serial of the last record, the gap being measured */
+	uint64_t last_serial, gap_from_ns, gap_seen_ns, gap_lost;
+	bool in_gap;
 	uint64_t last_read_ns;
 	struct auth_audit_asm *as;
 	struct auth_audit_rec rec_buf;
@@ -359,7 +363,16 @@ static int read_audit(struct auth_shared *sh)
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return 0;
 			if (errno == ENOBUFS) {
+				/* The kernel dropped records for us since the last
+				 * read; the serials around the hole say how many
+				 * audit events (of every kind) went: an estimate,
+				 * as events of several CPUs interleave. */
 				sh->overruns++;
+				if (!sh->in_gap) {
+					sh->in_gap = true;
+					sh->gap_from_ns = sh->last_read_ns;
+					sh->gap_seen_ns = rec_now_ns();
+				}
 				continue;
 			}
 			return -errno;
@@ -368,6 +381,16 @@ static int read_audit(struct auth_shared *sh)
 			sh->malformed++;
 			continue;
 		}
+		/* The kernel reports the overrun before the records still
+		 * queued: the hole is further on, where the serials jump -
+		 * possibly not before the next record after the flood. */
+		if (sh->in_gap && sh->last_serial && r.serial > sh->last_serial + 1 &&
+		    r.serial - sh->last_serial < (1ull << 32)) {
+			sh->gap_lost += r.serial - sh->last_serial - 1;
+			sh->in_gap = false;
+		}
+		if (r.serial > sh->last_serial)
+			sh->last_serial = r.serial;
 		/* Only user-space records (1100-1199) matter here. */
 		if (r.type < 1100 || r.type > 1199)
 			continue;
@@ -413,6 +436,7 @@ static int open_audit(struct auth_shared *sh, const struct source_ops *ops)
 		return r;
 	}
 	sh->inputs |= IN_AUDIT;
+	sh->last_read_ns = rec_now_ns();
 	rec_log(rec, "auth: reading kernel audit multicast (AUDIT_NLGRP_READLOG)");
 	return 0;
 }
@@ -654,13 +678,16 @@ static void auth_tick(struct rec *rec, void *state, uint64_t now_ns)
 		}
 	}
 	if (sh->afd >= 0) {
-		uint64_t o = sh->overruns;
-
-		if (o != sh->overruns_seen) {
-			/* Each overrun lost an unknown number of records: count
-			 * the overruns, the gap is the time since the last read. */
-			rec_lost(rec, "audit", NULL, o - sh->overruns_seen, sh->last_read_ns, now_ns);
-			sh->overruns_seen = o;
+		if (sh->in_gap && now_ns > sh->gap_seen_ns + AUDIT_GAP_WAIT_NS) {
+			/* no record after the hole to measure it: unknown size */
+			sh->gap_lost++;
+			sh->in_gap = false;
+		}
+		if (sh->gap_lost) {
+			rec_log(rec, "auth: audit socket overrun: about %llu audit events lost",
+				(unsigned long long)sh->gap_lost);
+			rec_lost(rec, "audit", NULL, sh->gap_lost, sh->gap_from_ns, now_ns);
+			sh->gap_lost = 0;
 		}
 		auth_audit_asm_flush(sh->as, now_ns, SUDO_RUNAS_WAIT_NS);
 	}
