@@ -77,8 +77,8 @@ struct auth_shared {
 	int audit_was;		/* -1 unknown; 0 when we switched it on */
 	uint64_t overruns, malformed;
 	/* loss accounting: serial of the last record, the gap being measured */
-	uint64_t last_serial, gap_from_ns, gap_seen_ns, gap_lost;
-	bool in_gap;
+	uint64_t last_serial, gap_from_ns, gap_seen_ns, gap_lost, gap_jump;
+	bool in_gap, gap_drained;
 	uint64_t last_read_ns;
 	struct auth_audit_asm *as;
 	struct auth_audit_rec rec_buf;
@@ -360,8 +360,10 @@ static int read_audit(struct auth_shared *sh)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				sh->gap_drained = sh->in_gap;
 				return 0;
+			}
 			if (errno == ENOBUFS) {
 				/* The kernel dropped records for us since the last
 				 * read; the serials around the hole say how many
@@ -382,12 +384,17 @@ static int read_audit(struct auth_shared *sh)
 			continue;
 		}
 		/* The kernel reports the overrun before the records still
-		 * queued: the hole is further on, where the serials jump -
-		 * possibly not before the next record after the flood. */
+		 * queued: the hole is further on, where the serials jump the
+		 * most (small jumps are events of several CPUs interleaving),
+		 * at the latest at the first record after we caught up. */
 		if (sh->in_gap && sh->last_serial && r.serial > sh->last_serial + 1 &&
-		    r.serial - sh->last_serial < (1ull << 32)) {
-			sh->gap_lost += r.serial - sh->last_serial - 1;
-			sh->in_gap = false;
+		    r.serial - sh->last_serial - 1 > sh->gap_jump &&
+		    r.serial - sh->last_serial < (1ull << 32))
+			sh->gap_jump = r.serial - sh->last_serial - 1;
+		if (sh->in_gap && sh->gap_drained) {
+			sh->gap_lost += sh->gap_jump ? sh->gap_jump : 1;
+			sh->in_gap = sh->gap_drained = false;
+			sh->gap_jump = 0;
 		}
 		if (r.serial > sh->last_serial)
 			sh->last_serial = r.serial;
@@ -679,9 +686,10 @@ static void auth_tick(struct rec *rec, void *state, uint64_t now_ns)
 	}
 	if (sh->afd >= 0) {
 		if (sh->in_gap && now_ns > sh->gap_seen_ns + AUDIT_GAP_WAIT_NS) {
-			/* no record after the hole to measure it: unknown size */
-			sh->gap_lost++;
-			sh->in_gap = false;
+			/* no record after the hole to measure it */
+			sh->gap_lost += sh->gap_jump ? sh->gap_jump : 1;
+			sh->in_gap = sh->gap_drained = false;
+			sh->gap_jump = 0;
 		}
 		if (sh->gap_lost) {
 			rec_log(rec, "auth: audit socket overrun: about %llu audit events lost",
