@@ -1,0 +1,16 @@
+# recorder/: Docker engine events and the Kubernetes audit webhook.
+# Pure decoders (docker-events, docker-http, k8s-audit), the I/O modules
+# (docker-client: unix-socket HTTP client; k8s-webhook: libmicrohttpd
+# server) and the two fdr-record sources built on them.
+DOCKERK8S_LDLIBS := -ljansson -lmicrohttpd -lgnutls -lpthread
+
+RECORDER_SRCS += recorder/docker-events.c recorder/docker-http.c \
+	recorder/k8s-audit.c
+
+UNIT_TESTS += test-docker test-k8s
+test-docker_SRCS := tests/docker/test-docker.c
+test-docker_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
+test-docker_LDLIBS := -ljansson -lcmocka
+test-k8s_SRCS := tests/k8s/test-k8s.c
+test-k8s_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
+test-k8s_LDLIBS := -ljansson -lcmocka
