@@ -14,3 +14,9 @@ test-docker_LDLIBS := -ljansson -lcmocka
 test-k8s_SRCS := tests/k8s/test-k8s.c
 test-k8s_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
 test-k8s_LDLIBS := -ljansson -lcmocka
+
+RECORDER_SRCS += recorder/k8s-webhook.c
+UNIT_TESTS += test-k8s-webhook
+test-k8s-webhook_SRCS := tests/k8s/test-k8s-webhook.c
+test-k8s-webhook_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
+test-k8s-webhook_LDLIBS := $(DOCKERK8S_LDLIBS) -lcmocka
