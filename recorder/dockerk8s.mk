@@ -20,3 +20,21 @@ UNIT_TESTS += test-k8s-webhook
 test-k8s-webhook_SRCS := tests/k8s/test-k8s-webhook.c
 test-k8s-webhook_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
 test-k8s-webhook_LDLIBS := $(DOCKERK8S_LDLIBS) -lcmocka
+
+RECORDER_SRCS += recorder/docker-client.c
+
+# Test helpers (not installed): drivers of the I/O modules with their own
+# loop, for script tests and the benchmark.
+DOCKERK8S_HELPERS := $(BUILD)/tests/docker-tail
+docker-tail_SRCS := tests/docker/docker-tail.c
+docker-tail_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
+docker-tail_LDLIBS := $(DOCKERK8S_LDLIBS)
+-include $(patsubst %.c,$(BUILD)/obj/%.d,$(docker-tail_SRCS))
+
+$(BUILD)/tests/docker-tail: $(call objs,$(docker-tail_SRCS)) $(docker-tail_LIBS)
+	@mkdir -p $(@D)
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(docker-tail_LIBS) $(docker-tail_LDLIBS)
+
+tests test-run: $(DOCKERK8S_HELPERS)
+SCRIPT_TESTS += tests/docker/docker-live.sh
