@@ -21,7 +21,10 @@ test-k8s-webhook_SRCS := tests/k8s/test-k8s-webhook.c
 test-k8s-webhook_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
 test-k8s-webhook_LDLIBS := $(DOCKERK8S_LDLIBS) -lcmocka
 
-RECORDER_SRCS += recorder/docker-client.c
+RECORDER_SRCS += recorder/docker-client.c recorder/src-docker.c recorder/src-k8s.c
+# reccore.mk (included after this file) sets fdr-record_LDLIBS with :=;
+# a target-specific append survives that.
+$(BINDIR)/fdr-record: fdr-record_LDLIBS += $(DOCKERK8S_LDLIBS)
 
 # Test helpers (not installed): drivers of the I/O modules with their own
 # loop, for script tests and the benchmark.
