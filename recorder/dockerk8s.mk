@@ -40,4 +40,4 @@ $(BUILD)/tests/docker-tail: $(call objs,$(docker-tail_SRCS)) $(docker-tail_LIBS)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(docker-tail_LIBS) $(docker-tail_LDLIBS)
 
 tests test-run: $(DOCKERK8S_HELPERS)
-SCRIPT_TESTS += tests/docker/docker-live.sh
+SCRIPT_TESTS += tests/docker/docker-live.sh tests/docker/record.sh

@@ -26,7 +26,9 @@
 
 extern const struct source_ops src_k8s;
 
-#define K8S_RING "k8s"
+/* Padded: the core's ring lookup compares 12 bytes of an id (it expects
+ * hex ids of 12 or more); the NUL padding keeps that read in bounds. */
+static const char K8S_RING[16] = "k8s";
 #define DRAIN_BODIES 32		/* per wakeup; the eventfd stays readable for more */
 
 struct k8s_src {

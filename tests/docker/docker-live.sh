@@ -8,63 +8,17 @@
 # must say so once and connect when it appears.
 set -uo pipefail
 
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-command -v dockerd >/dev/null && command -v docker >/dev/null ||
-	{ echo "SKIP: docker.io not installed (scripts/install-deps.sh)"; exit 77; }
-command -v jq >/dev/null || { echo "SKIP: jq not installed"; exit 77; }
-BB=$(command -v busybox) || { echo "SKIP: busybox-static not installed"; exit 77; }
-TAIL=${FDR_BUILD:-build}/tests/docker-tail
-[ -x "$TAIL" ] || { echo "FAIL: $TAIL not built"; exit 1; }
-
 T=$(mktemp -d /tmp/fdr-docker.XXXXXX)
-SOCK=$T/docker.sock
-DPID="" TPID=""
-
-# Everything this test started, by pid, then what dockerd left under $T.
+. "$(dirname "$0")/lib.sh"
+TPID=""
 cleanup() {
 	[ -n "$TPID" ] && kill "$TPID" 2>/dev/null && wait "$TPID" 2>/dev/null
-	stop_dockerd
-	# containerd/shims started for this daemon carry $T in their command line
-	for p in /proc/[0-9]*; do
-		if { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -qF "$T"; then
-			kill -9 "${p#/proc/}" 2>/dev/null
-		fi
-	done
-	grep -F "$T" /proc/mounts | awk '{print $2}' | sort -r | while read -r m; do
-		umount -l "$m" 2>/dev/null
-	done
-	rm -rf "$T"
+	docker_cleanup
 }
 trap cleanup EXIT
-
-d() { docker -H "unix://$SOCK" "$@"; }
-
-start_dockerd() {
-	dockerd --data-root "$T/data" --exec-root "$T/exec" -H "unix://$SOCK" \
-		--pidfile "$T/dockerd.pid" --iptables=false --ip6tables=false \
-		--bridge=none --storage-driver=vfs >>"$T/dockerd.log" 2>&1 &
-	DPID=$!
-	for _ in $(seq 100); do
-		d version >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	echo "FAIL: dockerd did not start"; tail -20 "$T/dockerd.log"; exit 1
-}
-
-stop_dockerd() {
-	[ -n "$DPID" ] || return 0
-	kill "$DPID" 2>/dev/null
-	for _ in $(seq 150); do
-		kill -0 "$DPID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$DPID" 2>/dev/null
-	wait "$DPID" 2>/dev/null
-	DPID=""
-}
-
-# has JQ-CONDITION FILE: some line satisfies it (jq 1.6's -e looks only at the last input)
-has() { [ -n "$(jq -c "select($1)" "$2" 2>/dev/null | head -1)" ]; }
+need_docker
+TAIL=${FDR_BUILD:-build}/tests/docker-tail
+[ -x "$TAIL" ] || { echo "FAIL: $TAIL not built"; exit 1; }
 
 fail() { echo "FAIL: $*"; echo "--- client output"; cat "$T/out.jsonl"; echo "--- client log"; cat "$T/tail.err"; exit 1; }
 
@@ -84,11 +38,7 @@ sleep 1
 [ "$(grep -c 'not reachable' "$T/tail.err")" = 1 ] || fail "absent engine not reported exactly once"
 
 start_dockerd
-mkdir -p "$T/rootfs/bin"
-cp "$BB" "$T/rootfs/bin/busybox"
-for a in $("$BB" --list); do [ "$a" = busybox ] || ln -sf busybox "$T/rootfs/bin/$a"; done
-tar -C "$T/rootfs" -c . | d import -c 'CMD ["/bin/sh"]' - local/busybox >/dev/null ||
-	fail "docker import"
+import_busybox || fail "docker import"
 for _ in $(seq 100); do grep -q 'connected to the docker engine' "$T/tail.err" && break; sleep 0.1; done
 grep -q 'connected to the docker engine' "$T/tail.err" || fail "client never connected"
 
