@@ -40,4 +40,15 @@ $(BUILD)/tests/docker-tail: $(call objs,$(docker-tail_SRCS)) $(docker-tail_LIBS)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(docker-tail_LIBS) $(docker-tail_LDLIBS)
 
 tests test-run: $(DOCKERK8S_HELPERS)
-SCRIPT_TESTS += tests/docker/docker-live.sh tests/docker/record.sh
+SCRIPT_TESTS += tests/docker/docker-live.sh tests/docker/record.sh tests/k8s/webhook.sh
+
+FUZZERS += fuzz-docker-events fuzz-docker-http fuzz-k8s-audit
+fuzz-docker-events_SRCS := tests/fuzz/fuzz-docker-events.c
+fuzz-docker-events_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
+fuzz-docker-events_LDLIBS := -ljansson
+fuzz-docker-http_SRCS := tests/fuzz/fuzz-docker-http.c
+fuzz-docker-http_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
+fuzz-docker-http_LDLIBS :=
+fuzz-k8s-audit_SRCS := tests/fuzz/fuzz-k8s-audit.c
+fuzz-k8s-audit_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
+fuzz-k8s-audit_LDLIBS := -ljansson
