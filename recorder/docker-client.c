@@ -42,7 +42,7 @@ struct container {
 };
 
 struct request {
-	char path[128];
+	char path[160];
 	bool is_list;
 };
 
@@ -180,7 +180,7 @@ static void queue_req(struct docker_client *c, const char *path, bool is_list)
 
 static void queue_inspect(struct docker_client *c, const char *id)
 {
-	char path[128];
+	char path[160];
 
 	if (!docker_is_full_id(id))
 		return;
@@ -470,7 +470,7 @@ static void ev_close(struct docker_client *c, const char *why)
 
 static void ev_connect(struct docker_client *c)
 {
-	char path[128];
+	char path[160];
 	int fd, rc;
 
 	fd = unix_connect(c->sock);

@@ -52,3 +52,13 @@ fuzz-docker-http_LDLIBS :=
 fuzz-k8s-audit_SRCS := tests/fuzz/fuzz-k8s-audit.c
 fuzz-k8s-audit_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
 fuzz-k8s-audit_LDLIBS := -ljansson
+
+# Benchmark: webhook ingest (bench/k8s.sh) with its load client.
+BENCH_SCRIPTS += bench/k8s.sh
+k8s-load_SRCS := bench/k8s-load.c
+$(BUILD)/bench/k8s-load: $(call objs,$(k8s-load_SRCS))
+	@mkdir -p $(@D)
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^)
+-include $(patsubst %.c,$(BUILD)/obj/%.d,$(k8s-load_SRCS))
+bench-run: $(BUILD)/bench/k8s-load
