@@ -7,6 +7,11 @@
  * class, audit events accepted per second, p50/p99/max response time.
  *
  *   k8s-load PORT BODY_FILE EVENTS_PER_BODY CONNS SECONDS MAX_REQUESTS PREFIX
+ *   k8s-load --parse-only BODY_FILE EVENTS_PER_BODY SECONDS PREFIX
+ *
+ * The second form is the reference measured beside the recorder: jansson's
+ * json_loadb() of the same body, alone, in CPU time (the floor of any
+ * design that parses the whole body into a tree, as the recorder does).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,6 +25,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #define MAX_CONNS 64
 
@@ -61,6 +68,41 @@ static int dial(unsigned port)
 	return fd;
 }
 
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int parse_only(const char *path, unsigned per_body, double secs, const char *prefix)
+{
+	FILE *f = fopen(path, "rb");
+	static char buf[64 << 20];
+	size_t n;
+	uint64_t bodies = 0;
+	double t0, el;
+
+	if (!f)
+		return 1;
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	t0 = cpu_s();
+	do {
+		json_error_t err;
+		json_t *r = json_loadb(buf, n, 0, &err);
+
+		if (!r)
+			return 1;
+		json_decref(r);
+		bodies++;
+	} while ((el = cpu_s() - t0) < secs);
+	printf("%s_events_per_cpu_s %.0f events/s\n", prefix, (double)(bodies * per_body) / el);
+	printf("%s_cpu_us_per_event %.2f us\n", prefix, el * 1e6 / (double)(bodies * per_body));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned port, nconn, per_body;
@@ -74,6 +116,8 @@ int main(int argc, char **argv)
 	FILE *f;
 	long n;
 
+	if (argc == 6 && strcmp(argv[1], "--parse-only") == 0)
+		return parse_only(argv[2], (unsigned)atoi(argv[3]), atof(argv[4]), argv[5]);
 	if (argc != 8) {
 		fprintf(stderr, "usage: k8s-load PORT BODY_FILE EVENTS_PER_BODY CONNS SECONDS MAX_REQUESTS PREFIX\n");
 		return 2;

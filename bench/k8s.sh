@@ -4,10 +4,14 @@
 # audit events of $FDR_SHARED/data/k8s-audit, cycled into EventLists, from a
 # load client on the other core (bench/k8s-load.c: keep-alive connections,
 # one request in flight each, bounded in count and time). Two shapes, as
-# kube-apiserver sends them: batch mode (100 events per request) and
-# blocking mode (1 event per request). Prints events/s, recorder CPU
+# kube-apiserver sends them: batch mode (100 events per request, the real
+# events cycled) and blocking mode (1 event per request: the first real
+# event, 0.9 KB). Prints events/s, recorder CPU
 # seconds per event, p50/p99 response time, and checks that every accepted
-# event is in the ring.
+# event is in the ring. Beside it, on the same core and the same bodies:
+# jansson parsing alone (the floor for any whole-body parse). Throughput
+# and latencies are wall-clock and suffer from whatever else the machine
+# runs; the per-CPU-second figures much less so.
 set -uo pipefail
 
 D=${FDR_SHARED:-../shared}/data/k8s-audit
@@ -41,6 +45,7 @@ run() {	# name events-per-request connections max-requests
 	local name=$1 per=$2 conns=$3 maxreq=$4 port t0 t1 out rec
 	jq -cs --argjson n "$per" '{kind:"EventList",apiVersion:"audit.k8s.io/v1",metadata:{},
 		items:[range(0;$n) as $i | .[$i % length]]}' "$T/events.jsonl" >"$T/body.json"
+	echo "${name}_body_bytes $(wc -c <"$T/body.json") bytes"
 	rm -rf "$T/rings"; mkdir -p "$T/rings"
 	$pin_rec "$REC" -d "$T/rings" --sources k8s --k8s-audit-listen 127.0.0.1:0 --no-sync \
 		--ring-size 256M --disk-budget 0 --sched-priority 0 2>"$T/rec.err" &
@@ -58,6 +63,7 @@ run() {	# name events-per-request connections max-requests
 	rec=$("$REPLAY" count --kind k8s.audit "$T/rings" 2>/dev/null)
 	echo "${name}_events_recorded $rec events"
 	echo "${name}_events_accepted $((ok * per)) events"
+	$pin_rec "$LOAD" --parse-only "$T/body.json" "$per" 2 "${name}_jansson_parse_only"
 	awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v ev="$rec" -v n="$name" \
 		'BEGIN { if (ev > 0) printf "%s_recorder_cpu_us_per_event %.2f us\n%s_events_per_cpu_s %.0f events/s\n", n, t / hz * 1e6 / ev, n, ev / (t / hz) }'
 }

@@ -59,6 +59,6 @@ k8s-load_SRCS := bench/k8s-load.c
 $(BUILD)/bench/k8s-load: $(call objs,$(k8s-load_SRCS))
 	@mkdir -p $(@D)
 	$(call quiet,LINK,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) -ljansson
 -include $(patsubst %.c,$(BUILD)/obj/%.d,$(k8s-load_SRCS))
 bench-run: $(BUILD)/bench/k8s-load

@@ -52,6 +52,7 @@ struct k8s_webhook {
 	struct item *q;
 	unsigned qcap, qhead, qlen;
 	size_t qbytes, qbytes_max;
+	size_t inflight, inflight_max;	/* body bytes buffered by open requests */
 	struct k8s_webhook_stats st;
 	uint64_t shed_pending, shed_from, shed_to;
 };
@@ -184,6 +185,19 @@ static bool enqueue(struct k8s_webhook *w, json_t *root, size_t bytes, size_t ni
 	return ok;
 }
 
+/* Free a request's body buffer and give its bytes back to the budget. */
+static void release_body(struct k8s_webhook *w, struct req *r)
+{
+	if (r->cap) {
+		pthread_mutex_lock(&w->lock);
+		w->inflight -= r->cap;
+		pthread_mutex_unlock(&w->lock);
+	}
+	free(r->body);
+	r->body = NULL;
+	r->len = r->cap = 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload, size_t *upload_size, void **con_cls)
@@ -236,23 +250,38 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (n > w->max_body - r->len) {
 			r->status = 413;
 			r->why = "request body too large";
-			free(r->body);
-			r->body = NULL;
-			r->len = r->cap = 0;
+			release_body(w, r);
 			return MHD_YES;
 		}
 		if (r->len + n > r->cap) {
 			size_t cap = r->cap ? r->cap : 65536;
+			bool room;
 			char *p;
 
 			while (cap < r->len + n)
 				cap *= 2;
 			if (cap > w->max_body)
 				cap = w->max_body;
+			/* all open requests together stay under inflight_max */
+			pthread_mutex_lock(&w->lock);
+			room = w->inflight - r->cap + cap <= w->inflight_max;
+			if (room)
+				w->inflight = w->inflight - r->cap + cap;
+			pthread_mutex_unlock(&w->lock);
+			if (!room) {
+				r->status = 503;
+				r->why = "too many large requests at once, retry";
+				release_body(w, r);
+				return MHD_YES;
+			}
 			p = realloc(r->body, cap);
 			if (!p) {
+				pthread_mutex_lock(&w->lock);
+				w->inflight -= cap - r->cap;
+				pthread_mutex_unlock(&w->lock);
 				r->status = 503;
 				r->why = "out of memory";
+				release_body(w, r);
 				return MHD_YES;
 			}
 			r->body = p;
@@ -288,13 +317,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct k8s_webhook *w = cls;
 	struct req *r = *con_cls;
 
-	(void)cls;
 	(void)c;
 	(void)toe;
 	if (r) {
-		free(r->body);
+		release_body(w, r);
 		free(r);
 		*con_cls = NULL;
 	}
@@ -403,6 +432,8 @@ int k8s_webhook_new(const struct k8s_webhook_opts *o, struct k8s_webhook **out,
 	w->max_body = o->max_body ? o->max_body : 16u << 20;
 	w->qcap = o->queue_len ? o->queue_len : 4096;
 	w->qbytes_max = o->queue_bytes ? o->queue_bytes : 64u << 20;
+	/* a few maximal bodies at once; more wait (503) for their turn */
+	w->inflight_max = 4 * w->max_body > (64u << 20) ? 4 * w->max_body : (64u << 20);
 	w->q = calloc(w->qcap, sizeof(*w->q));
 	w->scratch = malloc(sizeof(*w->scratch));
 	if (!w->q || !w->scratch) {
@@ -475,7 +506,7 @@ int k8s_webhook_new(const struct k8s_webhook_opts *o, struct k8s_webhook **out,
 	if (v6)
 		flags |= MHD_USE_IPv6;
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &ss };
-	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, w };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, 256, NULL };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL };
 	if (o->threads > 1)
@@ -591,5 +622,6 @@ void k8s_webhook_stats(struct k8s_webhook *w, struct k8s_webhook_stats *st)
 {
 	pthread_mutex_lock(&w->lock);
 	*st = w->st;
+	st->inflight = w->inflight;
 	pthread_mutex_unlock(&w->lock);
 }

@@ -16,7 +16,9 @@
  * bodies are parsed in the server thread, queued, and answered 200 at once;
  * when the queue is full (queue_len bodies or queue_bytes body bytes) the
  * request is answered 429 with Retry-After and its events are counted as
- * shed. The server never waits for the caller.
+ * shed. The body bytes buffered by all open requests together are capped
+ * too (the larger of 64 MiB and 4 max_body): past that a request is
+ * answered 503. The server never waits for the caller.
  *
  * Threads: k8s_webhook_new/_free/_drain/_take_shed are called from one
  * thread (the recorder's); the server runs in its own.
@@ -52,6 +54,7 @@ struct k8s_webhook_stats {
 	uint64_t rejected;	/* answered 4xx other than 429 */
 	uint64_t bad_items;	/* list items that were not audit events (drain) */
 	uint64_t drained;	/* events passed to drain callbacks */
+	uint64_t inflight;	/* body bytes buffered by open requests now */
 };
 
 struct k8s_webhook;

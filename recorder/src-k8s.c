@@ -29,7 +29,10 @@ extern const struct source_ops src_k8s;
 /* Padded: the core's ring lookup compares 12 bytes of an id (it expects
  * hex ids of 12 or more); the NUL padding keeps that read in bounds. */
 static const char K8S_RING[16] = "k8s";
-#define DRAIN_BODIES 32		/* per wakeup; the eventfd stays readable for more */
+/* Bodies decoded per wakeup (a body holds up to the API server's batch size,
+ * 400 by default): small, so the other sources are served in between; the
+ * eventfd stays readable while more wait. */
+#define DRAIN_BODIES 2
 
 struct k8s_src {
 	struct rec *rec;

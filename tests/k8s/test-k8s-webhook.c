@@ -229,6 +229,7 @@ static void test_real_events_and_bad_requests(void **state)
 	assert_int_equal(st.rejected, 7);
 	assert_int_equal(st.shed_requests, 0);
 	assert_int_equal(st.drained, 2 * expect);
+	assert_int_equal(st.inflight, 0);	/* every body buffer given back */
 	k8s_webhook_free(w);
 }
 
