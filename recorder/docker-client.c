@@ -58,7 +58,7 @@ struct docker_client {
 	struct docker_splitter *split;
 	struct docker_ev *ev;
 	uint64_t next_try, backoff;
-	bool ever_connected, said_absent, said_lost;
+	bool said_absent, said_lost;
 	uint64_t last_ns;	/* newest event time seen */
 	uint64_t recent[RECENT];	/* keys of events at or near last_ns */
 	unsigned recent_pos;
@@ -240,18 +240,20 @@ static void req_start(struct docker_client *c)
 {
 	int fd;
 
-	if (c->rfd >= 0 || !c->qlen || !c->ever_connected)
+	/* Only while the stream is up: a gone engine is retried by the stream,
+	 * and queued requests wait for it instead of being lost. */
+	if (c->rfd >= 0 || !c->qlen || c->efd < 0)
 		return;
-	c->cur = c->q[c->qhead];
-	c->qhead = (c->qhead + 1) % REQ_QUEUE;
-	c->qlen--;
 	fd = unix_connect(c->sock);
 	if (fd < 0)
-		return;		/* engine gone; the events stream will notice */
-	if (send_get(fd, c->cur.path, true) < 0) {
+		return;
+	if (send_get(fd, c->q[c->qhead].path, true) < 0) {
 		close(fd);
 		return;
 	}
+	c->cur = c->q[c->qhead];
+	c->qhead = (c->qhead + 1) % REQ_QUEUE;
+	c->qlen--;
 	c->rfd = fd;
 	c->rstart = c->now;
 	c->rlen = 0;
@@ -506,7 +508,6 @@ static void ev_connect(struct docker_client *c)
 		c->ops.watch(c->ctx, fd);
 	c->said_absent = false;
 	c->said_lost = false;
-	c->ever_connected = true;
 	c->backoff = 0;
 	c->st.connects++;
 	say(c, "connected to the docker engine at '%s'%s", c->sock,
