@@ -198,6 +198,25 @@ static bool parse_int(const char *s, long long *out)
 	return errno == 0 && *end == '\0';
 }
 
+/* Docker prints the number ("15"); accept "SIGTERM" and "TERM" as well
+ * (what `docker kill -s` takes), Linux numbering. 0 when unknown. */
+static long long signal_by_name(const char *s)
+{
+	static const char *const names[] = { NULL, "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT",
+		"BUS", "FPE", "KILL", "USR1", "SEGV", "USR2", "PIPE", "ALRM", "TERM", "STKFLT",
+		"CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU", "XFSZ", "VTALRM",
+		"PROF", "WINCH", "IO", "PWR", "SYS" };
+
+	if (!s)
+		return 0;
+	if (strncmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (long long i = 1; i < (long long)(sizeof(names) / sizeof(names[0])); i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return 0;
+}
+
 static bool is_image_verb(const char *a)
 {
 	static const char *const verbs[] = { "pull", "push", "tag", "untag", "delete",
@@ -347,7 +366,8 @@ int docker_event_decode(const char *json, size_t len, struct docker_ev *out)
 
 		if (parse_int(jstr(attrs, "exitCode"), &x))
 			fdr_event_set_i(&out->ev, FDR_F_EXIT_CODE, x);
-		if (parse_int(jstr(attrs, "signal"), &x) && x >= 0)
+		if ((parse_int(jstr(attrs, "signal"), &x) && x >= 0) ||
+		    (x = signal_by_name(jstr(attrs, "signal"))) > 0)
 			fdr_event_set_u(&out->ev, FDR_F_SIGNAL, (uint64_t)x);
 	}
 

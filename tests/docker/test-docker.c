@@ -445,6 +445,21 @@ static void test_decode_errors(void **state)
 	assert_int_equal(docker_event_decode("[]", 2, d), -EBADMSG);
 	assert_int_equal(docker_event_decode("{}", 2, d), -ENODATA);
 	assert_int_equal(docker_event_decode("{\"Action\":7}", 12, d), -ENODATA);
+	/* signal names as well as numbers; nonsense is left out */
+	{
+		static const char *const in[] = { "\"SIGTERM\"", "\"KILL\"", "\"9\"", "\"SIGBOGUS\"", "\"-1\"" };
+		static const uint64_t want[] = { 15, 9, 9, 0, 0 };
+
+		for (unsigned i = 0; i < 5; i++) {
+			char j[256];
+			int n = snprintf(j, sizeof(j), "{\"Type\":\"container\",\"Action\":\"kill\","
+					 "\"Actor\":{\"ID\":\"c\",\"Attributes\":{\"signal\":%s}}}", in[i]);
+
+			assert_int_equal(docker_event_decode(j, (size_t)n, d), 0);
+			assert_int_equal(fdr_event_u(&d->ev, FDR_F_SIGNAL, 0), want[i]);
+			assert_int_equal(fdr_event_has(&d->ev, FDR_F_SIGNAL), want[i] != 0);
+		}
+	}
 	/* a huge label set is truncated to the caps, never overflowed */
 	{
 		char *big = malloc(200000);
