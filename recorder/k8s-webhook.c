@@ -29,10 +29,12 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "k8s-arena.h"
 #include "k8s-webhook.h"
 
 struct item {
 	json_t *root;
+	struct k8s_arena *arena;	/* holds root's tree */
 	size_t bytes;
 	size_t nitems;
 };
@@ -145,8 +147,10 @@ static bool is_json_ctype(const char *ct)
 	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
 }
 
-/* Queue a parsed body; false when full. Takes root on success. */
-static bool enqueue(struct k8s_webhook *w, json_t *root, size_t bytes, size_t nitems)
+/* Queue a parsed body; false when full. Takes root and its arena on
+ * success. bytes: what the tree costs. */
+static bool enqueue(struct k8s_webhook *w, json_t *root, struct k8s_arena *arena, size_t bytes,
+		    size_t nitems)
 {
 	bool ok = false;
 	uint64_t t;
@@ -156,6 +160,7 @@ static bool enqueue(struct k8s_webhook *w, json_t *root, size_t bytes, size_t ni
 		struct item *it = &w->q[(w->qhead + w->qlen) % w->qcap];
 
 		it->root = root;
+		it->arena = arena;
 		it->bytes = bytes;
 		it->nitems = nitems;
 		w->qlen++;
@@ -295,16 +300,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!r->status) {
 		json_t *root;
 		size_t nitems;
-		int rc = k8s_audit_load(r->body ? r->body : "", r->len, &root, &nitems);
+		/* the tree goes into an arena of its own (about 4 bytes per body byte) */
+		struct k8s_arena *arena = k8s_arena_new(r->len * 4 + 4096);
+		int rc;
 
+		if (!arena) {
+			count_answer(w, 503);
+			return reply(c, 503, "out of memory");
+		}
+		k8s_arena_use(arena);
+		rc = k8s_audit_load(r->body ? r->body : "", r->len, &root, &nitems);
+		k8s_arena_use(NULL);
+		if (rc)
+			k8s_arena_free(arena);
 		if (rc == -EBADMSG) {
 			r->status = 400;
 			r->why = "body is not valid JSON";
 		} else if (rc) {
 			r->status = 400;
 			r->why = "body is not an audit.k8s.io Event or EventList";
-		} else if (!enqueue(w, root, r->len, nitems)) {
+		} else if (!enqueue(w, root, arena, k8s_arena_size(arena), nitems)) {
 			json_decref(root);
+			k8s_arena_free(arena);
 			return reply(c, 429, "recorder queue full, events shed");
 		} else {
 			return reply(c, 200, "ok");
@@ -431,7 +448,7 @@ int k8s_webhook_new(const struct k8s_webhook_opts *o, struct k8s_webhook **out,
 	w->efd = -1;
 	w->max_body = o->max_body ? o->max_body : 16u << 20;
 	w->qcap = o->queue_len ? o->queue_len : 4096;
-	w->qbytes_max = o->queue_bytes ? o->queue_bytes : 64u << 20;
+	w->qbytes_max = o->queue_bytes ? o->queue_bytes : 128u << 20;
 	/* a few maximal bodies at once; more wait (503) for their turn */
 	w->inflight_max = 4 * w->max_body > (64u << 20) ? 4 * w->max_body : (64u << 20);
 	w->q = calloc(w->qcap, sizeof(*w->q));
@@ -536,8 +553,10 @@ void k8s_webhook_free(struct k8s_webhook *w)
 		return;
 	if (w->mhd)
 		MHD_stop_daemon(w->mhd);
-	for (unsigned i = 0; i < w->qlen; i++)
+	for (unsigned i = 0; i < w->qlen; i++) {
 		json_decref(w->q[(w->qhead + i) % w->qcap].root);
+		k8s_arena_free(w->q[(w->qhead + i) % w->qcap].arena);
+	}
 	free(w->q);
 	if (w->efd >= 0)
 		close(w->efd);
@@ -587,6 +606,7 @@ size_t k8s_webhook_drain(struct k8s_webhook *w, size_t max_bodies,
 		events += k8s_audit_each(it.root, w->scratch, cb, ctx, &bad);
 		bad_total += bad;
 		json_decref(it.root);
+		k8s_arena_free(it.arena);
 	}
 	pthread_mutex_lock(&w->lock);
 	w->st.bad_items += bad_total;

@@ -14,7 +14,8 @@
  * decided from Content-Length before reading when it is sent); the body must
  * be JSON (400) holding an audit.k8s.io Event or EventList (400). Good
  * bodies are parsed in the server thread, queued, and answered 200 at once;
- * when the queue is full (queue_len bodies or queue_bytes body bytes) the
+ * when the queue is full (queue_len bodies, or queue_bytes of parsed trees,
+ * which live in one arena per body: k8s-arena.h) the
  * request is answered 429 with Retry-After and its events are counted as
  * shed. The body bytes buffered by all open requests together are capped
  * too (the larger of 64 MiB and 4 max_body): past that a request is
@@ -37,13 +38,13 @@ struct k8s_webhook_opts {
 	const char *client_ca_file;	/* PEM; require a client cert it signed */
 	const char *token_file;	/* first line is the bearer token to require */
 	size_t max_body;	/* bytes of one request body */
-	size_t queue_bytes;	/* body bytes queued before shedding */
+	size_t queue_bytes;	/* bytes of parsed trees queued before shedding */
 	unsigned queue_len;	/* bodies queued before shedding */
 	unsigned threads;	/* server threads (1: one core) */
 };
 
 #define K8S_WEBHOOK_OPTS_INIT { "127.0.0.1:8443", NULL, NULL, NULL, NULL, \
-	16u << 20, 64u << 20, 4096, 1 }
+	16u << 20, 128u << 20, 4096, 1 }
 
 struct k8s_webhook_stats {
 	uint64_t requests;	/* requests answered */
