@@ -18,6 +18,8 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -265,6 +267,31 @@ static size_t pod_flags(struct k8s_ev *k, json_t *obj)
 
 /* ---- one event -------------------------------------------------------- */
 
+static bool mutating(const char *verb)
+{
+	return verb && (strcmp(verb, "create") == 0 || strcmp(verb, "update") == 0 ||
+			strcmp(verb, "patch") == 0);
+}
+
+static const char *name_without_response(json_t *e)
+{
+	json_t *ref = json_object_get(e, "objectRef");
+	const char *name = json_is_object(ref) ? jstr(ref, "name") : NULL;
+
+	return name ? name : jstr(jpath(e, "requestObject", "metadata"), "name");
+}
+
+/* Whether k8s_audit_decode() reads anything from the responseObject of e:
+ * the one place that decides, for the decoder and for k8s_audit_load_slim(). */
+static bool response_needed(json_t *e)
+{
+	json_t *req = json_object_get(e, "requestObject");
+
+	if (!name_without_response(e))
+		return true;
+	return mutating(jstr(e, "verb")) && (!json_is_object(req) || !pod_spec(req));
+}
+
 int k8s_audit_decode(json_t *e, struct k8s_ev *k)
 {
 	json_t *user, *iuser, *ref, *v;
@@ -318,11 +345,9 @@ int k8s_audit_decode(json_t *e, struct k8s_ev *k)
 
 	ref = json_object_get(e, "objectRef");
 	resource = json_is_object(ref) ? jstr(ref, "resource") : NULL;
-	name = json_is_object(ref) ? jstr(ref, "name") : NULL;
-	if (!name)	/* create: the name is only known from the objects */
+	name = name_without_response(e);
+	if (!name)	/* create with generateName: only the answer knows it */
 		name = jstr(jpath(e, "responseObject", "metadata"), "name");
-	if (!name)
-		name = jstr(jpath(e, "requestObject", "metadata"), "name");
 	set_str(k, FDR_F_RESOURCE, resource);
 	if (json_is_object(ref)) {
 		set_str(k, FDR_F_SUBRESOURCE, jstr(ref, "subresource"));
@@ -338,11 +363,11 @@ int k8s_audit_decode(json_t *e, struct k8s_ev *k)
 		if (n)
 			fdr_event_set_strv(&k->ev, FDR_F_EXEC_COMMAND, k->cmd, n);
 	}
-	/* What was asked for; when the policy logged only the answer (or the
-	 * request was mutated), what was created. */
+	/* What was asked for; when the policy logged only the answer, what a
+	 * create/update/patch made (not what a read returned). */
 	v = json_object_get(e, "requestObject");
 	if (!json_is_object(v) || !pod_spec(v))
-		v = json_object_get(e, "responseObject");
+		v = mutating(verb) ? json_object_get(e, "responseObject") : NULL;
 	if (json_is_object(v)) {
 		n = pod_flags(k, v);
 		if (n)
@@ -435,4 +460,184 @@ int k8s_audit_parse(const char *body, size_t len, struct k8s_ev *scratch,
 	n = k8s_audit_each(root, scratch, cb, ctx, NULL);
 	json_decref(root);
 	return n > INT32_MAX ? INT32_MAX : (int)n;
+}
+
+/* ---- slim loading ------------------------------------------------------- */
+
+/*
+ * Most of an audit event's bytes are its responseObject, which the decoder
+ * reads only for a few events (response_needed()). The body is scanned once
+ * for members named exactly "responseObject" whose value is an object or
+ * array; those values are replaced by {"$fdr_cut":N} (never longer than the
+ * value) before jansson parses the body, and parsed from their original
+ * bytes afterwards for the events that need them. A key spelled with
+ * escapes is simply not cut. Cut values are checked only for balanced
+ * brackets and strings, unless an event needs them.
+ */
+
+#define MAX_CUTS 4096
+#define CUT_MIN 64	/* shorter values are not worth it */
+
+struct cut {
+	size_t off, len;
+};
+
+/* End (exclusive) of the object/array value starting at in[i], or 0. */
+static size_t value_end(const char *in, size_t len, size_t i)
+{
+	unsigned depth = 0;
+	bool str = false, esc = false;
+
+	for (; i < len; i++) {
+		char c = in[i];
+
+		if (str) {
+			if (esc)
+				esc = false;
+			else if (c == '\\')
+				esc = true;
+			else if (c == '"')
+				str = false;
+			continue;
+		}
+		if (c == '"')
+			str = true;
+		else if (c == '{' || c == '[')
+			depth++;
+		else if ((c == '}' || c == ']') && --depth == 0)
+			return i + 1;
+	}
+	return 0;
+}
+
+/* Copy in to out cutting responseObject values; returns out's length, or 0
+ * when nothing was cut (use in as it is). */
+static size_t slim(const char *in, size_t len, char *out, struct cut *cuts, size_t *ncuts)
+{
+	static const char key[] = "\"responseObject\"";
+	size_t i = 0, o = 0, n = 0, last = 0;
+	bool str = false, esc = false;
+	char mark[32];
+
+	for (i = 0; i < len; i++) {
+		char c = in[i];
+		size_t j, end;
+		int w;
+
+		if (str) {
+			if (esc)
+				esc = false;
+			else if (c == '\\')
+				esc = true;
+			else if (c == '"')
+				str = false;
+			continue;
+		}
+		if (c != '"') {
+			continue;
+		}
+		if (i + sizeof(key) - 1 > len || memcmp(in + i, key, sizeof(key) - 1) != 0) {
+			str = true;
+			continue;
+		}
+		/* "responseObject" then optional space, ':', optional space, value */
+		j = i + sizeof(key) - 1;
+		while (j < len && (in[j] == ' ' || in[j] == '\t' || in[j] == '\n' || in[j] == '\r'))
+			j++;
+		if (j >= len || in[j] != ':') {
+			i += sizeof(key) - 2;	/* a string value that says responseObject */
+			continue;
+		}
+		j++;
+		while (j < len && (in[j] == ' ' || in[j] == '\t' || in[j] == '\n' || in[j] == '\r'))
+			j++;
+		if (j >= len || (in[j] != '{' && in[j] != '[')) {
+			i = j - 1;
+			continue;
+		}
+		end = value_end(in, len, j);
+		if (!end)
+			return 0;	/* unbalanced: let jansson say what is wrong */
+		if (end - j < CUT_MIN || n >= MAX_CUTS) {
+			i = end - 1;
+			continue;
+		}
+		memcpy(out + o, in + last, j - last);
+		o += j - last;
+		w = snprintf(mark, sizeof(mark), "{\"$fdr_cut\":%zu}", n);
+		if (w < 0 || (size_t)w > end - j)
+			return 0;
+		memcpy(out + o, mark, (size_t)w);	/* shorter than what it replaces */
+		o += (size_t)w;
+		cuts[n].off = j;
+		cuts[n].len = end - j;
+		n++;
+		last = end;
+		i = end - 1;
+	}
+	if (!n)
+		return 0;
+	memcpy(out + o, in + last, len - last);
+	o += len - last;
+	*ncuts = n;
+	return o;
+}
+
+/* Put back the responseObject of e when the decoder needs it. */
+static int restore(json_t *e, const char *in, const struct cut *cuts, size_t ncuts)
+{
+	json_t *r = json_object_get(e, "responseObject"), *idx, *orig;
+	json_error_t jerr;
+	json_int_t k;
+
+	if (!json_is_object(r) || json_object_size(r) != 1 ||
+	    !json_is_integer(idx = json_object_get(r, "$fdr_cut")))
+		return 0;
+	k = json_integer_value(idx);
+	if (k < 0 || (size_t)k >= ncuts)
+		return 0;
+	if (!response_needed(e)) {
+		json_object_del(e, "responseObject");
+		return 0;
+	}
+	orig = json_loadb(in + cuts[k].off, cuts[k].len, 0, &jerr);
+	if (!orig)
+		return -EBADMSG;
+	return json_object_set_new(e, "responseObject", orig) ? -ENOMEM : 0;
+}
+
+int k8s_audit_load_slim(const char *body, size_t len, json_t **root, size_t *nitems)
+{
+	struct cut *cuts;
+	size_t ncuts = 0, slen, i;
+	char *s;
+	json_t *items, *e;
+	int rc;
+
+	cuts = malloc(MAX_CUTS * sizeof(*cuts));
+	s = malloc(len ? len : 1);
+	if (!cuts || !s) {
+		free(cuts);
+		free(s);
+		return -ENOMEM;
+	}
+	slen = slim(body, len, s, cuts, &ncuts);
+	rc = slen ? k8s_audit_load(s, slen, root, nitems) : -EAGAIN;
+	if (rc == 0) {
+		items = json_object_get(*root, "items");
+		if (json_is_array(items)) {
+			json_array_foreach(items, i, e) {
+				if (json_is_object(e) && (rc = restore(e, body, cuts, ncuts)) < 0)
+					break;
+			}
+		} else {
+			rc = restore(*root, body, cuts, ncuts);
+		}
+		if (rc < 0)
+			json_decref(*root);
+	}
+	free(s);
+	free(cuts);
+	/* nothing cut, or the cut body failed: the plain way, for its verdict */
+	return rc == 0 ? 0 : k8s_audit_load(body, len, root, nitems);
 }

@@ -309,7 +309,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return reply(c, 503, "out of memory");
 		}
 		k8s_arena_use(arena);
-		rc = k8s_audit_load(r->body ? r->body : "", r->len, &root, &nitems);
+		rc = k8s_audit_load_slim(r->body ? r->body : "", r->len, &root, &nitems);
 		k8s_arena_use(NULL);
 		if (rc)
 			k8s_arena_free(arena);
