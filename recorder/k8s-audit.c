@@ -281,15 +281,26 @@ static const char *name_without_response(json_t *e)
 	return name ? name : jstr(jpath(e, "requestObject", "metadata"), "name");
 }
 
+/* Whether the pod flags come from the responseObject: the request has no
+ * pod spec, and the answer shows what a write made that the request did not
+ * say whole: a patch (the request is only the patch) or a create/update
+ * whose request was not logged. A create/update of something that is not a
+ * pod (nor has a pod template) has none in its answer either. */
+static bool flags_from_response(json_t *e)
+{
+	json_t *req = json_object_get(e, "requestObject");
+	const char *verb = jstr(e, "verb");
+
+	if (!mutating(verb) || (json_is_object(req) && pod_spec(req)))
+		return false;
+	return !json_is_object(req) || strcmp(verb, "patch") == 0;
+}
+
 /* Whether k8s_audit_decode() reads anything from the responseObject of e:
  * the one place that decides, for the decoder and for k8s_audit_load_slim(). */
 static bool response_needed(json_t *e)
 {
-	json_t *req = json_object_get(e, "requestObject");
-
-	if (!name_without_response(e))
-		return true;
-	return mutating(jstr(e, "verb")) && (!json_is_object(req) || !pod_spec(req));
+	return !name_without_response(e) || flags_from_response(e);
 }
 
 int k8s_audit_decode(json_t *e, struct k8s_ev *k)
@@ -363,11 +374,10 @@ int k8s_audit_decode(json_t *e, struct k8s_ev *k)
 		if (n)
 			fdr_event_set_strv(&k->ev, FDR_F_EXEC_COMMAND, k->cmd, n);
 	}
-	/* What was asked for; when the policy logged only the answer, what a
-	 * create/update/patch made (not what a read returned). */
-	v = json_object_get(e, "requestObject");
-	if (!json_is_object(v) || !pod_spec(v))
-		v = mutating(verb) ? json_object_get(e, "responseObject") : NULL;
+	/* What was asked for; what a write made when the request does not say
+	 * it whole (not what a read returned). */
+	v = flags_from_response(e) ? json_object_get(e, "responseObject")
+				   : json_object_get(e, "requestObject");
 	if (json_is_object(v)) {
 		n = pod_flags(k, v);
 		if (n)

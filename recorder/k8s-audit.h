@@ -15,7 +15,8 @@
  * requestURI, URL-decoded, in order;
  * FDR_F_POD_FLAGS: from the pod spec of the requestObject (a Pod, or the pod
  * template of a Deployment/DaemonSet/StatefulSet/Job/CronJob...), or of the
- * responseObject of a create/update/patch when the request carries none:
+ * responseObject of a patch, or of a create/update whose requestObject was
+ * not logged:
  * "privileged", "allowPrivilegeEscalation", "hostNetwork", "hostPID",
  * "hostIPC", "hostPath" (once) and "hostPath=<path>" for each host path
  * volume, "cap:<NAME>" for each capability added.
