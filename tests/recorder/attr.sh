@@ -98,7 +98,7 @@ for f in "$D"/*.ring; do
 	n=$("$REPLAY" timeline --json "$f" | jq -s '[.[] | select(.kind == "rec.start" or .kind == "rec.stop")] | length')
 	[ "$n" -ge 2 ] || fail "$f: rec.start/rec.stop missing"
 done
-jq -e --argjson p "$REC_PID" 'select(.pid == $p and (.kind | startswith("rec.") | not))' \
-	"$T/ev.json" >/dev/null && fail "events of the recorder's own pid were recorded"
+jq -c --argjson p "$REC_PID" 'select(.pid == $p and (.kind | startswith("rec.") | not))' \
+	"$T/ev.json" | grep -c . >/dev/null && fail "events of the recorder's own pid were recorded"
 ok "rec.start/rec.stop in every ring"
 exit 0
