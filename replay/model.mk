@@ -1,0 +1,12 @@
+# replay/model-*.c: learned per-image models (formats/MODEL.md), learn/check.
+REPLAY_SRCS += replay/model-core.c replay/model-text.c replay/model-obs.c replay/model-check.c
+
+UNIT_TESTS += test-model
+test-model_SRCS := tests/model/test-model.c
+test-model_LIBS := $(REPLAY_LIB) $(FORMATS_LIB)
+test-model_LDLIBS := -lcmocka $(FORMATS_LDLIBS)
+
+FUZZERS += fuzz-model
+fuzz-model_SRCS := tests/fuzz/fuzz-model.c
+fuzz-model_LIBS := $(REPLAY_LIB) $(FORMATS_LIB)
+fuzz-model_LDLIBS := $(FORMATS_LDLIBS)
