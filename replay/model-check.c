@@ -756,7 +756,8 @@ static int finding_cmp(const void *x, const void *y)
 
 int md_checker_finish(struct md_checker *c)
 {
-	qsort(c->fs, c->nfs, sizeof(*c->fs), finding_cmp);
+	if (c->nfs)
+		qsort(c->fs, c->nfs, sizeof(*c->fs), finding_cmp);
 	md_index_release(&c->fidx);	/* positions moved; findings are final now */
 	for (size_t i = 0; i < c->nfs; i++) {
 		c->fs[i].f.what = c->fs[i].what;

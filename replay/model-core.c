@@ -60,7 +60,7 @@ const char *md_strerror(int err)
 	default: break;
 	}
 	if (err <= -1000)
-		return fdr_strerror(err);
+		return "unknown error";	/* ring errors: fdr_strerror() */
 	return strerror(-err);
 }
 
@@ -602,7 +602,8 @@ int md_section_normalize(struct md_section *s)
 	if (rc)
 		return rc;
 	sort_sec = s;
-	qsort(s->ent, s->nent, sizeof(*s->ent), entry_cmp);
+	if (s->nent)
+		qsort(s->ent, s->nent, sizeof(*s->ent), entry_cmp);
 	sort_sec = NULL;
 	md_index_release(&s->idx);
 	return section_reindex(s, s->nent);
@@ -612,7 +613,8 @@ void md_model_normalize(struct md_model *m)
 {
 	for (size_t i = 0; i < m->nsec; i++)
 		md_section_normalize(m->sec[i]);
-	qsort(m->sec, m->nsec, sizeof(*m->sec), section_cmp);
+	if (m->nsec)
+		qsort(m->sec, m->nsec, sizeof(*m->sec), section_cmp);
 	md_index_release(&m->idx);
 	model_reindex(m, m->nsec);
 }
@@ -722,6 +724,7 @@ static bool run_is_noise(const unsigned char *s, size_t n, bool last, unsigned c
 			 unsigned char next)
 {
 	size_t digits = 0, hex = 0, upper = 0, lower = 0, caseflip = 0, ldflip = 0;
+	int lastcase = -1;	/* case of the last letter: 0 lower, 1 upper */
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = s[i];
@@ -731,10 +734,11 @@ static bool run_is_noise(const unsigned char *s, size_t n, bool last, unsigned c
 		hex += is_hex(c);
 		upper += c >= 'A' && c <= 'Z';
 		lower += c >= 'a' && c <= 'z';
-		if (i && !d && !(s[i - 1] >= '0' && s[i - 1] <= '9')) {
-			bool u0 = s[i - 1] >= 'A' && s[i - 1] <= 'Z', u1 = c >= 'A' && c <= 'Z';
+		if (!d) {
+			int cs = c >= 'A' && c <= 'Z';
 
-			caseflip += u0 != u1;
+			caseflip += lastcase >= 0 && lastcase != cs;
+			lastcase = cs;
 		}
 		if (i && d != (s[i - 1] >= '0' && s[i - 1] <= '9'))
 			ldflip++;
@@ -745,7 +749,8 @@ static bool run_is_noise(const unsigned char *s, size_t n, bool last, unsigned c
 		return true;
 	if (n >= 6 && digits >= 2 && n - digits >= 2 && ldflip >= 3)
 		return true;
-	if (n >= 6 && digits == 0 && upper && lower && caseflip >= 4)
+	/* Random mixed case (mktemp): many flips for its length; "MyConfigFile" is a word. */
+	if (n >= 6 && upper && lower && caseflip >= 4 && caseflip * 2 >= n - digits)
 		return true;
 	return false;
 }

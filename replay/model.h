@@ -44,7 +44,7 @@ enum md_error {
 	MD_E_RING = -2004,	/* ring id not registered */
 };
 
-/* Message for a negative return (MD_E_*, FDR_E_* or -errno). Static storage. */
+/* Message for a negative return (MD_E_* or -errno). Static storage. */
 const char *md_strerror(int err);
 
 /* Where a parse failed: 1-based line and a short message (no input bytes). */
