@@ -1,0 +1,516 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Block payload codec (SPEC.md "Block payload"): the writer's encoder with
+ * per-block string interning, and the cursor that decodes events zero-copy.
+ *
+ * Why it looks like this: decoding must run at tens of millions of events per
+ * second, so the cursor never memsets the event (only its presence bits), and
+ * strings point into the decompressed buffer. Every read goes through struct
+ * rd, which cannot run past the record.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lz4.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "ring-format.h"
+
+/* ---- encoder -------------------------------------------------------------- */
+
+void blkenc_init(struct blkenc *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->time_off = SIZE_MAX;
+}
+
+void blkenc_release(struct blkenc *e)
+{
+	free(e->raw);
+	free(e->ev);
+	free(e->str);
+	free(e->htab);
+	free(e->body);
+	blkenc_init(e);
+}
+
+void blkenc_reset(struct blkenc *e)
+{
+	e->len = 0;
+	e->nev = 0;
+	if (e->nstr && e->htab)
+		memset(e->htab, 0, (e->hmask + 1) * sizeof(*e->htab));
+	e->nstr = 0;
+	e->time_off = SIZE_MAX;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t n = *cap ? *cap : 64;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	q = realloc(*p, n * elem);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+static int raw_reserve(struct blkenc *e, size_t more)
+{
+	return grow((void **)&e->raw, &e->cap, e->len + more, 1);
+}
+
+static int rehash(struct blkenc *e, size_t size)
+{
+	uint32_t *t = calloc(size, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < e->nstr; i++) {
+		uint64_t h = XXH3_64bits(e->raw + e->str[i].off, e->str[i].len);
+		size_t j = (size_t)h & (size - 1);
+
+		while (t[j])
+			j = (j + 1) & (size - 1);
+		t[j] = (uint32_t)(i + 1);
+	}
+	free(e->htab);
+	e->htab = t;
+	e->hmask = size - 1;
+	return 0;
+}
+
+/* Index of the string s in the block, defining it (a kind-0 record) if new. */
+static int intern(struct blkenc *e, struct fdr_str s, uint32_t *idx)
+{
+	uint64_t h;
+	size_t j, tomb = SIZE_MAX;
+	int rc;
+
+	if (s.len > FDR_MAX_STR)
+		return FDR_E_TOOBIG;
+	if (!s.p)
+		s.len = 0;
+	if ((e->nstr + 1) * 2 > e->hmask + 1 || !e->htab) {
+		rc = rehash(e, e->htab ? (e->hmask + 1) * 2 : 1024);
+		if (rc)
+			return rc;
+	}
+	h = XXH3_64bits(s.p, s.len);
+	for (j = (size_t)h & e->hmask; e->htab[j]; j = (j + 1) & e->hmask) {
+		uint32_t i = e->htab[j] - 1;
+		const struct enc_str *x = &e->str[i];
+
+		if (i >= e->nstr) {	/* tombstone: reuse it when the string is new */
+			if (tomb == SIZE_MAX)
+				tomb = j;
+			continue;
+		}
+		if (x->len == s.len && (s.len == 0 || !memcmp(e->raw + x->off, s.p, s.len))) {
+			*idx = i;
+			return 0;
+		}
+	}
+	if (tomb != SIZE_MAX)
+		j = tomb;
+	rc = grow((void **)&e->str, &e->strcap, e->nstr + 1, sizeof(*e->str));
+	if (rc || (rc = raw_reserve(e, s.len + 11)))
+		return rc;
+	e->raw[e->len++] = 0;	/* record kind 0: string definition */
+	e->len += put_varint(e->raw + e->len, s.len);
+	e->str[e->nstr].off = (uint32_t)e->len;
+	e->str[e->nstr].len = s.len;
+	if (s.len)
+		memcpy(e->raw + e->len, s.p, s.len);
+	e->len += s.len;
+	e->htab[j] = (uint32_t)(e->nstr + 1);
+	*idx = (uint32_t)e->nstr++;
+	return 0;
+}
+
+static int body_reserve(struct blkenc *e, size_t used, size_t more)
+{
+	return grow((void **)&e->body, &e->bodycap, used + more, 1);
+}
+
+int blkenc_add(struct blkenc *e, const struct fdr_event *ev)
+{
+	size_t start = e->len, b = 0, nstr0 = e->nstr, flen;
+	uint64_t prev = e->nev ? e->ev[e->nev - 1].time_ns : 0;
+	int rc;
+
+	if (ev->kind == 0 || ev->kind >= FDR_KIND_MAX)
+		return -EINVAL;
+	if ((rc = body_reserve(e, 0, 64)) ||
+	    (rc = grow((void **)&e->ev, &e->evcap, e->nev + 1, sizeof(*e->ev))))
+		return rc;
+	b += flen = put_varint(e->body + b, ev->flags);
+	if (e->nev == 0) {
+		put_varint10(e->body + b, 0);	/* patched by blkenc_set_base() */
+		b += 10;
+	} else {
+		b += put_varint(e->body + b, zigzag((int64_t)(ev->time_ns - prev)));
+	}
+	for (unsigned w = 0; w < 2; w++) {
+		uint64_t bits = ev->has[w];
+
+		while (bits) {
+			unsigned f = (unsigned)__builtin_ctzll(bits) + 64 * w;
+			const union fdr_val *v = &ev->f[f];
+			uint32_t idx;
+
+			bits &= bits - 1;
+			if ((rc = body_reserve(e, b, 32)))
+				goto out_undo;
+			switch (fdr_field_type(f)) {
+			case FDR_T_U64:
+				b += put_varint(e->body + b, (uint64_t)f << 3 | WT_VARINT);
+				b += put_varint(e->body + b, v->u);
+				break;
+			case FDR_T_I64:
+				b += put_varint(e->body + b, (uint64_t)f << 3 | WT_ZIGZAG);
+				b += put_varint(e->body + b, zigzag(v->i));
+				break;
+			case FDR_T_STR:
+				if ((rc = intern(e, v->s, &idx)))
+					goto out_undo;
+				b += put_varint(e->body + b, (uint64_t)f << 3 | WT_STR);
+				b += put_varint(e->body + b, idx);
+				break;
+			case FDR_T_STRV:
+				if (v->v.n > FDR_MAX_LIST) {
+					rc = FDR_E_TOOBIG;
+					goto out_undo;
+				}
+				if ((rc = body_reserve(e, b, 16 + (size_t)v->v.n * 5)))
+					goto out_undo;
+				b += put_varint(e->body + b, (uint64_t)f << 3 | WT_STRV);
+				b += put_varint(e->body + b, v->v.n);
+				for (uint32_t i = 0; i < v->v.n; i++) {
+					if ((rc = intern(e, v->v.v[i], &idx)))
+						goto out_undo;
+					b += put_varint(e->body + b, idx);
+				}
+				break;
+			case FDR_T_ADDR:
+				if (v->a.family != 4 && v->a.family != 6)
+					break;	/* not an address: leave it out */
+				b += put_varint(e->body + b, (uint64_t)f << 3 | WT_ADDR);
+				e->body[b++] = v->a.family;
+				memcpy(e->body + b, v->a.b, v->a.family == 4 ? 4 : 16);
+				b += v->a.family == 4 ? 4 : 16;
+				break;
+			default:
+				break;	/* a field this writer has no type for */
+			}
+			if (e->len - start + b > FDR_MAX_EVENT_RAW) {
+				rc = FDR_E_TOOBIG;
+				goto out_undo;
+			}
+		}
+	}
+	if ((rc = raw_reserve(e, b + 20)))
+		goto out_undo;
+	e->len += put_varint(e->raw + e->len, ev->kind);
+	e->len += put_varint(e->raw + e->len, b);
+	if (e->nev == 0)
+		e->time_off = e->len + flen;
+	memcpy(e->raw + e->len, e->body, b);
+	e->len += b;
+	e->ev[e->nev].end = (uint32_t)e->len;
+	e->ev[e->nev].kind = ev->kind;
+	e->ev[e->nev].time_ns = ev->time_ns;
+	e->nev++;
+	return 0;
+
+out_undo:
+	/* Drop the strings this event defined so the block stays consistent;
+	 * entries left in the table with an index >= nstr are tombstones. */
+	if (e->nstr > nstr0) {
+		e->nstr = nstr0;
+		(void)rehash(e, e->hmask + 1);
+	}
+	e->len = start;
+	return rc;
+}
+
+void blkenc_set_base(struct blkenc *e, uint64_t base)
+{
+	if (e->nev && e->time_off != SIZE_MAX)
+		put_varint10(e->raw + e->time_off, zigzag((int64_t)(e->ev[0].time_ns - base)));
+}
+
+void blkenc_range(const struct blkenc *e, size_t n, uint64_t *first, uint64_t *last,
+		  uint64_t *kinds)
+{
+	uint64_t lo = UINT64_MAX, hi = 0, k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t t = e->ev[i].time_ns;
+
+		lo = t < lo ? t : lo;
+		hi = t > hi ? t : hi;
+		k |= (uint64_t)1 << (e->ev[i].kind & 63);
+	}
+	*first = n ? lo : 0;
+	*last = hi;
+	*kinds = k;
+}
+
+/* ---- cursor --------------------------------------------------------------- */
+
+struct fdr_cursor {
+	struct rd in;		/* rest of the payload */
+	const uint8_t *payload;
+	size_t payload_len;
+	uint8_t *buf;		/* decompressed payload */
+	size_t bufcap;
+	uint8_t *cbuf;		/* slot read from a file */
+	size_t cbufcap;
+	struct fdr_str *strs;	/* the block's string table so far */
+	size_t nstr, strcap;
+	struct fdr_str *lists;	/* string lists of the current event */
+	size_t listcap;
+	uint64_t prev_ns;
+	uint32_t nev, expect_ev;	/* expect_ev = UINT32_MAX: unknown */
+	int err;		/* sticky: the rest of the block is skipped */
+};
+
+int fdr_cursor_new(struct fdr_cursor **out)
+{
+	struct fdr_cursor *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->err = 1;	/* nothing loaded: next() returns 0 */
+	*out = c;
+	return 0;
+}
+
+void fdr_cursor_free(struct fdr_cursor *c)
+{
+	if (!c)
+		return;
+	free(c->buf);
+	free(c->cbuf);
+	free(c->strs);
+	free(c->lists);
+	free(c);
+}
+
+int cursor_load_payload(struct fdr_cursor *c, const uint8_t *payload, size_t len,
+			uint64_t base_ns, uint32_t events)
+{
+	c->payload = payload;
+	c->payload_len = len;
+	c->in.p = payload;
+	c->in.end = payload + len;
+	c->nstr = 0;
+	c->prev_ns = base_ns;
+	c->nev = 0;
+	c->expect_ev = events;
+	c->err = 0;
+	return 0;
+}
+
+int fdr_cursor_load_raw(struct fdr_cursor *c, const void *payload, size_t len)
+{
+	if (len > FDR_MAX_RAW) {
+		c->err = FDR_E_CORRUPT;
+		return FDR_E_CORRUPT;
+	}
+	return cursor_load_payload(c, payload, len, 0, UINT32_MAX);
+}
+
+/* Internal for the reader: decompress a checked block into the cursor. */
+int cursor_load_block(struct fdr_cursor *c, const struct blk_hdr *h, const uint8_t *payload);
+int cursor_load_block(struct fdr_cursor *c, const struct blk_hdr *h, const uint8_t *payload)
+{
+	int n;
+
+	c->err = FDR_E_CORRUPT;
+	if (h->raw_size > FDR_MAX_RAW)
+		return FDR_E_CORRUPT;
+	if ((h->flags & BLK_COMP_MASK) == BLK_COMP_NONE) {
+		if (h->raw_size != h->comp_size)
+			return FDR_E_CORRUPT;
+		if (grow((void **)&c->buf, &c->bufcap, h->raw_size + 1, 1))
+			return -ENOMEM;
+		memcpy(c->buf, payload, h->raw_size);
+	} else {
+		if (grow((void **)&c->buf, &c->bufcap, h->raw_size + 1, 1))
+			return -ENOMEM;
+		n = LZ4_decompress_safe((const char *)payload, (char *)c->buf, (int)h->comp_size,
+					(int)h->raw_size);
+		if (n < 0 || (uint32_t)n != h->raw_size)
+			return FDR_E_CORRUPT;
+	}
+	return cursor_load_payload(c, c->buf, h->raw_size, h->first_ns, h->events);
+}
+
+/* Scratch for the reader to read a slot into (owned by the cursor). */
+uint8_t *cursor_slot_buf(struct fdr_cursor *c, size_t size);
+uint8_t *cursor_slot_buf(struct fdr_cursor *c, size_t size)
+{
+	if (grow((void **)&c->cbuf, &c->cbufcap, size, 1))
+		return NULL;
+	return c->cbuf;
+}
+
+void cursor_fail(struct fdr_cursor *c, int err);
+void cursor_fail(struct fdr_cursor *c, int err)
+{
+	c->err = err;
+}
+
+static inline bool rd_str(struct fdr_cursor *c, struct rd *r, struct fdr_str *s)
+{
+	uint64_t idx;
+
+	if (!rd_varint(r, &idx) || idx >= c->nstr)
+		return false;
+	*s = c->strs[idx];
+	return true;
+}
+
+int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
+{
+	for (;;) {
+		uint64_t kind, len, flags, dt;
+		struct rd r;
+		size_t nlist = 0;
+
+		if (c->err)
+			return c->err > 0 ? 0 : c->err;
+		if (c->in.p == c->in.end) {
+			if (c->expect_ev != UINT32_MAX && c->nev != c->expect_ev)
+				goto corrupt;
+			c->err = 1;
+			return 0;
+		}
+		if (!rd_varint(&c->in, &kind) || !rd_varint(&c->in, &len) ||
+		    len > (size_t)(c->in.end - c->in.p))
+			goto corrupt;
+		r.p = c->in.p;
+		r.end = c->in.p + len;
+		c->in.p = r.end;
+		if (kind == 0) {	/* string definition */
+			if (len > FDR_MAX_STR)
+				goto corrupt;
+			if (c->nstr == c->strcap &&
+			    grow((void **)&c->strs, &c->strcap, c->nstr + 1, sizeof(*c->strs)))
+				goto nomem;
+			c->strs[c->nstr].p = (const char *)r.p;
+			c->strs[c->nstr].len = (uint32_t)len;
+			c->nstr++;
+			continue;
+		}
+		if (kind >= FDR_KIND_MAX)
+			continue;	/* a future record type: skipped by length */
+		if (c->nev == UINT32_MAX - 1 || !rd_varint(&r, &flags) || !rd_varint(&r, &dt))
+			goto corrupt;
+		ev->kind = (uint16_t)kind;
+		ev->flags = (uint16_t)flags;
+		ev->time_ns = c->prev_ns + (uint64_t)unzigzag(dt);
+		c->prev_ns = ev->time_ns;
+		ev->has[0] = ev->has[1] = 0;
+		c->nev++;
+		while (r.p < r.end) {
+			uint64_t tag, v, n;
+			unsigned f;
+			int want;
+
+			if (!rd_varint(&r, &tag))
+				goto corrupt;
+			f = tag >> 3 < FDR_F_MAX ? (unsigned)(tag >> 3) : 0;
+			want = f ? (int)fdr_field_type(f) : FDR_T_NONE;
+			switch (tag & 7) {
+			case WT_VARINT:
+				if (!rd_varint(&r, &v))
+					goto corrupt;
+				if (want == FDR_T_U64)
+					fdr_event_set_u(ev, f, v);
+				break;
+			case WT_ZIGZAG:
+				if (!rd_varint(&r, &v))
+					goto corrupt;
+				if (want == FDR_T_I64)
+					fdr_event_set_i(ev, f, unzigzag(v));
+				break;
+			case WT_STR: {
+				struct fdr_str s;
+
+				if (!rd_str(c, &r, &s))
+					goto corrupt;
+				if (want == FDR_T_STR) {
+					ev->f[f].s = s;
+					fdr_event_mark(ev, f);
+				}
+				break;
+			}
+			case WT_STRV:
+				if (!rd_varint(&r, &n) || n > FDR_MAX_LIST ||
+				    n > (uint64_t)(r.end - r.p))
+					goto corrupt;
+				/* Reserve at the event's first list for the rest of the
+				 * record (a ref takes >= 1 byte), so that earlier lists of
+				 * this event never move. */
+				if (nlist == 0 && (size_t)(r.end - r.p) > c->listcap &&
+				    grow((void **)&c->lists, &c->listcap, (size_t)(r.end - r.p),
+					 sizeof(*c->lists)))
+					goto nomem;
+				if (nlist + n > c->listcap)
+					goto corrupt;
+				for (uint64_t i = 0; i < n; i++)
+					if (!rd_str(c, &r, &c->lists[nlist + i]))
+						goto corrupt;
+				if (want == FDR_T_STRV) {
+					ev->f[f].v.v = c->lists + nlist;
+					ev->f[f].v.n = (uint32_t)n;
+					fdr_event_mark(ev, f);
+				}
+				nlist += n;
+				break;
+			case WT_ADDR: {
+				uint8_t fam;
+				size_t alen;
+
+				if (r.p >= r.end)
+					goto corrupt;
+				fam = *r.p++;
+				if (fam != 4 && fam != 6)
+					goto corrupt;
+				alen = fam == 4 ? 4 : 16;
+				if ((size_t)(r.end - r.p) < alen)
+					goto corrupt;
+				if (want == FDR_T_ADDR) {
+					ev->f[f].a.family = fam;
+					memset(ev->f[f].a.b, 0, sizeof(ev->f[f].a.b));
+					memcpy(ev->f[f].a.b, r.p, alen);
+					fdr_event_mark(ev, f);
+				}
+				r.p += alen;
+				break;
+			}
+			default:	/* unknown wire type: the rest of the record is skipped */
+				r.p = r.end;
+				break;
+			}
+		}
+		return 1;
+	}
+corrupt:
+	c->err = FDR_E_CORRUPT;
+	return FDR_E_CORRUPT;
+nomem:
+	c->err = -ENOMEM;
+	return -ENOMEM;
+}
