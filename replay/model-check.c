@@ -473,6 +473,22 @@ static const char *actor_exe(const struct md_ring *r, const struct md_pid *a)
 	return e ? e : "an unknown process";
 }
 
+/* Did the baseline write or create the (generalized) path exe? */
+static bool learned_write(const struct md_section *s, struct fdr_str exe)
+{
+	char pat[MD_MAX_PATH + 8];
+	struct md_obs o;
+
+	o.nf = 1;
+	o.f[0].p = pat;
+	o.f[0].len = (uint32_t)md_gen_path(exe.p, exe.len, pat, sizeof(pat));
+	o.type = MD_T_CREATE;
+	if (learned(s, &o))
+		return true;
+	o.type = MD_T_WRITE;
+	return learned(s, &o);
+}
+
 /* Lineage of one exec: at most one finding among exec, spawn and argv. */
 static int check_exec(struct md_checker *c, struct md_ring *r, uint32_t ring, const struct fdr_event *ev,
 		      const struct md_loc *loc, const struct md_obs *o, unsigned n, uint64_t ctx)
@@ -526,8 +542,9 @@ static int check_exec(struct md_checker *c, struct md_ring *r, uint32_t ring, co
 		add_baseline(b, s);
 		return report(c, r, ring, rule, declared, ev, loc, ctx);
 	}
-	if (drift) {
-		/* A learned path rewritten after start and run: still drift. */
+	if (drift && !learned_write(s, ex->f[0])) {
+		/* A learned path rewritten after start and run: still drift, unless
+		 * the baseline itself wrote that path (generated scripts). */
 		set_what(c, ex);
 		addstr(b, ex->f[0]);
 		fdr_buf_adds(b, " executed after being rewritten in the running container "
@@ -830,8 +847,10 @@ void md_finding_format(const struct md_checker *c, const struct md_finding *f, b
 
 			fdr_buf_adds(b, i ? ",{\"ring\":" : "{\"ring\":");
 			fdr_buf_add_json_str(b, er ? er->name : "", er ? strlen(er->name) : 0);
-			fdr_buf_addf(b, ",\"seq\":%llu,\"index\":%u,\"time\":\"",
-				     (unsigned long long)e->loc.seq, e->loc.index);
+			if (e->loc.seq != UINT64_MAX)
+				fdr_buf_addf(b, ",\"seq\":%llu,\"index\":%u",
+					     (unsigned long long)e->loc.seq, e->loc.index);
+			fdr_buf_adds(b, ",\"time\":\"");
 			add_time_ns(b, e->time_ns);
 			fdr_buf_addf(b, "\",\"pid\":%llu}", (unsigned long long)e->pid);
 		}
@@ -859,8 +878,11 @@ void md_finding_format(const struct md_checker *c, const struct md_finding *f, b
 		fdr_buf_adds(b, "; first ");
 		if (er)
 			fdr_buf_add_escaped(b, er->name, strlen(er->name));
-		fdr_buf_addf(b, " block %llu #%u pid %llu", (unsigned long long)e->loc.seq, e->loc.index,
-			     (unsigned long long)e->pid);
+		if (e->loc.seq != UINT64_MAX)
+			fdr_buf_addf(b, " block %llu #%u", (unsigned long long)e->loc.seq, e->loc.index);
+		fdr_buf_adds(b, " at ");
+		md_add_time(b, e->time_ns);
+		fdr_buf_addf(b, " pid %llu", (unsigned long long)e->pid);
 	}
 	fdr_buf_adds(b, "]\n");
 }

@@ -177,7 +177,9 @@ int md_sev_from_name(const char *name);		/* level, or MD_E_LEVEL */
 struct md_loc {
 	uint32_t ring;		/* the ring id given at registration */
 	uint32_t index;		/* event index within the block */
-	uint64_t seq;		/* block sequence number */
+	uint64_t seq;		/* block sequence number; UINT64_MAX = unknown (then
+				 * index is only the event's ordinal in its ring and
+				 * time + pid locate it) */
 };
 
 struct md_evref {
