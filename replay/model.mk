@@ -13,3 +13,13 @@ FUZZERS += fuzz-model
 fuzz-model_SRCS := tests/fuzz/fuzz-model.c
 fuzz-model_LIBS := $(REPLAY_LIB) $(FORMATS_LIB)
 fuzz-model_LDLIBS := $(FORMATS_LDLIBS)
+
+# Synthetic rings of a web container for the CLI test (not installed).
+MODELGEN := $(BUILD)/tools/fdr-modelgen
+$(MODELGEN): $(call objs,tests/model/modelgen.c) $(FORMATS_LIB)
+	@mkdir -p $(@D)
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS)
+tests: $(MODELGEN)
+
+SCRIPT_TESTS += tests/model/cli.sh tests/model/scenarios.sh
