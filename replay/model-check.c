@@ -102,7 +102,7 @@ static bool learned(const struct md_section *s, const struct md_obs *o)
 static bool aux_has(const struct md_ring *r, unsigned type, struct fdr_str a, struct fdr_str b,
 		    unsigned nf)
 {
-	struct md_obs o = { type, nf, { a, b, { NULL, 0 } } };
+	struct md_obs o = { type, nf, { a, b, { NULL, 0 } }, NULL };
 
 	return r->aux && has_obs(r->aux, &o);
 }
@@ -248,7 +248,7 @@ static int aux_add_command(struct md_section *aux, const char *cmd, size_t len)
 		while (j < len && cmd[j] != ' ')
 			j++;
 		if (j > i) {
-			struct md_obs o = { AUX_DECL_EXE, 1, { { cmd + i, (uint32_t)(j - i) } } };
+			struct md_obs o = { AUX_DECL_EXE, 1, { { cmd + i, (uint32_t)(j - i) } }, NULL };
 			int rc;
 
 			o.f[0] = md_basename(o.f[0]);
@@ -265,7 +265,7 @@ static int aux_add_command(struct md_section *aux, const char *cmd, size_t len)
 static int aux_add_port(struct md_section *aux, const char *p, size_t len)
 {
 	const char *slash = memchr(p, '/', len);
-	struct md_obs o = { AUX_DECL_PORT, 2, { { NULL, 0 } } };
+	struct md_obs o = { AUX_DECL_PORT, 2, { { NULL, 0 } }, NULL };
 
 	if (slash) {
 		o.f[0] = (struct fdr_str){ slash + 1, (uint32_t)(len - (size_t)(slash - p) - 1) };
@@ -294,7 +294,7 @@ static int build_aux(struct md_ring *r)
 		if (md_key_parse(md_entry_key(s, &s->ent[i]), s->ent[i].len, &o))
 			continue;
 		if (o.type == MD_T_CONNECT) {
-			struct md_obs p = { AUX_PORT, 2, { o.f[0], o.f[2] } };
+			struct md_obs p = { AUX_PORT, 2, { o.f[0], o.f[2] }, NULL };
 
 			rc = md_section_add_obs(aux, &p, 0, 0, 1);
 		} else if (o.type == MD_T_SEED_CMD) {
@@ -508,7 +508,7 @@ static int check_exec(struct md_checker *c, struct md_ring *r, uint32_t ring, co
 	}
 	if (!ex)
 		return 0;
-	drift = md_str_find(&r->drift, ex->f[0].p, ex->f[0].len) != 0;
+	drift = r->driftlive && md_drift_has(r, md_hash(ex->f[0].p, ex->f[0].len));
 	declared = aux_has(r, AUX_DECL_EXE, md_basename(ex->f[0]), (struct fdr_str){ NULL, 0 }, 1);
 	fdr_buf_reset(b);
 	if (!learned(s, ex)) {
@@ -584,8 +584,13 @@ static int check_other(struct md_checker *c, struct md_ring *r, uint32_t ring, c
 	unsigned rule;
 	bool declared = false;
 
-	if (learned(s, o))
+	if (o->hint && *o->hint)
 		return 0;
+	if (learned(s, o)) {
+		if (o->hint)
+			*o->hint = 1;	/* the model never changes during a check */
+		return 0;
+	}
 	set_what(c, o);
 	fdr_buf_reset(b);
 	switch (o->type) {
@@ -734,15 +739,31 @@ int md_checker_event(struct md_checker *c, const struct fdr_event *ev, const str
 		if (rc)
 			return rc;
 	}
-	/* Files written after the container started: executing one is drift. */
-	if ((ev->kind == FDR_FILE_CREATE || ev->kind == FDR_FILE_MODIFY || ev->kind == FDR_FILE_RENAME) &&
-	    ev->time_ns >= r->meta.started_ns && !(ev->flags & FDR_EVF_SCAN)) {
-		struct fdr_str p = fdr_event_str(ev, ev->kind == FDR_FILE_RENAME ? FDR_F_NEW_PATH : FDR_F_PATH);
-
-		if (p.p)
-			md_str_intern(&r->drift, p.p, p.len);
-	}
 	n = md_observe(r, ev, o, &actor);
+	/* Files written after the container started: executing one is drift. */
+	switch (ev->kind) {
+	case FDR_FILE_CREATE:
+	case FDR_FILE_MODIFY:
+		if (fdr_event_has(ev, FDR_F_PATH) && ev->time_ns >= r->meta.started_ns &&
+		    !(ev->flags & FDR_EVF_SCAN))
+			md_drift_add(r, r->rawhash);	/* hash of PATH, from md_observe */
+		break;
+	case FDR_FILE_DELETE:
+		if (fdr_event_has(ev, FDR_F_PATH) && r->driftlive)
+			md_drift_del(r, r->rawhash);
+		break;
+	case FDR_FILE_RENAME: {
+		struct fdr_str p = fdr_event_str(ev, FDR_F_PATH), q = fdr_event_str(ev, FDR_F_NEW_PATH);
+
+		if (p.p && r->driftlive)
+			md_drift_del(r, md_hash(p.p, p.len));
+		if (q.p && ev->time_ns >= r->meta.started_ns && !(ev->flags & FDR_EVF_SCAN))
+			md_drift_add(r, md_hash(q.p, q.len));
+		break;
+	}
+	default:
+		break;
+	}
 	if (!n)
 		return 0;
 	ctx = actor ? actor->start_ns : r->first_ns;

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <xxhash.h>
 
 #include "model-int.h"
 
@@ -62,11 +61,6 @@ const char *md_strerror(int err)
 	if (err <= -1000)
 		return "unknown error";	/* ring errors: fdr_strerror() */
 	return strerror(-err);
-}
-
-uint64_t md_hash(const void *p, size_t n)
-{
-	return XXH3_64bits(p, n);
 }
 
 /* ---- key blobs ------------------------------------------------------------ */
@@ -185,7 +179,7 @@ static int section_reindex(struct md_section *s, size_t want)
 	return 0;
 }
 
-static void stats_fold(struct md_entry *e, uint64_t n, uint64_t first, uint64_t last)
+void md_entry_fold(struct md_entry *e, uint64_t n, uint64_t first, uint64_t last)
 {
 	e->n += n;
 	if (first && (!e->first || first < e->first))
@@ -197,11 +191,19 @@ static void stats_fold(struct md_entry *e, uint64_t n, uint64_t first, uint64_t 
 int md_section_add(struct md_section *s, const char *blob, size_t len, uint64_t h,
 		   uint64_t n, uint64_t first, uint64_t last)
 {
+	return md_section_add_idx(s, blob, len, h, n, first, last, NULL);
+}
+
+int md_section_add_idx(struct md_section *s, const char *blob, size_t len, uint64_t h,
+		       uint64_t n, uint64_t first, uint64_t last, size_t *idx)
+{
 	struct md_entry *e = md_section_get(s, blob, len, h);
 	int rc;
 
 	if (e) {
-		stats_fold(e, n, first, last);
+		md_entry_fold(e, n, first, last);
+		if (idx)
+			*idx = (size_t)(e - s->ent);
 		return 0;
 	}
 	if (s->nent >= MD_MAX_ENTRIES || s->arena.len + len > UINT32_MAX / 2)
@@ -224,15 +226,23 @@ int md_section_add(struct md_section *s, const char *blob, size_t len, uint64_t 
 	e->len = (uint32_t)len;
 	e->n = 0;
 	e->first = e->last = 0;
-	stats_fold(e, n, first, last);
+	md_entry_fold(e, n, first, last);
 	fdr_buf_add(&s->arena, blob, len);
 	md_index_put(&s->idx, h, (uint32_t)s->nent);
+	if (idx)
+		*idx = s->nent;
 	s->nent++;
 	return 0;
 }
 
 int md_section_add_obs(struct md_section *s, const struct md_obs *o, uint64_t first, uint64_t last,
 		       uint64_t n)
+{
+	return md_section_add_obs_idx(s, o, first, last, n, NULL);
+}
+
+int md_section_add_obs_idx(struct md_section *s, const struct md_obs *o, uint64_t first,
+			   uint64_t last, uint64_t n, size_t *idx)
 {
 	char stackbuf[2048], *blob = stackbuf;
 	size_t cap = sizeof(stackbuf), len;
@@ -249,7 +259,7 @@ int md_section_add_obs(struct md_section *s, const struct md_obs *o, uint64_t fi
 			return -ENOMEM;
 		len = md_key_build(o, blob, cap);
 	}
-	rc = md_section_add(s, blob, len, md_hash(blob, len), n, first, last);
+	rc = md_section_add_idx(s, blob, len, md_hash(blob, len), n, first, last, idx);
 	if (blob != stackbuf)
 		free(blob);
 	return rc;
@@ -709,9 +719,17 @@ int md_model_section_info(const struct md_model *m, size_t i, struct md_section_
 
 /* ---- generalization ------------------------------------------------------------- */
 
+enum { C_DIGIT = 1, C_LOWER = 2, C_UPPER = 4 };
+
+static const uint8_t cclass[256] = {
+	['0' ... '9'] = C_DIGIT,
+	['a' ... 'z'] = C_LOWER,
+	['A' ... 'Z'] = C_UPPER,
+};
+
 static bool is_alnum(unsigned char c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+	return cclass[c] != 0;
 }
 
 static bool is_hex(unsigned char c)
@@ -771,10 +789,13 @@ static void gen_component(const unsigned char *s, size_t n, bool last, char *out
 			continue;
 		}
 		size_t j = i;
+		unsigned cls = 0;
 
-		while (j < n && is_alnum(s[j]))
-			j++;
-		if (run_is_noise(s + i, j - i, last, i ? s[i - 1] : 0, j < n ? s[j] : 0)) {
+		while (j < n && cclass[s[j]])
+			cls |= cclass[s[j++]];
+		/* Only runs with digits or mixed case can be noise. */
+		if ((cls & C_DIGIT || (cls & (C_LOWER | C_UPPER)) == (C_LOWER | C_UPPER)) &&
+		    run_is_noise(s + i, j - i, last, i ? s[i - 1] : 0, j < n ? s[j] : 0)) {
 			/* "*-*" and the like collapse into one "*". */
 			if (*k - start >= 2 && out[*k - 2] == '*' && is_joiner(out[*k - 1]))
 				(*k)--;

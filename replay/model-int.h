@@ -4,6 +4,9 @@
 
 /* Internals shared by replay/model-*.c. Not a public API. */
 
+#define XXH_INLINE_ALL	/* short keys: a call costs more than the hash */
+#include <xxhash.h>
+
 #include "model.h"
 
 /* Entry types, in their sort (and file) order. */
@@ -46,6 +49,10 @@ struct md_obs {
 	unsigned type;
 	unsigned nf;
 	struct fdr_str f[MD_MAX_FIELDS];
+	/* Optional per-ring memo of what this raw path's entry is (entry index
+	 * + 1 in the learner, 1 = allowed in the checker), or NULL. Lives in
+	 * the ring's generalization cache; valid until the next event. */
+	uint32_t *hint;
 };
 
 struct md_entry {
@@ -81,7 +88,10 @@ struct md_model {
 size_t md_key_build(const struct md_obs *o, char *buf, size_t cap);
 /* Decode a key blob into o (fields point into the blob); 0 or MD_E_SYNTAX. */
 int md_key_parse(const char *blob, size_t len, struct md_obs *o);
-uint64_t md_hash(const void *p, size_t n);
+static inline uint64_t md_hash(const void *p, size_t n)
+{
+	return XXH3_64bits(p, n);
+}
 
 struct md_section *md_model_section(struct md_model *m, unsigned kind, const char *key, bool create);
 const struct md_section *md_model_find(const struct md_model *m, unsigned kind, const char *key);
@@ -90,12 +100,18 @@ unsigned md_meta_section(const struct fdr_ring_meta *meta, const char **key);
 
 /* Find the entry for a key blob; NULL when absent. */
 struct md_entry *md_section_get(const struct md_section *s, const char *blob, size_t len, uint64_t h);
-/* Add n observations at time t (ns, 0 = unknown); -ENOMEM or MD_E_LIMIT. */
+/* Add n observations at time t (ns, 0 = unknown); -ENOMEM or MD_E_LIMIT.
+ * On success *idx (when not NULL) is the entry's index. */
 int md_section_add(struct md_section *s, const char *blob, size_t len, uint64_t h,
 		   uint64_t n, uint64_t first, uint64_t last);
+int md_section_add_idx(struct md_section *s, const char *blob, size_t len, uint64_t h,
+		       uint64_t n, uint64_t first, uint64_t last, size_t *idx);
+void md_entry_fold(struct md_entry *e, uint64_t n, uint64_t first, uint64_t last);
 /* Observation form: builds the blob. */
 int md_section_add_obs(struct md_section *s, const struct md_obs *o, uint64_t first, uint64_t last,
 		       uint64_t n);
+int md_section_add_obs_idx(struct md_section *s, const struct md_obs *o, uint64_t first,
+			   uint64_t last, uint64_t n, size_t *idx);
 /* Sort entries in file order and collapse (MODEL.md). */
 int md_section_normalize(struct md_section *s);
 void md_model_normalize(struct md_model *m);
@@ -156,6 +172,28 @@ struct md_scratch {
 	struct fdr_buf shape;
 };
 
+#define MD_GCACHE_SLOTS 1024
+#define MD_GCACHE_RAW 120
+
+struct md_gencache {
+	uint64_t hash;		/* of the raw path; 0 = empty */
+	uint16_t rawlen, genlen;
+	uint32_t hint[4];	/* per path type (read, create, write, delete) */
+	char raw[MD_GCACHE_RAW];
+	char gen[MD_GCACHE_RAW + 8];
+};
+
+/* Memo of network observations, compared exactly (never by hash alone). */
+#define MD_NMEMO 256
+struct md_nmemo {
+	struct fdr_addr addr;	/* family 0 for listen */
+	uint8_t kind;		/* enum md_type of the observation; 0 = empty */
+	char proto[7];
+	uint16_t port;
+	uint32_t nameid;	/* DNS name the address showed as, 0 = none */
+	uint32_t hint;
+};
+
 struct md_ring {
 	struct fdr_ring_meta meta;
 	char *name;
@@ -168,8 +206,15 @@ struct md_ring {
 	size_t dnscap;
 	uint64_t first_ns, last_ns, events;
 	uint64_t gap_end_ns;	/* latest end of a rec.gap seen so far */
-	/* checker: paths created/modified after container start (drift) */
-	struct md_strtab drift;
+	/* checker: hashes of paths created/modified after container start and
+	 * not deleted since (drift); 0 = empty slot, 1 = deleted */
+	uint64_t *drift;
+	size_t driftcap, driftused, driftlive;
+	uint64_t drift_full;	/* paths not tracked because the set was full */
+	/* generalization cache: raw path -> pattern, direct mapped */
+	struct md_gencache *gcache;
+	uint64_t rawhash;	/* md_hash of the last event's first raw path */
+	struct md_nmemo *nmemo;
 	struct md_section *aux;	/* checker: derived sets (known ports, declared) */
 	bool no_baseline_done;
 	struct md_scratch scratch;
@@ -202,6 +247,11 @@ unsigned md_observe(struct md_ring *r, const struct fdr_event *ev, struct md_obs
 /* Observations implied by a ring's metadata (name, seeds) into out (at most
  * max); they point into r->meta. */
 unsigned md_observe_meta(struct md_ring *r, struct md_obs *out, unsigned max);
+
+/* Drift set: add / remove / test a path (by its 64-bit hash). */
+void md_drift_add(struct md_ring *r, uint64_t h);
+void md_drift_del(struct md_ring *r, uint64_t h);
+bool md_drift_has(const struct md_ring *r, uint64_t h);
 
 /* Basename of a path (after the last '/'). */
 struct fdr_str md_basename(struct fdr_str s);

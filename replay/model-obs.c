@@ -100,7 +100,9 @@ int md_ring_init(struct md_ring *r, const struct fdr_ring_meta *meta, const char
 	r->skind = md_meta_section(&r->meta, &(const char *){ NULL });
 	r->name = strdup(name ? name : "");
 	r->dns = calloc(DNS_SLOTS, sizeof(*r->dns));
-	if (!r->name || !r->dns) {
+	r->gcache = calloc(MD_GCACHE_SLOTS, sizeof(*r->gcache));
+	r->nmemo = calloc(MD_NMEMO, sizeof(*r->nmemo));
+	if (!r->name || !r->dns || !r->gcache || !r->nmemo) {
 		md_ring_release(r);
 		return -ENOMEM;
 	}
@@ -114,7 +116,12 @@ void md_ring_release(struct md_ring *r)
 	free(r->pids);
 	free(r->dns);
 	md_strtab_release(&r->strs);
-	md_strtab_release(&r->drift);
+	free(r->drift);
+	free(r->gcache);
+	free(r->nmemo);
+	r->nmemo = NULL;
+	r->drift = NULL;
+	r->gcache = NULL;
 	fdr_buf_release(&r->scratch.shape);
 	r->name = NULL;
 	r->pids = NULL;
@@ -202,9 +209,72 @@ static void pid_del(struct md_ring *r, uint64_t pid)
 		p->pid = PID_DELETED;
 }
 
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
+
+static uint64_t addr_mix(const struct fdr_addr *a)
+{
+	uint64_t x, y;
+
+	memcpy(&x, a->b, 8);
+	memcpy(&y, a->b + 8, 8);
+	if (a->family != 6) {
+		uint32_t v4;
+
+		memcpy(&v4, a->b, 4);
+		return mix64(v4);
+	}
+	return mix64(x ^ mix64(y));
+}
+
 static size_t dns_slot(const struct fdr_addr *a)
 {
-	return md_hash(a->b, a->family == 6 ? 16 : 4) & (DNS_SLOTS - 1);
+	return addr_mix(a) & (DNS_SLOTS - 1);
+}
+
+static bool addr_eq(const struct fdr_addr *a, const struct fdr_addr *b)
+{
+	return a->family == b->family && !memcmp(a->b, b->b, a->family == 6 ? 16 : 4);
+}
+
+/*
+ * The memo slot for a network observation and whether it holds exactly this
+ * one (then *hit). On a miss the slot is reset to describe it, so the consumer's
+ * hint lands there.
+ */
+static struct md_nmemo *nmemo_get(struct md_ring *r, unsigned type, const struct fdr_addr *a,
+				  struct fdr_str proto, uint64_t port, uint32_t nameid, bool *hit)
+{
+	struct md_nmemo *m;
+	uint64_t k;
+
+	*hit = false;
+	if (proto.len >= sizeof(m->proto) || port > 65535)
+		return NULL;
+	k = mix64(((uint64_t)type << 56) ^ (port << 32) ^ nameid ^ (a ? addr_mix(a) : 0) ^
+		  (proto.len ? (uint64_t)(unsigned char)proto.p[0] << 40 : 0));
+	m = &r->nmemo[k & (MD_NMEMO - 1)];
+	if (m->kind == type && m->port == port && m->nameid == nameid &&
+	    !strncmp(m->proto, proto.p, proto.len) && !m->proto[proto.len] &&
+	    (a ? addr_eq(&m->addr, a) : m->addr.family == 0)) {
+		*hit = m->hint != 0;
+		return m;
+	}
+	memset(m, 0, sizeof(*m));
+	m->kind = (uint8_t)type;
+	memcpy(m->proto, proto.p, proto.len);
+	m->port = (uint16_t)port;
+	m->nameid = nameid;
+	if (a)
+		m->addr = *a;
+	return m;
 }
 
 static void dns_put(struct md_ring *r, const struct fdr_addr *a, uint32_t name)
@@ -215,14 +285,101 @@ static void dns_put(struct md_ring *r, const struct fdr_addr *a, uint32_t name)
 	d->name = name;
 }
 
-static const char *dns_get(const struct md_ring *r, const struct fdr_addr *a)
+static uint32_t dns_get(const struct md_ring *r, const struct fdr_addr *a)
 {
 	const struct md_dns *d = &r->dns[dns_slot(a)];
-	size_t n = a->family == 6 ? 16 : 4;
 
-	if (d->name && d->addr.family == a->family && !memcmp(d->addr.b, a->b, n))
-		return md_str_get(&r->strs, d->name);
-	return NULL;
+	return d->name && addr_eq(&d->addr, a) ? d->name : 0;
+}
+
+/* ---- drift set ------------------------------------------------------------------- */
+
+#define DRIFT_MAX (1u << 22)
+
+static uint64_t drift_key(uint64_t h)
+{
+	return h | 2;	/* never 0 (empty) or 1 (deleted) */
+}
+
+static int drift_rehash(struct md_ring *r)
+{
+	size_t cap = r->driftcap ? r->driftcap : 1024;
+	uint64_t *old = r->drift, *nk;
+
+	while (r->driftlive * 4 >= cap)
+		cap *= 2;
+	nk = calloc(cap, sizeof(*nk));
+	if (!nk)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->driftcap; i++) {
+		size_t j;
+
+		if (old[i] < 2)
+			continue;
+		for (j = old[i] & (cap - 1); nk[j]; j = (j + 1) & (cap - 1))
+			;
+		nk[j] = old[i];
+	}
+	free(old);
+	r->drift = nk;
+	r->driftcap = cap;
+	r->driftused = r->driftlive;
+	return 0;
+}
+
+void md_drift_add(struct md_ring *r, uint64_t h)
+{
+	uint64_t k = drift_key(h);
+	size_t m, i, tomb = SIZE_MAX;
+
+	if ((r->driftused + 1) * 2 >= r->driftcap) {
+		if (r->driftlive >= DRIFT_MAX || drift_rehash(r)) {
+			r->drift_full++;
+			return;
+		}
+	}
+	m = r->driftcap - 1;
+	for (i = k & m; r->drift[i]; i = (i + 1) & m) {
+		if (r->drift[i] == k)
+			return;
+		if (r->drift[i] == 1 && tomb == SIZE_MAX)
+			tomb = i;
+	}
+	if (tomb != SIZE_MAX) {
+		i = tomb;
+	} else {
+		r->driftused++;
+	}
+	r->drift[i] = k;
+	r->driftlive++;
+}
+
+static size_t drift_find(const struct md_ring *r, uint64_t k)
+{
+	size_t m, i;
+
+	if (!r->driftcap)
+		return SIZE_MAX;
+	m = r->driftcap - 1;
+	for (i = k & m; r->drift[i]; i = (i + 1) & m)
+		if (r->drift[i] == k)
+			return i;
+	return SIZE_MAX;
+}
+
+void md_drift_del(struct md_ring *r, uint64_t h)
+{
+	size_t i = drift_find(r, drift_key(h));
+
+	if (i != SIZE_MAX) {
+		r->drift[i] = 1;
+		r->driftlive--;
+	}
+}
+
+bool md_drift_has(const struct md_ring *r, uint64_t h)
+{
+	return drift_find(r, drift_key(h)) != SIZE_MAX;
 }
 
 /* ---- observations ---------------------------------------------------------------- */
@@ -240,22 +397,66 @@ struct fdr_str md_basename(struct fdr_str s)
 
 static struct fdr_str num(struct md_ring *r, unsigned slot, uint64_t v)
 {
-	struct fdr_str s;
+	char tmp[24], *out = r->scratch.num[slot];
+	unsigned n = 0;
 
-	s.len = (uint32_t)snprintf(r->scratch.num[slot], sizeof(r->scratch.num[slot]), "%llu",
-				   (unsigned long long)v);
-	s.p = r->scratch.num[slot];
-	return s;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (unsigned i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return (struct fdr_str){ out, n };
 }
 
-static struct fdr_str gen_path(struct md_ring *r, unsigned slot, struct fdr_str p)
+/* Generalize through the ring's cache: the same raw paths come back often.
+ * *hint (when hint is not NULL) receives the cache slot's memo array. */
+static struct fdr_str gen_path(struct md_ring *r, unsigned slot, struct fdr_str p, uint32_t **hint)
 {
+	struct md_gencache *c;
+	uint64_t h;
 	struct fdr_str s;
 
-	s.len = (uint32_t)md_gen_path(p.p ? p.p : "", p.len, r->scratch.path[slot],
-				      sizeof(r->scratch.path[slot]));
-	s.p = r->scratch.path[slot];
-	return s;
+	if (!p.p)
+		p.p = "";
+	h = md_hash(p.p, p.len);
+	if (!slot)
+		r->rawhash = h;
+	if (hint)
+		*hint = NULL;
+	if (p.len > MD_GCACHE_RAW) {
+		s.len = (uint32_t)md_gen_path(p.p, p.len, r->scratch.path[slot],
+					      sizeof(r->scratch.path[slot]));
+		s.p = r->scratch.path[slot];
+		return s;
+	}
+	h |= 1;
+	c = &r->gcache[h & (MD_GCACHE_SLOTS - 1)];
+	if (c->hash != h || c->rawlen != p.len || memcmp(c->raw, p.p, p.len)) {
+		size_t n = md_gen_path(p.p, p.len, r->scratch.path[slot], sizeof(r->scratch.path[slot]));
+
+		if (n > MD_GCACHE_RAW + 4)	/* cannot grow, but stay safe */
+			return (struct fdr_str){ r->scratch.path[slot], (uint32_t)n };
+		c->hash = h;
+		c->rawlen = (uint16_t)p.len;
+		memcpy(c->raw, p.p, p.len);
+		c->genlen = (uint16_t)n;
+		memcpy(c->gen, r->scratch.path[slot], n);
+		memset(c->hint, 0, sizeof(c->hint));
+	}
+	if (hint)
+		*hint = c->hint;
+	/* Copy out: two paths of one event may share a cache slot. */
+	memcpy(r->scratch.path[slot], c->gen, c->genlen);
+	return (struct fdr_str){ r->scratch.path[slot], c->genlen };
+}
+
+/* Forget every memo (entries were reordered). */
+static void gcache_forget(struct md_ring *r)
+{
+	for (size_t i = 0; i < MD_GCACHE_SLOTS; i++)
+		memset(r->gcache[i].hint, 0, sizeof(r->gcache[i].hint));
+	memset(r->nmemo, 0, MD_NMEMO * sizeof(*r->nmemo));
 }
 
 /* First word of a command line (up to a space), or the whole string. */
@@ -320,6 +521,7 @@ static void obs1(struct md_obs *o, unsigned type, struct fdr_str a)
 	o->type = type;
 	o->nf = 1;
 	o->f[0] = a;
+	o->hint = NULL;
 }
 
 static void obs2(struct md_obs *o, unsigned type, struct fdr_str a, struct fdr_str b)
@@ -328,6 +530,7 @@ static void obs2(struct md_obs *o, unsigned type, struct fdr_str a, struct fdr_s
 	o->nf = 2;
 	o->f[0] = a;
 	o->f[1] = b;
+	o->hint = NULL;
 }
 
 static unsigned observe_exec(struct md_ring *r, const struct fdr_event *ev, struct md_obs *out,
@@ -452,10 +655,15 @@ unsigned md_observe(struct md_ring *r, const struct fdr_event *ev, struct md_obs
 			[FDR_FILE_OPEN - FDR_FILE_CREATE] = MD_T_READ,
 		};
 
+		uint32_t *hint;
+		unsigned type = map[ev->kind - FDR_FILE_CREATE];
+
 		s = fdr_event_str(ev, FDR_F_PATH);
 		if (!s.p)
 			return 0;
-		obs1(&out[0], map[ev->kind - FDR_FILE_CREATE], gen_path(r, 0, s));
+		obs1(&out[0], type, gen_path(r, 0, s, &hint));
+		if (hint)
+			out[0].hint = &hint[type - MD_T_READ];
 		return 1;
 	}
 	case FDR_FILE_RENAME: {
@@ -463,36 +671,55 @@ unsigned md_observe(struct md_ring *r, const struct fdr_event *ev, struct md_obs
 
 		s = fdr_event_str(ev, FDR_F_PATH);
 		if (s.p)
-			obs1(&out[n++], MD_T_DELETE, gen_path(r, 0, s));
+			obs1(&out[n++], MD_T_DELETE, gen_path(r, 0, s, NULL));
 		s = fdr_event_str(ev, FDR_F_NEW_PATH);
 		if (s.p)
-			obs1(&out[n++], MD_T_CREATE, gen_path(r, 1, s));
+			obs1(&out[n++], MD_T_CREATE, gen_path(r, 1, s, NULL));
 		return n;
 	}
 	case FDR_NET_CONNECT: {
-		const char *name = NULL;
+		const struct fdr_addr *a = &ev->f[FDR_F_DST].a;
+		struct fdr_str proto = str_or(fdr_event_str(ev, FDR_F_PROTO), "tcp");
+		uint64_t port = fdr_event_u(ev, FDR_F_DPORT, 0);
+		uint32_t nameid;
+		struct md_nmemo *m;
+		const char *name;
+		bool hit;
 
 		if (!fdr_event_has(ev, FDR_F_DST) || !fdr_event_has(ev, FDR_F_DPORT))
 			return 0;
-		name = dns_get(r, &ev->f[FDR_F_DST].a);
-		if (!name)
-			name = fdr_addr_format(&ev->f[FDR_F_DST].a, r->scratch.addr, sizeof(r->scratch.addr));
+		nameid = dns_get(r, a);
+		m = nmemo_get(r, MD_T_CONNECT, a, proto, port, nameid, &hit);
 		out[0].type = MD_T_CONNECT;
+		out[0].hint = m ? &m->hint : NULL;
+		if (hit) {	/* the consumer needs only the hint */
+			out[0].nf = 0;
+			return 1;
+		}
+		name = nameid ? md_str_get(&r->strs, nameid)
+			      : fdr_addr_format(a, r->scratch.addr, sizeof(r->scratch.addr));
 		out[0].nf = 3;
-		out[0].f[0] = str_or(fdr_event_str(ev, FDR_F_PROTO), "tcp");
+		out[0].f[0] = proto;
 		out[0].f[1] = fdr_str_c(name);
-		out[0].f[2] = num(r, 0, fdr_event_u(ev, FDR_F_DPORT, 0));
+		out[0].f[2] = num(r, 0, port);
 		return 1;
 	}
 	case FDR_NET_LISTEN:
 	case FDR_NET_ACCEPT: {
 		unsigned f = ev->kind == FDR_NET_ACCEPT ? FDR_F_DPORT
 			   : fdr_event_has(ev, FDR_F_SPORT) ? FDR_F_SPORT : FDR_F_PORT;
+		struct fdr_str proto = str_or(fdr_event_str(ev, FDR_F_PROTO), "tcp");
+		uint64_t port = fdr_event_u(ev, f, 0);
+		struct md_nmemo *m;
+		bool hit;
 
 		if (!fdr_event_has(ev, f))
 			return 0;
-		obs2(&out[0], MD_T_LISTEN, str_or(fdr_event_str(ev, FDR_F_PROTO), "tcp"),
-		     num(r, 0, fdr_event_u(ev, f, 0)));
+		m = nmemo_get(r, MD_T_LISTEN, NULL, proto, port, 0, &hit);
+		obs2(&out[0], MD_T_LISTEN, proto, num(r, 0, port));
+		out[0].hint = m ? &m->hint : NULL;
+		if (hit)
+			out[0].nf = 0;
 		return 1;
 	}
 	case FDR_DNS_QUERY:
@@ -554,6 +781,7 @@ unsigned md_observe(struct md_ring *r, const struct fdr_event *ev, struct md_obs
 			return 0;
 		out[0].type = MD_T_SUDO;
 		out[0].nf = 3;
+		out[0].hint = NULL;
 		out[0].f[0] = str_or(fdr_event_str(ev, FDR_F_USER), "?");
 		out[0].f[1] = str_or(fdr_event_str(ev, FDR_F_RUNAS), "root");
 		out[0].f[2] = first_word(r, 0, str_or(fdr_event_str(ev, FDR_F_COMMAND), "?"));
@@ -682,10 +910,18 @@ int md_learner_event(struct md_learner *l, uint32_t ring, const struct fdr_event
 	n = md_observe(r, ev, o, &actor);
 	t = md_floor_s(ev->time_ns);
 	for (unsigned i = 0; i < n; i++) {
-		int rc = md_section_add_obs(r->sec, &o[i], t, t, 1);
+		size_t idx;
+		int rc;
 
+		if (o[i].hint && *o[i].hint) {
+			md_entry_fold(&r->sec->ent[*o[i].hint - 1], 1, t, t);
+			continue;
+		}
+		rc = md_section_add_obs_idx(r->sec, &o[i], t, t, 1, &idx);
 		if (rc)
 			return rc;
+		if (o[i].hint)
+			*o[i].hint = (uint32_t)idx + 1;
 	}
 	return 0;
 }
@@ -694,6 +930,8 @@ int md_learner_finish(struct md_learner *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		struct md_ring *r = l->rings[i];
+
+		gcache_forget(r);	/* normalize reorders the entries */
 		struct md_section *s = r->sec;
 		struct md_obs o[40];
 		uint64_t f = md_floor_s(r->first_ns), la = md_floor_s(r->last_ns);

@@ -23,3 +23,12 @@ $(MODELGEN): $(call objs,tests/model/modelgen.c) $(FORMATS_LIB)
 tests: $(MODELGEN)
 
 SCRIPT_TESTS += tests/model/cli.sh tests/model/scenarios.sh
+
+# make bench: learn/check speed (bench/model.sh).
+MODELBENCH := $(BUILD)/tools/fdr-model-bench
+$(MODELBENCH): $(call objs,bench/model-bench.c) $(REPLAY_LIB) $(FORMATS_LIB)
+	@mkdir -p $(@D)
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS)
+BENCH_SCRIPTS += bench/model.sh
+bench-run: $(MODELBENCH)
