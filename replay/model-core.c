@@ -794,8 +794,14 @@ static void gen_component(const unsigned char *s, size_t n, bool last, char *out
 		while (j < n && cclass[s[j]])
 			cls |= cclass[s[j++]];
 		/* Only runs with digits or mixed case can be noise. */
-		if ((cls & C_DIGIT || (cls & (C_LOWER | C_UPPER)) == (C_LOWER | C_UPPER)) &&
-		    run_is_noise(s + i, j - i, last, i ? s[i - 1] : 0, j < n ? s[j] : 0)) {
+		bool noise;
+
+		if (cls == C_DIGIT)	/* the common case: numbers */
+			noise = last || j - i >= 3;
+		else
+			noise = (cls & C_DIGIT || (cls & (C_LOWER | C_UPPER)) == (C_LOWER | C_UPPER)) &&
+				run_is_noise(s + i, j - i, last, i ? s[i - 1] : 0, j < n ? s[j] : 0);
+		if (noise) {
 			/* "*-*" and the like collapse into one "*". */
 			if (*k - start >= 2 && out[*k - 2] == '*' && is_joiner(out[*k - 1]))
 				(*k)--;

@@ -599,6 +599,107 @@ static void test_drift_exec(void **state)
 	chk_close(&k);
 }
 
+static void test_drift_learned_and_deleted(void **state)
+{
+	struct md_model *m;
+	struct md_learner *l;
+	struct md_checker *c;
+	struct fdr_ring_meta meta;
+	struct fdr_event ev;
+	uint32_t ring;
+	struct md_loc loc = { 0, 0, 1 };
+
+	(void)state;
+	/* The baseline itself writes a script and runs it (generated entrypoint). */
+	assert_int_equal(md_model_new(&m), 0);
+	assert_int_equal(md_learner_new(m, &l), 0);
+	meta_init(&meta, "c1", "app:1", "");
+	assert_int_equal(md_learner_ring(l, &meta, &ring), 0);
+	ev = ev_file(FDR_FILE_CREATE, T0, 5, "/run/app/start.sh");
+	assert_int_equal(md_learner_event(l, ring, &ev), 0);
+	ev = ev_exec(T0 + SEC, 6, 5, "/run/app/start.sh", "/run/app/start.sh", 0);
+	assert_int_equal(md_learner_event(l, ring, &ev), 0);
+	assert_int_equal(md_learner_finish(l), 0);
+	md_learner_free(l);
+	assert_int_equal(md_checker_new(m, NULL, &c), 0);
+	meta_init(&meta, "c2", "app:1", "");
+	assert_int_equal(md_checker_ring(c, &meta, "c2.ring", &ring), 0);
+	ev = ev_file(FDR_FILE_CREATE, T0 + HOUR, 5, "/run/app/start.sh");
+	assert_int_equal(md_checker_event(c, &ev, &loc), 0);
+	ev = ev_exec(T0 + HOUR + SEC, 6, 5, "/run/app/start.sh", "/run/app/start.sh", 0);
+	assert_int_equal(md_checker_event(c, &ev, &loc), 0);
+	md_checker_finish(c);
+	assert_int_equal(md_checker_nfindings(c), 0);	/* learned drift is normal */
+	/* A file created then deleted, then a same-named binary from the image runs:
+	 * the deletion ends the drift. */
+	ev = ev_file(FDR_FILE_CREATE, T0 + HOUR, 5, "/usr/bin/tool");
+	assert_int_equal(md_checker_event(c, &ev, &loc), 0);
+	ev = ev_file(FDR_FILE_DELETE, T0 + HOUR, 5, "/usr/bin/tool");
+	assert_int_equal(md_checker_event(c, &ev, &loc), 0);
+	ev = ev_exec(T0 + HOUR + SEC, 7, 5, "/usr/bin/tool", "tool", 0);
+	assert_int_equal(md_checker_event(c, &ev, &loc), 0);
+	md_checker_finish(c);
+	for (size_t i = 0; i < md_checker_nfindings(c); i++)
+		assert_int_not_equal(md_checker_finding(c, i)->rule, MD_R_DRIFT_EXEC);
+	/* Renamed into place then run: drift. */
+	ev = ev_file(FDR_FILE_RENAME, T0 + HOUR, 5, "/tmp/.t1");
+	fdr_event_set_cstr(&ev, FDR_F_NEW_PATH, "/usr/local/bin/agent");
+	assert_int_equal(md_checker_event(c, &ev, &loc), 0);
+	ev = ev_exec(T0 + HOUR + SEC, 8, 5, "/usr/local/bin/agent", "agent", 0);
+	assert_int_equal(md_checker_event(c, &ev, &loc), 0);
+	md_checker_finish(c);
+	bool drift = false;
+
+	for (size_t i = 0; i < md_checker_nfindings(c); i++)
+		drift |= md_checker_finding(c, i)->rule == MD_R_DRIFT_EXEC;
+	assert_true(drift);
+	md_checker_free(c);
+	md_model_free(m);
+}
+
+static void test_memo_counts(void **state)
+{
+	struct md_model *m;
+	struct md_learner *l;
+	struct fdr_ring_meta meta;
+	struct fdr_event ev;
+	uint32_t r1, r2;
+	char *t;
+
+	(void)state;
+	/* The same raw path and peer through several types and two rings: the
+	 * per-ring memos must count each entry apart. */
+	assert_int_equal(md_model_new(&m), 0);
+	assert_int_equal(md_learner_new(m, &l), 0);
+	meta_init(&meta, "c1", "app:1", "");
+	assert_int_equal(md_learner_ring(l, &meta, &r1), 0);
+	meta_init(&meta, "c2", "app:1", "");
+	assert_int_equal(md_learner_ring(l, &meta, &r2), 0);
+	for (int i = 0; i < 3; i++) {
+		uint32_t r = i == 1 ? r2 : r1;
+
+		ev = ev_file(FDR_FILE_CREATE, T0, 5, "/data/x");
+		assert_int_equal(md_learner_event(l, r, &ev), 0);
+		ev = ev_file(FDR_FILE_MODIFY, T0, 5, "/data/x");
+		assert_int_equal(md_learner_event(l, r, &ev), 0);
+		ev = ev_file(FDR_FILE_MODIFY, T0, 5, "/data/x");
+		assert_int_equal(md_learner_event(l, r, &ev), 0);
+		ev = ev_net(FDR_NET_CONNECT, T0, 5, "10.1.1.1", 443);
+		assert_int_equal(md_learner_event(l, r, &ev), 0);
+		ev = ev_net(FDR_NET_LISTEN, T0, 5, NULL, 443);
+		assert_int_equal(md_learner_event(l, r, &ev), 0);
+	}
+	assert_int_equal(md_learner_finish(l), 0);
+	md_learner_free(l);
+	t = ser(m);
+	assert_has_line(t, "create /data/x n=3 first=2025-11-25T10:00:00Z last=2025-11-25T10:00:00Z");
+	assert_has_line(t, "write /data/x n=6 first=2025-11-25T10:00:00Z last=2025-11-25T10:00:00Z");
+	assert_has_line(t, "connect tcp 10.1.1.1 443 n=3 first=2025-11-25T10:00:00Z last=2025-11-25T10:00:00Z");
+	assert_has_line(t, "listen tcp 443 n=3 first=2025-11-25T10:00:00Z last=2025-11-25T10:00:00Z");
+	free(t);
+	md_model_free(m);
+}
+
 static void test_bin_write_and_cred(void **state)
 {
 	struct chk k;
@@ -923,6 +1024,8 @@ int main(void)
 		cmocka_unit_test(test_normal_is_quiet),
 		cmocka_unit_test(test_shell_spawn),
 		cmocka_unit_test(test_drift_exec),
+		cmocka_unit_test(test_drift_learned_and_deleted),
+		cmocka_unit_test(test_memo_counts),
 		cmocka_unit_test(test_bin_write_and_cred),
 		cmocka_unit_test(test_network),
 		cmocka_unit_test(test_dns_names_peers),
