@@ -179,9 +179,15 @@ static int section_reindex(struct md_section *s, size_t want)
 	return 0;
 }
 
+/* Counts saturate at INT64_MAX, the most the text form can say. */
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > (uint64_t)INT64_MAX - b || b > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : a + b;
+}
+
 void md_entry_fold(struct md_entry *e, uint64_t n, uint64_t first, uint64_t last)
 {
-	e->n += n;
+	e->n = sat_add(e->n, n);
 	if (first && (!e->first || first < e->first))
 		e->first = first;
 	if (last > e->last)
@@ -643,9 +649,9 @@ int md_model_merge(struct md_model *dst, const struct md_model *src)
 			ds->first_ns = ss->first_ns;
 		if (ss->last_ns > ds->last_ns)
 			ds->last_ns = ss->last_ns;
-		ds->observed_s += ss->observed_s;
-		ds->rings += ss->rings;
-		ds->events += ss->events;
+		ds->observed_s = sat_add(ds->observed_s, ss->observed_s);
+		ds->rings = sat_add(ds->rings, ss->rings);
+		ds->events = sat_add(ds->events, ss->events);
 		for (size_t j = 0; j < ss->nent; j++) {
 			const struct md_entry *e = &ss->ent[j];
 			int rc = md_section_add(ds, md_entry_key(ss, e), e->len, e->hash,

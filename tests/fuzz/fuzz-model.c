@@ -37,10 +37,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				fprintf(stderr, "serialize(parse(serialize(x))) differs\n");
 				abort();
 			}
-			/* Merging a model into itself doubles counts, never fails. */
+			/* Merging a model into itself doubles counts (saturating),
+			 * never fails, and still writes text that parses. */
 			if (md_model_merge(m2, m) != 0)
 				abort();
+			fdr_buf_reset(&b);
+			md_model_serialize(m2, &b);
 			md_model_free(m2);
+			if (md_model_new(&m2) == 0) {
+				if (md_model_parse(m2, b.p, b.len, &err) != 0) {
+					fprintf(stderr, "merged output does not parse: line %u: %s\n", err.line,
+						err.msg);
+					abort();
+				}
+				md_model_free(m2);
+			}
 		}
 	} else if (!err.line) {
 		abort();	/* every syntax error names its line */
