@@ -189,6 +189,7 @@ static bool is_cred(struct fdr_str p)
 
 int md_checker_new(const struct md_model *m, const struct md_sevcfg *cfg, struct md_checker **out)
 {
+	md_seed_init();
 	struct md_checker *c = calloc(1, sizeof(*c));
 
 	if (!c)

@@ -11,7 +11,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "model-int.h"
 
@@ -61,6 +63,27 @@ const char *md_strerror(int err)
 	if (err <= -1000)
 		return "unknown error";	/* ring errors: fdr_strerror() */
 	return strerror(-err);
+}
+
+/* ---- hash seed ------------------------------------------------------------ */
+
+uint64_t md_seed;
+
+void md_seed_init(void)
+{
+	uint64_t v = 0, zero = 0;
+
+	if (__atomic_load_n(&md_seed, __ATOMIC_ACQUIRE))
+		return;
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v)) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		v = ((uint64_t)ts.tv_nsec << 32) ^ (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 16);
+	}
+	v |= 1;	/* 0 means "not yet" */
+	/* The first caller wins; tables only ever see one seed. */
+	__atomic_compare_exchange_n(&md_seed, &zero, v, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
 /* ---- key blobs ------------------------------------------------------------ */
@@ -286,6 +309,7 @@ static void section_free(struct md_section *s)
 
 int md_model_new(struct md_model **out)
 {
+	md_seed_init();
 	*out = calloc(1, sizeof(**out));
 	return *out ? 0 : -ENOMEM;
 }
@@ -303,7 +327,7 @@ void md_model_free(struct md_model *m)
 
 static uint64_t section_hash(unsigned kind, const char *key)
 {
-	return XXH3_64bits_withSeed(key, strlen(key), kind);
+	return XXH3_64bits_withSeed(key, strlen(key), md_seed ^ kind);
 }
 
 static long model_lookup(const struct md_model *m, unsigned kind, const char *key, uint64_t h)

@@ -88,9 +88,18 @@ struct md_model {
 size_t md_key_build(const struct md_obs *o, char *buf, size_t cap);
 /* Decode a key blob into o (fields point into the blob); 0 or MD_E_SYNTAX. */
 int md_key_parse(const char *blob, size_t len, struct md_obs *o);
+/*
+ * Every table hashes with a per-process random seed (md_seed_init(), called
+ * by each constructor): keys are attacker-controlled paths and names, so the
+ * hash must not be predictable (table flooding, drift-set collisions).
+ * Hash values never reach any output.
+ */
+extern uint64_t md_seed;
+void md_seed_init(void);
+
 static inline uint64_t md_hash(const void *p, size_t n)
 {
-	return XXH3_64bits(p, n);
+	return XXH3_64bits_withSeed(p, n, md_seed);
 }
 
 struct md_section *md_model_section(struct md_model *m, unsigned kind, const char *key, bool create);

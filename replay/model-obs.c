@@ -839,6 +839,7 @@ struct md_learner {
 
 int md_learner_new(struct md_model *m, struct md_learner **out)
 {
+	md_seed_init();
 	struct md_learner *l = calloc(1, sizeof(*l));
 
 	if (!l)
