@@ -134,6 +134,24 @@ static bool is_shell(struct fdr_str exe)
 	       (b.len > 3 && !memcmp(b.p, "php", 3) && b.p[3] >= '0' && b.p[3] <= '9');
 }
 
+/* Parents that start shells for people, not services. */
+static bool is_interactive_parent(struct fdr_str exe)
+{
+	static const char *const names[] = {
+		"sudo", "su", "sshd", "login", "runuser", "doas", "tmux", "screen", "script",
+		"mosh-server", "agetty", "dropbear", NULL
+	};
+
+	return name_in(md_basename(exe), names);
+}
+
+/* A shell or interpreter started by a service (not by a shell or a login). */
+static bool shell_spawn(struct fdr_str parent, struct fdr_str child)
+{
+	return !fdr_str_eq(parent, "-") && is_shell(child) && !is_shell(parent) &&
+	       !is_interactive_parent(parent);
+}
+
 static bool has_prefix(struct fdr_str s, const char *pre)
 {
 	size_t n = strlen(pre);
@@ -370,7 +388,8 @@ static void add_baseline(struct fdr_buf *b, const struct md_section *s)
 	else if (secs >= 2 * 3600)
 		fdr_buf_addf(b, "never seen in %.1f hours of baseline", secs / 3600);
 	else
-		fdr_buf_addf(b, "never seen in %.0f minutes of baseline", secs / 60);
+		fdr_buf_addf(b, "never seen in %.0f minute%s of baseline", secs / 60,
+			     secs >= 30 && secs < 90 ? "" : "s");
 }
 
 /*
@@ -522,11 +541,11 @@ static int check_exec(struct md_checker *c, struct md_ring *r, uint32_t ring, co
 			fdr_buf_adds(b, " executed");
 			if (sp) {
 				fdr_buf_adds(b, " by ");
-				addstr(b, fdr_str_eq(sp->f[0], "-") ? fdr_str_c("a process from outside the container") : sp->f[0]);
+				addstr(b, fdr_str_eq(sp->f[0], "-") ? fdr_str_c("a parent outside the recording") : sp->f[0]);
 			}
 			fdr_buf_adds(b, ", a file written after the container started (not from its image): ");
 			declared = false;
-		} else if (sp && !fdr_str_eq(sp->f[0], "-") && is_shell(ex->f[0]) && !is_shell(sp->f[0])) {
+		} else if (sp && shell_spawn(sp->f[0], ex->f[0])) {
 			rule = MD_R_SHELL_SPAWN;
 			fdr_buf_adds(b, " started by ");
 			addstr(b, sp->f[0]);
@@ -536,7 +555,7 @@ static int check_exec(struct md_checker *c, struct md_ring *r, uint32_t ring, co
 			fdr_buf_adds(b, " executed");
 			if (sp) {
 				fdr_buf_adds(b, " by ");
-				addstr(b, fdr_str_eq(sp->f[0], "-") ? fdr_str_c("a process from outside the container") : sp->f[0]);
+				addstr(b, fdr_str_eq(sp->f[0], "-") ? fdr_str_c("a parent outside the recording") : sp->f[0]);
 			}
 			fdr_buf_adds(b, declared ? ": declared in the image's command but " : ": ");
 		}
@@ -553,12 +572,12 @@ static int check_exec(struct md_checker *c, struct md_ring *r, uint32_t ring, co
 		return report(c, r, ring, MD_R_DRIFT_EXEC, false, ev, loc, ctx);
 	}
 	if (sp && !learned(s, sp)) {
-		bool shell = !fdr_str_eq(sp->f[0], "-") && is_shell(sp->f[1]) && !is_shell(sp->f[0]);
+		bool shell = shell_spawn(sp->f[0], sp->f[1]);
 
 		set_what(c, sp);
 		addstr(b, sp->f[1]);
 		fdr_buf_adds(b, " started by ");
-		addstr(b, fdr_str_eq(sp->f[0], "-") ? fdr_str_c("a process from outside the container") : sp->f[0]);
+		addstr(b, fdr_str_eq(sp->f[0], "-") ? fdr_str_c("a parent outside the recording") : sp->f[0]);
 		fdr_buf_adds(b, ": ");
 		add_baseline(b, s);
 		return report(c, r, ring, shell ? MD_R_SHELL_SPAWN : MD_R_NEW_SPAWN,

@@ -869,6 +869,16 @@ static void test_sudo_host(void **state)
 	f = md_checker_finding(c, 0);
 	assert_string_equal(md_rule_name(f->rule), "priv-change");
 	assert_string_equal(f->reason, "sudo by mallory as root running /bin/bash: never seen in 0 minutes of baseline");
+	/* A login shell under sshd is not a service spawning a shell. */
+	ev = ev_exec(T0 + SEC, 50, 1, "/usr/sbin/sshd", "sshd", 0);
+	assert_int_equal(md_checker_event(c, &ev, &loc), 0);
+	ev = ev_fork(T0 + 2 * SEC, 51, 50);
+	assert_int_equal(md_checker_event(c, &ev, &loc), 0);
+	ev = ev_exec(T0 + 2 * SEC, 51, 50, "/bin/bash", "-bash", 1000);
+	assert_int_equal(md_checker_event(c, &ev, &loc), 0);
+	md_checker_finish(c);
+	for (size_t i = 0; i < md_checker_nfindings(c); i++)
+		assert_int_not_equal(md_checker_finding(c, i)->rule, MD_R_SHELL_SPAWN);
 	md_checker_free(c);
 	md_model_free(m);
 }
