@@ -473,7 +473,7 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 					if (!rd_str(c, &r, &c->lists[nlist + i]))
 						goto corrupt;
 				if (want == FDR_T_STRV) {
-					ev->f[f].v.v = c->lists + nlist;
+					ev->f[f].v.v = n ? c->lists + nlist : NULL;
 					ev->f[f].v.n = (uint32_t)n;
 					fdr_event_mark(ev, f);
 				}

@@ -15,3 +15,27 @@ $(RINGGEN): $(call objs,tests/replay/ringgen.c) $(FORMATS_LIB)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS)
 tests: $(RINGGEN)
 BENCH_PROGS += $(RINGGEN)
+
+# Unit tests (tests/replay/), one per module.
+UNIT_TESTS += test-rp-time test-rp-filter test-rp-output test-rp-set test-rp-tree
+test-rp-time_SRCS := tests/replay/test-rp-time.c
+test-rp-filter_SRCS := tests/replay/test-rp-filter.c
+test-rp-output_SRCS := tests/replay/test-rp-output.c
+test-rp-set_SRCS := tests/replay/test-rp-set.c
+test-rp-tree_SRCS := tests/replay/test-rp-tree.c
+$(foreach t,test-rp-time test-rp-filter test-rp-output test-rp-set test-rp-tree,\
+	$(eval $(t)_LIBS := $(REPLAY_LIB) $(FORMATS_LIB))\
+	$(eval $(t)_LDLIBS := $(FORMATS_LDLIBS) -lpthread -lcmocka))
+
+SCRIPT_TESTS += tests/replay/cli.sh
+BENCH_SCRIPTS += bench/replay.sh
+# make demo falls back to a synthetic recording until samples/ has real ones.
+demo: $(RINGGEN)
+
+FUZZERS += fuzz-rp-filter fuzz-rp-scan
+fuzz-rp-filter_SRCS := tests/fuzz/fuzz-rp-filter.c
+fuzz-rp-filter_LIBS := $(REPLAY_LIB) $(FORMATS_LIB)
+fuzz-rp-filter_LDLIBS := $(FORMATS_LDLIBS) -lpthread
+fuzz-rp-scan_SRCS := tests/fuzz/fuzz-rp-scan.c
+fuzz-rp-scan_LIBS := $(REPLAY_LIB) $(FORMATS_LIB)
+fuzz-rp-scan_LDLIBS := $(FORMATS_LDLIBS) -lpthread

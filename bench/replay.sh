@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# fdr-replay scan speed (issue 6): >= 50 M events written with the formats
+# writer into 16 rings of 4 hosts, then a filtered count on one core and on
+# all cores, the same blocks' bare LZ4 decompression (the floor any reader
+# pays), peak RSS (fdr-replay --stats, getrusage), and jq selecting one kind
+# from 1 M of the same events as JSON lines. Prints "name value unit".
+# FDR_BENCH_EVENTS overrides the size. Needs jq (a test dependency).
+set -euo pipefail
+bin=${FDR_BIN:?}
+gen=${FDR_BUILD:?}/tools/fdr-ringgen
+R=$bin/fdr-replay
+N=${FDR_BENCH_EVENTS:-50000000}
+rings=16
+tmp=$(mktemp -d /tmp/fdr-bench-replay-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+cores=$(nproc)
+now() { date +%s.%N; }
+calc() { awk "BEGIN { printf \"$1\\n\", $2 }"; }
+
+echo "replay_load_before $(cut -d' ' -f1 /proc/loadavg) loadavg"
+# ~25 bytes per event on disk: size rings so nothing wraps.
+per_ring=$(( (N / rings * 40 / 1048576 + 8) * 1048576 ))
+t0=$(now)
+"$gen" mix "$tmp/r" "$N" "$rings" 4 65536 "$per_ring"
+t1=$(now)
+events=$("$R" info --json "$tmp/r" | jq -s 'map(.events) | add')
+echo "replay_events $events events"
+echo "replay_write_rate $(calc %d "$events / ($t1 - $t0)") events/s"
+# Used slots (slack included) per event: what a full ring spends.
+used=$("$R" info --json "$tmp/r" | jq -s 'map(.blocks * .slot_size) | add')
+echo "replay_disk_bytes_per_event $(calc %.1f "$used / $events") bytes"
+
+# Warm the page cache once so every run below reads the same way.
+cat "$tmp"/r/*.ring >/dev/null
+
+stat_of() { sed -n "s/.*[ :]$1=\([0-9]*\).*/\1/p" "$tmp/stats" | head -n 1; }
+
+report() {	# name, threads, args...
+	local name=$1 threads=$2 s0 s1 secs dec rss cnt
+	shift 2
+	s0=$(now)
+	cnt=$("$R" count --stats --threads "$threads" "$@" "$tmp/r" 2>"$tmp/stats")
+	s1=$(now)
+	secs=$(calc %.3f "$s1 - $s0")
+	dec=$(stat_of events)
+	rss=$(stat_of peak_rss_kib)
+	echo "${name}_matched $cnt events"
+	echo "${name}_seconds $secs s"
+	echo "${name}_rate $(calc %d "$events / $secs") events/s"
+	echo "${name}_decoded_rate $(calc %d "$dec / $secs") events/s"
+	echo "${name}_peak_rss $(calc %.1f "$rss / 1024") MiB"
+	last_rate=$(calc %d "$dec / $secs")
+}
+
+# A filter that pushdown cannot help: every block is decoded.
+report replay_count_expr_1core 1 -e 'exe ~ "/bin/*sh" || dport == 4444'
+expr1=$last_rate
+report replay_count_expr_allcores "$cores" -e 'exe ~ "/bin/*sh" || dport == 4444'
+# A kind filter: blocks without the kind are skipped unread.
+report replay_count_kind_1core 1 --kind proc.exec
+report replay_count_kind_allcores "$cores" --kind proc.exec
+
+# Bare LZ4 of the same blocks on one core.
+read -r lz_events lz_blocks lz_raw lz_secs < <("$gen" lz4 "$tmp"/r/*.ring)
+lz_rate=$(calc %d "$lz_events / $lz_secs")
+echo "lz4_decompress_rate $lz_rate events/s ($lz_blocks blocks)"
+echo "lz4_decompress_bandwidth $(calc %d "$lz_raw / $lz_secs / 1048576") MiB/s"
+echo "replay_decode_vs_lz4 $(calc %.3f "$expr1 / $lz_rate") ratio"
+
+# Ordered timeline (merge + JSON) of one kind over everything: memory flat.
+s0=$(now)
+"$R" timeline --json --stats --kind proc.exec "$tmp/r" 2>"$tmp/stats" | wc -l >"$tmp/lines"
+s1=$(now)
+echo "replay_timeline_json_proc_exec_rate $(calc %d "$(cat "$tmp/lines") / ($s1 - $s0)") lines/s"
+echo "replay_timeline_peak_rss $(calc %.1f "$(stat_of peak_rss_kib) / 1024") MiB"
+
+# jq peer: the first 1 M events as JSON lines, select one kind.
+"$R" timeline --json "$tmp/r" | head -n 1000000 >"$tmp/1m.jsonl"
+last=$(tail -n 1 "$tmp/1m.jsonl" | jq -r .time)
+s0=$(now)
+jn=$(jq -c 'select(.kind == "proc.exec")' "$tmp/1m.jsonl" | wc -l)
+s1=$(now)
+echo "jq_select_kind_rate $(calc %d "1000000 / ($s1 - $s0)") events/s"
+s0=$(now)
+cnt=$("$R" count --threads 1 --kind proc.exec --until "$last" "$tmp/r")
+s1=$(now)
+echo "replay_same_1m_select_rate $(calc %d "1000000 / ($s1 - $s0)") events/s (1 core, incl. start-up)"
+echo "replay_same_1m_select_matched $cnt events (jq: $jn)"
+if command -v sysdig >/dev/null; then
+	echo "sysdig_scan skipped: no capture of similar size prepared"
+else
+	echo "sysdig_scan skipped: sysdig not installed"
+fi
+echo "replay_load_after $(cut -d' ' -f1 /proc/loadavg) loadavg"
