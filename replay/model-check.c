@@ -124,7 +124,7 @@ static bool is_shell(struct fdr_str exe)
 		"python", "python2", "python3", "perl", "ruby", "php", "node", "nodejs", "lua",
 		"tclsh", "wish", "nc", "ncat", "netcat", "socat", "awk", "gawk", "mawk", NULL
 	};
-	struct fdr_str b = md_basename(exe);
+	struct fdr_str b = md_program(exe);	/* "busybox[sh]" ran sh */
 
 	if (name_in(b, shells))
 		return true;
@@ -142,7 +142,7 @@ static bool is_interactive_parent(struct fdr_str exe)
 		"mosh-server", "agetty", "dropbear", NULL
 	};
 
-	return name_in(md_basename(exe), names);
+	return name_in(md_program(exe), names);
 }
 
 /* A shell or interpreter started by a service (not by a shell or a login). */
@@ -493,6 +493,18 @@ static const char *actor_exe(const struct md_ring *r, const struct md_pid *a)
 	return e ? e : "an unknown process";
 }
 
+/* Did the image's command name what ran (the program, or the script it ran)? */
+static bool is_declared(const struct md_ring *r, struct fdr_str ident, const struct fdr_event *ev)
+{
+	struct fdr_str b = md_program(ident), none = { NULL, 0 };
+	struct fdr_strv argv = fdr_event_strv(ev, FDR_F_ARGV);
+
+	if (aux_has(r, AUX_DECL_EXE, b, none, 1))
+		return true;
+	return argv.n > 1 && argv.v[1].p && argv.v[1].len &&
+	       aux_has(r, AUX_DECL_EXE, md_basename(argv.v[1]), none, 1);
+}
+
 /* Did the baseline write or create the (generalized) path exe? */
 static bool learned_write(const struct md_section *s, struct fdr_str exe)
 {
@@ -517,6 +529,7 @@ static int check_exec(struct md_checker *c, struct md_ring *r, uint32_t ring, co
 	const struct md_section *s = r->sec;
 	struct fdr_buf *b = &c->reason;
 	bool drift, declared;
+	struct fdr_str raw;
 
 	for (unsigned i = 0; i < n; i++) {
 		if (o[i].type == MD_T_EXEC)
@@ -528,8 +541,11 @@ static int check_exec(struct md_checker *c, struct md_ring *r, uint32_t ring, co
 	}
 	if (!ex)
 		return 0;
-	drift = r->driftlive && md_drift_has(r, md_hash(ex->f[0].p, ex->f[0].len));
-	declared = aux_has(r, AUX_DECL_EXE, md_basename(ex->f[0]), (struct fdr_str){ NULL, 0 }, 1);
+	raw = fdr_event_str(ev, ev->kind == FDR_FILE_EXEC ? FDR_F_PATH : FDR_F_EXE);
+	if (!raw.p)
+		raw = ex->f[0];
+	drift = r->driftlive && md_drift_has(r, md_hash(raw.p, raw.len));
+	declared = is_declared(r, ex->f[0], ev);
 	fdr_buf_reset(b);
 	if (!learned(s, ex)) {
 		unsigned rule = MD_R_NEW_EXEC;
@@ -562,7 +578,7 @@ static int check_exec(struct md_checker *c, struct md_ring *r, uint32_t ring, co
 		add_baseline(b, s);
 		return report(c, r, ring, rule, declared, ev, loc, ctx);
 	}
-	if (drift && !learned_write(s, ex->f[0])) {
+	if (drift && !learned_write(s, raw)) {
 		/* A learned path rewritten after start and run: still drift, unless
 		 * the baseline itself wrote that path (generated scripts). */
 		set_what(c, ex);

@@ -178,6 +178,7 @@ struct md_scratch {
 	char num[4][24];
 	char addr[64];
 	char word[2][256];
+	char ident[MD_MAX_PATH + 72];	/* "exe[applet]" of a multi-call binary */
 	struct fdr_buf shape;
 };
 
@@ -262,8 +263,13 @@ void md_drift_add(struct md_ring *r, uint64_t h);
 void md_drift_del(struct md_ring *r, uint64_t h);
 bool md_drift_has(const struct md_ring *r, uint64_t h);
 
+/* Is exe a multi-call binary (busybox, toybox) whose argv[0] names the program? */
+bool md_multicall(struct fdr_str exe);
+
 /* Basename of a path (after the last '/'). */
 struct fdr_str md_basename(struct fdr_str s);
+/* The program name of an identity: basename, or the applet of "exe[applet]". */
+struct fdr_str md_program(struct fdr_str ident);
 
 /* Index helpers. */
 int md_index_grow(struct md_index *x, size_t want);

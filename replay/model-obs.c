@@ -384,6 +384,18 @@ bool md_drift_has(const struct md_ring *r, uint64_t h)
 
 /* ---- observations ---------------------------------------------------------------- */
 
+struct fdr_str md_program(struct fdr_str ident)
+{
+	struct fdr_str b = md_basename(ident);
+	const char *lb = b.len ? memchr(b.p, '[', b.len) : NULL;
+
+	if (lb && b.p[b.len - 1] == ']' && md_multicall((struct fdr_str){ b.p, (uint32_t)(lb - b.p) })) {
+		b.len = (uint32_t)(b.p + b.len - 1 - (lb + 1));
+		b.p = lb + 1;
+	}
+	return b;
+}
+
 struct fdr_str md_basename(struct fdr_str s)
 {
 	uint32_t i = s.len;
@@ -533,6 +545,38 @@ static void obs2(struct md_obs *o, unsigned type, struct fdr_str a, struct fdr_s
 	o->hint = NULL;
 }
 
+bool md_multicall(struct fdr_str exe)
+{
+	struct fdr_str b = md_basename(exe);
+
+	return fdr_str_eq(b, "busybox") || fdr_str_eq(b, "toybox") || fdr_str_eq(b, "busybox.static");
+}
+
+/*
+ * What ran: the exe, or for a multi-call binary "exe[applet]" (argv[0]'s base
+ * name without a login shell's '-'), since /bin/busybox is sh, wget and httpd
+ * alike and only argv[0] tells them apart.
+ */
+static struct fdr_str exe_identity(struct md_ring *r, struct fdr_str exe, struct fdr_strv argv)
+{
+	struct fdr_str a;
+
+	if (!argv.n || !argv.v[0].p || !md_multicall(exe) || exe.len > MD_MAX_PATH)
+		return exe;
+	a = md_basename(argv.v[0]);
+	if (a.len && a.p[0] == '-') {
+		a.p++;
+		a.len--;
+	}
+	if (!a.len || a.len > 64 || fdr_str_eq(a, "busybox") || fdr_str_eq(a, "toybox"))
+		return exe;
+	memcpy(r->scratch.ident, exe.p, exe.len);
+	r->scratch.ident[exe.len] = '[';
+	memcpy(r->scratch.ident + exe.len + 1, a.p, a.len);
+	r->scratch.ident[exe.len + 1 + a.len] = ']';
+	return (struct fdr_str){ r->scratch.ident, exe.len + 2 + a.len };
+}
+
 static unsigned observe_exec(struct md_ring *r, const struct fdr_event *ev, struct md_obs *out,
 			     const struct md_pid **actor)
 {
@@ -547,6 +591,7 @@ static unsigned observe_exec(struct md_ring *r, const struct fdr_event *ev, stru
 		exe = argv.v[0];
 	if (!exe.p)
 		return 0;
+	exe = exe_identity(r, exe, argv);
 	if (p && p->exe) {
 		parent = fdr_str_c(md_str_get(&r->strs, p->exe));
 	} else {
@@ -636,7 +681,8 @@ unsigned md_observe(struct md_ring *r, const struct fdr_event *ev, struct md_obs
 	switch (ev->kind) {
 	case FDR_FILE_EXEC:
 		s = fdr_event_str(ev, FDR_F_PATH);
-		if (!s.p)
+		/* A multi-call binary says nothing without its argv: proc.exec does. */
+		if (!s.p || md_multicall(s))
 			return 0;
 		obs1(&out[0], MD_T_EXEC, s);
 		return 1;

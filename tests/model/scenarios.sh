@@ -20,6 +20,16 @@ if [ "$dry" != 1 ] && [ ! -x "$bin/fdr-record" ]; then
 	exit 77
 fi
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (dockerd, fdr-record)"; exit 77; }
+if [ "$dry" != 1 ]; then
+	# The attack steps need these recorder sources (other branches until merged).
+	have=$("$bin/fdr-record" --help 2>&1 | sed -n '/^Sources/,/^$/p' | awk 'NR > 1 { print $1 }')
+	missing=""
+	for src in proc file net docker; do
+		echo "$have" | grep -qx "$src" || missing="$missing $src"
+	done
+	[ -z "$missing" ] || { echo "SKIP: fdr-record lacks sources:$missing (recorder branches not merged yet)"; exit 77; }
+	srcs=proc,file,net,docker
+fi
 for t in dockerd docker jq; do
 	command -v $t >/dev/null || { echo "SKIP: $t not installed (scripts/install-deps.sh)"; exit 77; }
 done
@@ -79,7 +89,7 @@ record_start() {	# dir
 	[ "$dry" = 1 ] && return 0
 	local extra=()
 	"$bin/fdr-record" --help 2>&1 | grep -q -- '--docker-socket' && extra+=(--docker-socket "$T/docker.sock")
-	"$bin/fdr-record" -d "$1" --no-sync --flush-interval 1 "${extra[@]}" >"$1.log" 2>&1 &
+	"$bin/fdr-record" -d "$1" --sources "$srcs" --no-sync --flush-interval 1 "${extra[@]}" >"$1.log" 2>&1 &
 	rpid=$!
 	sleep 2
 	kill -0 "$rpid" 2>/dev/null || { echo "FAIL: fdr-record exited: $(tail -5 "$1.log")"; exit 1; }

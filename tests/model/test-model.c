@@ -700,6 +700,62 @@ static void test_memo_counts(void **state)
 	md_model_free(m);
 }
 
+static void test_busybox(void **state)
+{
+	struct md_model *m;
+	struct md_learner *l;
+	struct md_checker *c;
+	struct fdr_ring_meta meta;
+	struct fdr_event ev;
+	uint32_t ring;
+	struct md_loc loc = { 0, 0, 1 };
+	char *t;
+	const struct md_finding *f;
+
+	(void)state;
+	/* In a busybox image every program is /bin/busybox: argv[0] tells them apart. */
+	assert_int_equal(md_model_new(&m), 0);
+	assert_int_equal(md_learner_new(m, &l), 0);
+	meta_init(&meta, "c1", "websvc:1", "");
+	snprintf(meta.command, sizeof(meta.command), "/bin/service");
+	assert_int_equal(md_learner_ring(l, &meta, &ring), 0);
+	ev = ev_exec(T0, 10, 1, "/bin/busybox", "/bin/sh /bin/service", 0);
+	assert_int_equal(md_learner_event(l, ring, &ev), 0);
+	ev = ev_fork(T0, 11, 10);
+	assert_int_equal(md_learner_event(l, ring, &ev), 0);
+	ev = ev_exec(T0, 11, 10, "/bin/busybox", "httpd -p 8080", 0);
+	assert_int_equal(md_learner_event(l, ring, &ev), 0);
+	assert_int_equal(md_learner_finish(l), 0);
+	md_learner_free(l);
+	t = ser(m);
+	assert_has_line(t, "exec /bin/busybox[sh]");
+	assert_has_line(t, "spawn /bin/busybox[sh] /bin/busybox[httpd]");
+	free(t);
+	assert_int_equal(md_checker_new(m, NULL, &c), 0);
+	meta_init(&meta, "c2", "websvc:1", "");
+	assert_int_equal(md_checker_ring(c, &meta, "c2.ring", &ring), 0);
+	ev = ev_exec(T0 + HOUR, 20, 1, "/bin/busybox", "/bin/sh /bin/service", 0);
+	assert_int_equal(md_checker_event(c, &ev, &loc), 0);
+	ev = ev_fork(T0 + HOUR, 21, 20);
+	assert_int_equal(md_checker_event(c, &ev, &loc), 0);
+	ev = ev_exec(T0 + HOUR, 21, 20, "/bin/busybox", "httpd -p 8080", 0);
+	assert_int_equal(md_checker_event(c, &ev, &loc), 0);
+	md_checker_finish(c);
+	assert_int_equal(md_checker_nfindings(c), 0);
+	/* httpd runs a CGI through sh: a shell under a service. */
+	ev = ev_fork(T0 + HOUR, 22, 21);
+	assert_int_equal(md_checker_event(c, &ev, &loc), 0);
+	ev = ev_exec(T0 + HOUR, 22, 21, "/bin/busybox", "/bin/sh /www/cgi-bin/run", 0);
+	assert_int_equal(md_checker_event(c, &ev, &loc), 0);
+	md_checker_finish(c);
+	assert_int_equal(md_checker_nfindings(c), 1);
+	f = md_checker_finding(c, 0);
+	assert_string_equal(md_rule_name(f->rule), "shell-spawn");
+	assert_string_equal(f->what, "spawn /bin/busybox[httpd] /bin/busybox[sh]");
+	md_checker_free(c);
+	md_model_free(m);
+}
+
 static void test_bin_write_and_cred(void **state)
 {
 	struct chk k;
@@ -1036,6 +1092,7 @@ int main(void)
 		cmocka_unit_test(test_drift_exec),
 		cmocka_unit_test(test_drift_learned_and_deleted),
 		cmocka_unit_test(test_memo_counts),
+		cmocka_unit_test(test_busybox),
 		cmocka_unit_test(test_bin_write_and_cred),
 		cmocka_unit_test(test_network),
 		cmocka_unit_test(test_dns_names_peers),
