@@ -525,7 +525,7 @@ static bool learned_write(const struct md_section *s, struct fdr_str exe)
 static int check_exec(struct md_checker *c, struct md_ring *r, uint32_t ring, const struct fdr_event *ev,
 		      const struct md_loc *loc, const struct md_obs *o, unsigned n, uint64_t ctx)
 {
-	const struct md_obs *ex = NULL, *sp = NULL, *av = NULL;
+	const struct md_obs *ex = NULL, *sp = NULL, *av = NULL, *in = NULL;
 	const struct md_section *s = r->sec;
 	struct fdr_buf *b = &c->reason;
 	bool drift, declared;
@@ -538,6 +538,8 @@ static int check_exec(struct md_checker *c, struct md_ring *r, uint32_t ring, co
 			sp = &o[i];
 		else if (o[i].type == MD_T_ARGV)
 			av = &o[i];
+		else if (o[i].type == MD_T_EXEC_INTO)
+			in = &o[i];
 	}
 	if (!ex)
 		return 0;
@@ -560,6 +562,12 @@ static int check_exec(struct md_checker *c, struct md_ring *r, uint32_t ring, co
 				addstr(b, fdr_str_eq(sp->f[0], "-") ? fdr_str_c("a parent outside the recording") : sp->f[0]);
 			}
 			fdr_buf_adds(b, ", a file written after the container started (not from its image): ");
+			declared = false;
+		} else if (in && !learned(s, in)) {
+			rule = MD_R_EXEC_INTO;
+			set_what(c, in);
+			fdr_buf_adds(b, " started from outside the container (docker exec, kubectl exec or "
+				     "nsenter): ");
 			declared = false;
 		} else if (sp && shell_spawn(sp->f[0], ex->f[0])) {
 			rule = MD_R_SHELL_SPAWN;
@@ -586,6 +594,13 @@ static int check_exec(struct md_checker *c, struct md_ring *r, uint32_t ring, co
 		fdr_buf_adds(b, " executed after being rewritten in the running container "
 			     "(the image's copy was replaced)");
 		return report(c, r, ring, MD_R_DRIFT_EXEC, false, ev, loc, ctx);
+	}
+	if (in && !learned(s, in)) {
+		set_what(c, in);
+		addstr(b, in->f[1]);
+		fdr_buf_adds(b, " started from outside the container (docker exec, kubectl exec or nsenter): ");
+		add_baseline(b, s);
+		return report(c, r, ring, MD_R_EXEC_INTO, false, ev, loc, ctx);
 	}
 	if (sp && !learned(s, sp)) {
 		bool shell = shell_spawn(sp->f[0], sp->f[1]);

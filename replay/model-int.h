@@ -216,6 +216,7 @@ struct md_ring {
 	size_t dnscap;
 	uint64_t first_ns, last_ns, events;
 	uint64_t gap_end_ns;	/* latest end of a rec.gap seen so far */
+	uint64_t outside_execs;	/* execs whose parent is outside the ring (the first is init) */
 	/* checker: hashes of paths created/modified after container start and
 	 * not deleted since (drift); 0 = empty slot, 1 = deleted */
 	uint64_t *drift;
@@ -242,11 +243,12 @@ static inline const char *md_str_get(const struct md_strtab *t, uint32_t id)
 	return id ? t->arena.p + t->offs[id - 1] : NULL;
 }
 
-#define MD_MAX_OBS 4
+#define MD_MAX_OBS 5
 
 /*
  * Update ring state from ev and fill out[] with the observations it yields
- * (at most MD_MAX_OBS; for proc.exec in the order exec, spawn, argv, user).
+ * (at most MD_MAX_OBS; for proc.exec in the order exec, spawn, argv, user,
+ * exec-into).
  * *actor is the acting process's entry after the update, or NULL. The
  * observations point into r->scratch, the event and r's string table: valid
  * until the next call on r.

@@ -584,12 +584,20 @@ static unsigned observe_exec(struct md_ring *r, const struct fdr_event *ev, stru
 	struct fdr_str exe = fdr_event_str(ev, FDR_F_EXE), parent = fdr_str_c("-");
 	struct md_pid *p = pid_find(r, pid);
 	struct fdr_strv argv = fdr_event_strv(ev, FDR_F_ARGV);
+	bool entered = false;
 	uint32_t id;
 	unsigned n = 0;
 
 	if (!exe.p && argv.n && argv.v[0].len && argv.v[0].p[0] == '/')
 		exe = argv.v[0];
 	if (!exe.p)
+		return 0;
+	/* Not a program: the recorder lost the race for /proc (exe "/" of a
+	 * process being set up), or the runtime's own "runc init". */
+	if (!exe.len || exe.p[exe.len - 1] == '/')
+		return 0;
+	if (argv.n >= 2 && fdr_str_eq(argv.v[1], "init") &&
+	    (fdr_str_eq(md_basename(argv.v[0]), "runc") || fdr_str_eq(md_basename(argv.v[0]), "crun")))
 		return 0;
 	exe = exe_identity(r, exe, argv);
 	if (p && p->exe) {
@@ -606,6 +614,10 @@ static unsigned observe_exec(struct md_ring *r, const struct fdr_event *ev, stru
 		parent.len = sizeof(r->scratch.path[1]) - 1;
 	memcpy(r->scratch.path[1], parent.p, parent.len);
 	parent.p = r->scratch.path[1];
+	if (parent.len == 1 && parent.p[0] == '-' && !(ev->flags & FDR_EVF_SCAN)) {
+		r->outside_execs++;
+		entered = r->skind != MD_SK_HOST && r->outside_execs > 1;
+	}
 	id = md_str_intern(&r->strs, exe.p, exe.len);
 	if (!p)
 		p = pid_get(r, pid, ev->time_ns);
@@ -622,6 +634,10 @@ static unsigned observe_exec(struct md_ring *r, const struct fdr_event *ev, stru
 	if (fdr_event_has(ev, FDR_F_EUID) || fdr_event_has(ev, FDR_F_UID))
 		obs1(&out[n++], MD_T_USER,
 		     num(r, 0, fdr_event_u(ev, FDR_F_EUID, fdr_event_u(ev, FDR_F_UID, 0))));
+	/* A container process whose parent is outside, after its first one:
+	 * something entered it (docker exec, kubectl exec, nsenter). */
+	if (entered)
+		obs2(&out[n++], MD_T_EXEC_INTO, fdr_str_c("process"), exe);
 	return n;
 }
 

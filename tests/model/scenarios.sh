@@ -59,7 +59,7 @@ for _ in $(seq 100); do $D version >/dev/null 2>&1 && break; sleep 0.1; done
 $D version >/dev/null 2>&1 || { echo "SKIP: isolated dockerd did not start: $(tail -3 "$T/dockerd.log")"; exit 77; }
 
 # The image: busybox, an httpd with a CGI (the "vulnerable app"), a payload.
-mkdir -p "$T/rootfs/bin" "$T/rootfs/www/cgi-bin" "$T/rootfs/etc/crontabs" "$T/rootfs/tmp" "$T/ctl"
+mkdir -p "$T/rootfs/bin" "$T/rootfs/www/cgi-bin" "$T/rootfs/etc/crontabs" "$T/rootfs/tmp"
 cp "$BB" "$T/rootfs/bin/busybox"
 for a in sh httpd wget cat chmod echo sleep nc id ls; do ln -s busybox "$T/rootfs/bin/$a"; done
 echo 'root:x:0:0:root:/root:/bin/sh' >"$T/rootfs/etc/passwd"
@@ -98,17 +98,18 @@ record_stop() {
 	[ "$dry" = 1 ] && return 0
 	kill -TERM "$rpid"; wait "$rpid"; rpid=""
 }
-run_web() {	# name
-	echo index.html >"$T/ctl/url"
-	$D run -d --name "$1" --network none -v "$T/ctl:/ctl:ro" local/websvc:1 >/dev/null \
+run_web() {	# name: each container has its own control directory
+	mkdir -p "$T/ctl-$1"
+	echo index.html >"$T/ctl-$1/url"
+	$D run -d --name "$1" --network none -v "$T/ctl-$1:/ctl:ro" local/websvc:1 >/dev/null \
 		|| { echo "FAIL: docker run $1"; exit 1; }
 }
-step() {	# name command
+step() {	# name command: the attacked container's client fetches the CGI once
 	echo "$1 $(date +%s)" >>"$T/steps"
-	printf 'cgi-bin/run?%s' "$(jq -rn --arg c "$2" '$c | @uri')" >"$T/ctl/url"
+	printf 'cgi-bin/run?%s' "$(jq -rn --arg c "$2" '$c | @uri')" >"$T/ctl-web-att/url"
+	sleep 1.5
+	echo index.html >"$T/ctl-web-att/url"
 	sleep 3
-	echo index.html >"$T/ctl/url"
-	sleep 2
 }
 
 # 1. Baseline.

@@ -752,6 +752,19 @@ static void test_busybox(void **state)
 	f = md_checker_finding(c, 0);
 	assert_string_equal(md_rule_name(f->rule), "shell-spawn");
 	assert_string_equal(f->what, "spawn /bin/busybox[httpd] /bin/busybox[sh]");
+	/* docker exec: the runtime (outside the ring) starts a second process. */
+	ev = ev_exec(T0 + HOUR, 30, 9999, "/bin/busybox", "sh -c id", 0);
+	assert_int_equal(md_checker_event(c, &ev, &loc), 0);
+	md_checker_finish(c);
+	assert_int_equal(md_checker_nfindings(c), 2);
+	f = md_checker_finding(c, 1);
+	assert_string_equal(md_rule_name(f->rule), "exec-into");
+	assert_string_equal(f->what, "exec-into process /bin/busybox[sh]");
+	/* The runtime's own setup process is not the container's behaviour. */
+	ev = ev_exec(T0 + HOUR, 31, 9998, "/", "runc init", 0);
+	assert_int_equal(md_checker_event(c, &ev, &loc), 0);
+	md_checker_finish(c);
+	assert_int_equal(md_checker_nfindings(c), 2);
 	md_checker_free(c);
 	md_model_free(m);
 }
