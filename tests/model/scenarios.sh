@@ -9,12 +9,17 @@
 # are more false positives than max(1, container-hours).
 #
 # Env: FDR_SCENARIO_SECS (normal period, default 90), FDR_SCENARIO_DRY=1 runs
-# the Docker part without fdr-record (to check this script itself).
+# the Docker part without fdr-record (to check this script itself),
+# FDR_SCENARIO_PARTIAL=1 runs with whatever sources fdr-record has and only
+# reports (rings without the docker source carry no image, so the baseline's
+# section is applied to the checked containers by id: an evaluation aid, not
+# the real test).
 # Needs root, docker.io, busybox-static, jq (scripts/install-deps.sh).
 set -uo pipefail
 bin=${FDR_BIN:?}
 secs=${FDR_SCENARIO_SECS:-90}
 dry=${FDR_SCENARIO_DRY:-0}
+partial=${FDR_SCENARIO_PARTIAL:-0}
 if [ "$dry" != 1 ] && [ ! -x "$bin/fdr-record" ]; then
 	echo "SKIP: fdr-record is not built yet (recorder branches not merged); this scenario needs it"
 	exit 77
@@ -27,8 +32,12 @@ if [ "$dry" != 1 ]; then
 	for src in proc file net docker; do
 		echo "$have" | grep -qx "$src" || missing="$missing $src"
 	done
-	[ -z "$missing" ] || { echo "SKIP: fdr-record lacks sources:$missing (recorder branches not merged yet)"; exit 77; }
 	srcs=proc,file,net,docker
+	if [ -n "$missing" ]; then
+		[ "$partial" = 1 ] || { echo "SKIP: fdr-record lacks sources:$missing (recorder branches not merged yet)"; exit 77; }
+		srcs=$(echo $have | tr ' ' ',')
+		echo "partial run: sources $srcs (missing:$missing)"
+	fi
 fi
 for t in dockerd docker jq; do
 	command -v $t >/dev/null || { echo "SKIP: $t not installed (scripts/install-deps.sh)"; exit 77; }
@@ -101,7 +110,7 @@ record_stop() {
 run_web() {	# name: each container has its own control directory
 	mkdir -p "$T/ctl-$1"
 	echo index.html >"$T/ctl-$1/url"
-	$D run -d --name "$1" --network none -v "$T/ctl-$1:/ctl:ro" local/websvc:1 >/dev/null \
+	$D run -d --name "$1" --network none -v "$T/ctl-$1:/ctl:ro" local/websvc:1 >"$T/id-$1" \
 		|| { echo "FAIL: docker run $1"; exit 1; }
 }
 step() {	# name command: the attacked container's client fetches the CGI once
@@ -146,10 +155,19 @@ if [ "$dry" = 1 ]; then
 fi
 
 R=$bin/fdr-replay
-$R learn -o "$T/model" "$T/rec-base" --image 'local/websvc*' 2>"$T/learn.err" || { cat "$T/learn.err"; echo "FAIL: learn"; exit 1; }
+id_base=$(head -c 12 "$T/id-web-base") id_fresh=$(head -c 12 "$T/id-web-fresh") id_att=$(head -c 12 "$T/id-web-att")
+$R learn -o "$T/model" --container "$id_base" "$T/rec-base" 2>"$T/learn.err" || { cat "$T/learn.err"; echo "FAIL: learn"; exit 1; }
 cat "$T/learn.err"
-$R check --model "$T/model" --json --container web-fresh "$T/rec-att" >"$T/fresh.json" 2>/dev/null
-$R check --model "$T/model" --json --container web-att "$T/rec-att" >"$T/att.json" 2>/dev/null
+model_for() {	# container id -> model file to check it with
+	if [ "$partial" = 1 ] && grep -q '^section other ' "$T/model"; then
+		sed "s/^section other .*/section other $(cat "$T/id-$1")/" "$T/model" >"$T/model-$1"
+		echo "$T/model-$1"
+	else
+		echo "$T/model"
+	fi
+}
+$R check --model "$(model_for web-fresh)" --json --container "$id_fresh" "$T/rec-att" >"$T/fresh.json" 2>/dev/null
+$R check --model "$(model_for web-att)" --json --container "$id_att" "$T/rec-att" >"$T/att.json" 2>/dev/null
 fp=$(jq -s '[.[] | select(.severity == "medium" or .severity == "high" or .severity == "critical")] | length' "$T/fresh.json")
 fp_all=$(jq -s 'length' "$T/fresh.json")
 hours=$(echo "$fresh" | awk '{ printf "%.3f", $1 / 3600 }')
@@ -171,6 +189,7 @@ for i in "${!names[@]}"; do
 	fi
 done
 limit=$(echo "$hours" | awk '{ x = int($1 + 0.999); print x < 1 ? 1 : x }')
+[ "$partial" = 1 ] && { echo "partial run: report only"; exit 0; }
 [ "$missed" -eq 0 ] || { echo "FAIL: $missed attack steps not flagged"; exit 1; }
 [ "$fp" -le "$limit" ] || { echo "FAIL: $fp false positives > $limit"; exit 1; }
 echo PASS
