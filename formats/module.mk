@@ -12,3 +12,13 @@ UNIT_TESTS += test-codec
 test-codec_SRCS := tests/formats/test-codec.c
 test-codec_LIBS := $(FORMATS_LIB)
 test-codec_LDLIBS := $(FORMATS_LDLIBS) -lcmocka
+
+UNIT_TESTS += test-crash
+test-crash_SRCS := tests/formats/test-crash.c
+test-crash_LIBS := $(FORMATS_LIB)
+test-crash_LDLIBS := $(FORMATS_LDLIBS) -lcmocka
+
+UNIT_TESTS += test-corrupt
+test-corrupt_SRCS := tests/formats/test-corrupt.c
+test-corrupt_LIBS := $(FORMATS_LIB)
+test-corrupt_LDLIBS := $(FORMATS_LDLIBS) -lcmocka

@@ -280,6 +280,7 @@ struct ring_syscalls {
 	int (*fallocate)(int fd, off_t off, off_t len);	/* posix_fallocate: returns errno */
 	int (*ftruncate)(int fd, off_t len);
 	int (*unlink)(const char *path);
+	int (*rename)(const char *from, const char *to);
 };
 
 /* The table every file operation of formats/ goes through. Tests may swap

@@ -378,6 +378,7 @@ static const struct ring_syscalls sys_default = {
 	.fallocate = sys_fallocate,
 	.ftruncate = ftruncate,
 	.unlink = unlink,
+	.rename = rename,
 };
 
 struct ring_syscalls ring_sys = sys_default;

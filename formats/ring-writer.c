@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -321,6 +322,7 @@ int fdr_writer_open(const char *path, const struct fdr_ring_meta *meta,
 	bool created = false, fresh = false;
 	uint32_t nslots;
 	uint64_t created_ns = meta->created_ns;
+	char tmp[4096];
 	int rc = check_opts(opts, &nslots);
 
 	if (rc)
@@ -348,7 +350,13 @@ int fdr_writer_open(const char *path, const struct fdr_ring_meta *meta,
 
 	w->fd = ring_sys.open(path, O_RDWR | O_CLOEXEC, 0);
 	if (w->fd < 0 && errno == ENOENT) {
-		w->fd = ring_sys.open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		/* Build the new ring under a temporary name and rename it into
+		 * place, so that `path` never names a ring without a header. */
+		if (snprintf(tmp, sizeof(tmp), "%s.creating", path) >= (int)sizeof(tmp)) {
+			rc = -ENAMETOOLONG;
+			goto out_free;
+		}
+		w->fd = ring_sys.open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		created = fresh = w->fd >= 0;
 	}
 	if (w->fd < 0) {
@@ -386,6 +394,11 @@ int fdr_writer_open(const char *path, const struct fdr_ring_meta *meta,
 		if ((rc = write_header(w, 0)))
 			goto out_unlink;
 		w->older = 1;
+		if (created && ring_sys.rename(tmp, path)) {
+			rc = -errno;
+			goto out_unlink;
+		}
+		created = false;
 	} else {
 		rc = load_existing(w, path);
 		if (rc)
@@ -400,7 +413,7 @@ int fdr_writer_open(const char *path, const struct fdr_ring_meta *meta,
 
 out_unlink:
 	if (created)
-		ring_sys.unlink(path);
+		ring_sys.unlink(tmp);
 out_free:
 	if (w->fd >= 0)
 		ring_sys.close(w->fd);

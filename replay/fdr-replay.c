@@ -15,8 +15,10 @@
 #include "fdr-text.h"
 #include "replay/rp-filter.h"
 #include "replay/rp-output.h"
+#include "replay/rp-session.h"
 #include "replay/rp-set.h"
 #include "replay/rp-time.h"
+#include "replay/rp-tree.h"
 
 enum { EXIT_OK = 0, EXIT_FINDINGS = 1, EXIT_USAGE = 2 };
 
@@ -496,17 +498,69 @@ static int cmd_verify(struct opts *o, struct rp_set *s)
 
 static int cmd_tree(struct opts *o, struct rp_set *s)
 {
-	(void)o;
-	(void)s;
-	fprintf(stderr, "fdr-replay: tree: not implemented yet\n");
+	struct rp_scan_opts so = RP_SCAN_OPTS_INIT;
+	struct rp_scan *sc;
+	struct rp_item it;
+	struct rp_tree *t;
+	struct fdr_buf b = FDR_BUF_INIT;
+	int err;
+
+	so.threads = o->threads;
+	so.filter = o->filter;
+	if ((err = rp_tree_new(&t)) < 0)
+		goto out_err;
+	if ((err = rp_scan_new(s, &so, &sc)) < 0) {
+		rp_tree_free(t);
+		goto out_err;
+	}
+	while ((err = rp_scan_next(sc, &it)) > 0)
+		rp_tree_add(t, it.ring, it.ev);
+	rp_scan_free(sc);
+	rp_tree_finish(t);
+	if (o->json)
+		rp_tree_format_json(t, &b);
+	else
+		rp_tree_format(t, &b);
+	flush_out(&b);
+	fdr_buf_release(&b);
+	rp_tree_free(t);
+	return err < 0 ? EXIT_USAGE : EXIT_OK;
+out_err:
+	fprintf(stderr, "fdr-replay: %s\n", fdr_strerror(err));
 	return EXIT_USAGE;
 }
 
 static int cmd_sessions(struct opts *o, struct rp_set *s)
 {
-	(void)o;
-	(void)s;
-	fprintf(stderr, "fdr-replay: sessions: not implemented yet\n");
+	struct rp_scan_opts so = RP_SCAN_OPTS_INIT;
+	struct rp_scan *sc;
+	struct rp_item it;
+	struct rp_sessions *ss;
+	struct fdr_buf b = FDR_BUF_INIT;
+	int err;
+
+	so.threads = o->threads;
+	so.filter = o->filter;
+	if ((err = rp_sessions_new(&ss)) < 0)
+		goto out_err;
+	if ((err = rp_scan_new(s, &so, &sc)) < 0) {
+		rp_sessions_free(ss);
+		goto out_err;
+	}
+	while ((err = rp_scan_next(sc, &it)) > 0)
+		rp_sessions_add(ss, it.ring, it.ev);
+	rp_scan_free(sc);
+	rp_sessions_finish(ss);
+	if (o->json)
+		rp_sessions_format_json(ss, &b);
+	else
+		rp_sessions_format(ss, &b);
+	flush_out(&b);
+	fdr_buf_release(&b);
+	rp_sessions_free(ss);
+	return err < 0 ? EXIT_USAGE : EXIT_OK;
+out_err:
+	fprintf(stderr, "fdr-replay: %s\n", fdr_strerror(err));
 	return EXIT_USAGE;
 }
 

@@ -1044,6 +1044,8 @@ bool rp_filter_event(const struct rp_filter *f, const struct rp_ring *r, const s
 	if (f->kinds_set) {
 		if (ev->kind == FDR_DOCKER) {
 			bool ok = false;
+			if (!f->docker_any)
+				return false;
 			char kb[80];
 			rp_kind_name(ev, kb, sizeof(kb));
 			for (size_t i = 0; i < f->docker_globs.n && !ok; i++)

@@ -143,6 +143,12 @@ static int add_reader(struct rp_set *s, struct fdr_ring_reader *rd, const char *
 	r->index = (unsigned)s->n;
 	r->host_idx = host_index(s, r->meta);
 	s->rings[s->n++] = r;
+	/* Damage the reader found while listing slots: skipped, but said. */
+	for (size_t i = 0; i < fdr_reader_ndamaged(rd); i++) {
+		char d[32];
+		snprintf(d, sizeof(d), "slot %u", (unsigned)fdr_reader_damaged(rd, i)->slot);
+		add_diag(s, path, fdr_reader_damaged(rd, i)->error, d);
+	}
 	return 0;
 }
 

@@ -207,49 +207,66 @@ int rp_time_parse(const char *s, uint64_t now_ns, uint64_t *out, size_t *err_col
 		*out = v * NS + frac;
 		return 0;
 	}
-	if (digits(&p, 4, &y) || *p++ != '-')
-		return fail(s, p - (p > s), err_col);
+	/* "at" is where the component being read starts: errors point there. */
+	const char *at = p;
+	if (digits(&p, 4, &y))
+		goto bad;
+	if (*(at = p) != '-')
+		goto bad;
+	at = ++p;
 	if (digits(&p, 2, &mo) || mo < 1 || mo > 12)
-		return fail(s, p, err_col);
-	if (*p++ != '-')
-		return fail(s, p - 1, err_col);
+		goto bad;
+	if (*(at = p) != '-')
+		goto bad;
+	at = ++p;
 	if (digits(&p, 2, &d) || d < 1 || d > 31)
-		return fail(s, p, err_col);
-	if (*p) {
+		goto bad;
+	if (*(at = p)) {
 		if (*p != 'T' && *p != 't' && *p != ' ')
-			return fail(s, p, err_col);
-		p++;
-		if (digits(&p, 2, &h) || h > 23 || *p++ != ':')
-			return fail(s, p - 1, err_col);
-		if (digits(&p, 2, &mi) || mi > 59 || *p++ != ':')
-			return fail(s, p - 1, err_col);
+			goto bad;
+		at = ++p;
+		if (digits(&p, 2, &h) || h > 23)
+			goto bad;
+		if (*(at = p) != ':')
+			goto bad;
+		at = ++p;
+		if (digits(&p, 2, &mi) || mi > 59)
+			goto bad;
+		if (*(at = p) != ':')
+			goto bad;
+		at = ++p;
 		if (digits(&p, 2, &se) || se > 60)
-			return fail(s, p, err_col);
+			goto bad;
 		if (*p == '.') {
-			p++;
+			at = ++p;
 			if (!isdigit((unsigned char)*p))
-				return fail(s, p, err_col);
+				goto bad;
 			frac = fraction(&p);
 		}
+		at = p;
 		if (*p == 'Z' || *p == 'z') {
 			p++;
 		} else if (*p == '+' || *p == '-') {
 			unsigned oh, om;
 			int sign = *p == '-' ? -1 : 1;
 
-			p++;
+			at = ++p;
 			if (digits(&p, 2, &oh) || oh > 23 || *p++ != ':' || digits(&p, 2, &om) || om > 59)
-				return fail(s, p - 1, err_col);
+				goto bad;
 			off = sign * (int64_t)(oh * 3600 + om * 60);
 		} else {
-			return fail(s, p, err_col);
+			goto bad;
 		}
-		if (*p)
-			return fail(s, p, err_col);
+		if (*(at = p))
+			goto bad;
 	}
 	int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
-	if (secs < 0)
-		return fail(s, s, err_col);
+	if (secs < 0) {
+		at = s;
+		goto bad;
+	}
 	*out = (uint64_t)secs * NS + frac;
 	return 0;
+bad:
+	return fail(s, at, err_col);
 }

@@ -13,12 +13,20 @@
  *       a small intrusion: ssh login (wrong then right password), sudo,
  *       docker exec into a web container, download, run, outbound
  *       connection to an unusual port, write under /etc; a rec.gap.
+ *   fdr-ringgen lz4 RING...
+ *       bench peer: read and LZ4-decompress every valid block of the rings
+ *       on one core, nothing else (no checksum, no decoding); prints
+ *       "events blocks raw_bytes seconds".
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <lz4.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "fdr-ring.h"
 #include "tests/formats/gen.h"
@@ -321,6 +329,55 @@ static int cmd_story(int argc, char **argv)
 	return 0;
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmd_lz4(int argc, char **argv)
+{
+	uint64_t events = 0, blocks = 0, raw = 0;
+	double secs = 0;
+	char *in = NULL, *out = NULL;
+
+	for (int a = 2; a < argc; a++) {
+		struct fdr_ring_reader *r;
+		int err = fdr_reader_open(argv[a], &r);
+		if (err < 0)
+			die("cannot open", argv[a], err);
+		const struct fdr_ring_geometry *g = fdr_reader_geometry(r);
+		int fd = open(argv[a], O_RDONLY);
+		in = realloc(in, g->slot_size);
+		out = realloc(out, 64u << 20);
+		if (fd < 0 || !in || !out)
+			return 1;
+		double t0 = now_s();
+		for (size_t i = 0; i < fdr_reader_nblocks(r); i++) {
+			const struct fdr_block_info *b = fdr_reader_block(r, i);
+			off_t off = (off_t)(g->data_offset + (uint64_t)b->slot * g->slot_size);
+			if (pread(fd, in, g->slot_size, off) != (ssize_t)g->slot_size)
+				return 1;
+			uint16_t hs = (uint16_t)((uint8_t)in[4] | (uint8_t)in[5] << 8);
+			if (LZ4_decompress_safe(in + hs, out, (int)b->comp_size, 64 << 20) != (int)b->raw_size)
+				die("lz4 failed in", argv[a], FDR_E_CORRUPT);
+			events += b->events;
+			raw += b->raw_size;
+			blocks++;
+		}
+		secs += now_s() - t0;
+		close(fd);
+		fdr_reader_free(r);
+	}
+	printf("%llu %llu %llu %.6f\n", (unsigned long long)events, (unsigned long long)blocks,
+	       (unsigned long long)raw, secs);
+	free(in);
+	free(out);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int rc = 2;
@@ -329,7 +386,9 @@ int main(int argc, char **argv)
 		rc = cmd_mix(argc, argv);
 	else if (argc > 1 && !strcmp(argv[1], "story"))
 		rc = cmd_story(argc, argv);
+	else if (argc > 2 && !strcmp(argv[1], "lz4"))
+		rc = cmd_lz4(argc, argv);
 	if (rc == 2)
-		fprintf(stderr, "usage: fdr-ringgen mix DIR EVENTS RINGS HOSTS [SLOT FILESIZE] | story DIR\n");
+		fprintf(stderr, "usage: fdr-ringgen mix DIR EVENTS RINGS HOSTS [SLOT FILESIZE] | story DIR | lz4 RING...\n");
 	return rc;
 }
