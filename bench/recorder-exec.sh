@@ -91,7 +91,7 @@ round() {	# LABEL RECORDER-ARGS FORKSTAT-ARGS
 	# the storm's events: its execs and their forks and exits (by pid)
 	events=$(jq -r --arg t "$tag-" 'select(.kind | startswith("proc.")) | .pid' "$T/ev.json" | wc -l)
 	lost=$(jq -s '[.[] | select(.kind == "rec.gap") | .lost] | add // 0' "$T/ev.json")
-	echo "fdr_record_argv_full$label $(echo "scale=3; 100 * $full / $total" | bc) %"
+	echo "fdr_record_argv_full$label $(awk -v f=$full -v t=$total 'BEGIN { printf "%.3f", 100 * f / t }') %"
 	echo "fdr_record_cpu_per_event$label $(((r1 - r0) / (events > 0 ? events : 1))) ns"
 	echo "fdr_record_cpu_per_exec$label $(((r1 - r0) / total)) ns"
 	echo "fdr_record_events$label $events events"
@@ -107,7 +107,7 @@ round() {	# LABEL RECORDER-ARGS FORKSTAT-ARGS
 		local ffull fevents
 		ffull=$(grep -o "$tag-[0-9]*-[0-9]*" "$T/forkstat.out" | sort -u | wc -l)
 		fevents=$(grep -cE ' (fork|exec|exit) ' "$T/forkstat.out")
-		echo "forkstat_argv_full$label $(echo "scale=3; 100 * $ffull / $total" | bc) %"
+		echo "forkstat_argv_full$label $(awk -v f=$ffull -v t=$total 'BEGIN { printf "%.3f", 100 * f / t }') %"
 		echo "forkstat_cpu_per_event$label $(((f1 - f0) / (fevents > 0 ? fevents : 1))) ns"
 		echo "forkstat_cpu_per_exec$label $(((f1 - f0) / total)) ns"
 		echo "forkstat_events$label $fevents events"

@@ -2,8 +2,9 @@
 # fdr-replay scan speed (issue 6): >= 50 M events written with the formats
 # writer into 16 rings of 4 hosts, then a filtered count on one core and on
 # all cores, the same blocks' bare LZ4 decompression (the floor any reader
-# pays), peak RSS, and jq selecting one kind from 1 M of the same events as
-# JSON lines. Prints "name value unit". FDR_BENCH_EVENTS overrides the size.
+# pays), peak RSS (fdr-replay --stats, getrusage), and jq selecting one kind
+# from 1 M of the same events as JSON lines. Prints "name value unit".
+# FDR_BENCH_EVENTS overrides the size. Needs jq (a test dependency).
 set -euo pipefail
 bin=${FDR_BIN:?}
 gen=${FDR_BUILD:?}/tools/fdr-ringgen
@@ -13,43 +14,42 @@ rings=16
 tmp=$(mktemp -d /tmp/fdr-bench-replay-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 cores=$(nproc)
+now() { date +%s.%N; }
+calc() { awk "BEGIN { printf \"$1\\n\", $2 }"; }
 
+echo "replay_load_before $(cut -d' ' -f1 /proc/loadavg) loadavg"
 # ~25 bytes per event on disk: size rings so nothing wraps.
 per_ring=$(( (N / rings * 40 / 1048576 + 8) * 1048576 ))
-t0=$(date +%s.%N)
+t0=$(now)
 "$gen" mix "$tmp/r" "$N" "$rings" 4 65536 "$per_ring"
-t1=$(date +%s.%N)
+t1=$(now)
 events=$("$R" info --json "$tmp/r" | jq -s 'map(.events) | add')
 echo "replay_events $events events"
-echo "replay_write_rate $(echo "$events / ($t1 - $t0)" | bc) events/s"
+echo "replay_write_rate $(calc %d "$events / ($t1 - $t0)") events/s"
 # Used slots (slack included) per event: what a full ring spends.
 used=$("$R" info --json "$tmp/r" | jq -s 'map(.blocks * .slot_size) | add')
-echo "replay_disk_bytes_per_event $(echo "scale=1; $used / $events" | bc) bytes"
+echo "replay_disk_bytes_per_event $(calc %.1f "$used / $events") bytes"
 
 # Warm the page cache once so every run below reads the same way.
 cat "$tmp"/r/*.ring >/dev/null
 
-run() {	# label, threads, args... -> "seconds decoded rss_kb count"
-	local label=$1 threads=$2
-	shift 2
-	/usr/bin/time -f '%e %M' -o "$tmp/time" "$R" count --stats --threads "$threads" "$@" "$tmp/r" \
-		>"$tmp/count" 2>"$tmp/stats"
-	local secs rss dec
-	read -r secs rss <"$tmp/time"
-	dec=$(sed -n 's/.* events=\([0-9]*\).*/\1/p' "$tmp/stats")
-	echo "$secs $dec $rss $(cat "$tmp/count")"
-}
+stat_of() { sed -n "s/.*[ :]$1=\([0-9]*\).*/\1/p" "$tmp/stats" | head -n 1; }
 
 report() {	# name, threads, args...
-	local name=$1 threads=$2 secs dec rss cnt
+	local name=$1 threads=$2 s0 s1 secs dec rss cnt
 	shift 2
-	read -r secs dec rss cnt < <(run "$name" "$threads" "$@")
+	s0=$(now)
+	cnt=$("$R" count --stats --threads "$threads" "$@" "$tmp/r" 2>"$tmp/stats")
+	s1=$(now)
+	secs=$(calc %.3f "$s1 - $s0")
+	dec=$(stat_of events)
+	rss=$(stat_of peak_rss_kib)
 	echo "${name}_matched $cnt events"
 	echo "${name}_seconds $secs s"
-	echo "${name}_rate $(echo "$events / $secs" | bc) events/s"
-	echo "${name}_decoded_rate $(echo "$dec / $secs" | bc) events/s"
-	echo "${name}_peak_rss $(( rss / 1024 )) MiB"
-	last_rate=$(echo "$dec / $secs" | bc)
+	echo "${name}_rate $(calc %d "$events / $secs") events/s"
+	echo "${name}_decoded_rate $(calc %d "$dec / $secs") events/s"
+	echo "${name}_peak_rss $(calc %.1f "$rss / 1024") MiB"
+	last_rate=$(calc %d "$dec / $secs")
 }
 
 # A filter that pushdown cannot help: every block is decoded.
@@ -62,28 +62,33 @@ report replay_count_kind_allcores "$cores" --kind proc.exec
 
 # Bare LZ4 of the same blocks on one core.
 read -r lz_events lz_blocks lz_raw lz_secs < <("$gen" lz4 "$tmp"/r/*.ring)
-lz_rate=$(echo "$lz_events / $lz_secs" | bc)
-echo "lz4_decompress_rate $lz_rate events/s"
-echo "lz4_decompress_bandwidth $(echo "$lz_raw / $lz_secs / 1048576" | bc) MiB/s"
-echo "replay_decode_vs_lz4 $(echo "scale=3; $expr1 / $lz_rate" | bc) ratio"
+lz_rate=$(calc %d "$lz_events / $lz_secs")
+echo "lz4_decompress_rate $lz_rate events/s ($lz_blocks blocks)"
+echo "lz4_decompress_bandwidth $(calc %d "$lz_raw / $lz_secs / 1048576") MiB/s"
+echo "replay_decode_vs_lz4 $(calc %.3f "$expr1 / $lz_rate") ratio"
 
-# Ordered timeline (merge + JSON) over everything: memory must stay flat.
-/usr/bin/time -f '%e %M' -o "$tmp/time" "$R" timeline --json --kind proc.exec "$tmp/r" | wc -l >/dev/null
-read -r secs rss <"$tmp/time"
-echo "replay_timeline_json_proc_exec_seconds $secs s"
-echo "replay_timeline_peak_rss $(( rss / 1024 )) MiB"
+# Ordered timeline (merge + JSON) of one kind over everything: memory flat.
+s0=$(now)
+"$R" timeline --json --stats --kind proc.exec "$tmp/r" 2>"$tmp/stats" | wc -l >"$tmp/lines"
+s1=$(now)
+echo "replay_timeline_json_proc_exec_rate $(calc %d "$(cat "$tmp/lines") / ($s1 - $s0)") lines/s"
+echo "replay_timeline_peak_rss $(calc %.1f "$(stat_of peak_rss_kib) / 1024") MiB"
 
 # jq peer: the first 1 M events as JSON lines, select one kind.
-"$R" timeline --json "$tmp/r" | head -n 1000000 >"$tmp/1m.jsonl" || true
+"$R" timeline --json "$tmp/r" | head -n 1000000 >"$tmp/1m.jsonl"
 last=$(tail -n 1 "$tmp/1m.jsonl" | jq -r .time)
-s0=$(date +%s.%N)
+s0=$(now)
 jn=$(jq -c 'select(.kind == "proc.exec")' "$tmp/1m.jsonl" | wc -l)
-s1=$(date +%s.%N)
-echo "jq_select_kind_rate $(echo "1000000 / ($s1 - $s0)" | bc) events/s"
-read -r secs dec rss cnt < <(run same 1 --kind proc.exec --until "$last")
+s1=$(now)
+echo "jq_select_kind_rate $(calc %d "1000000 / ($s1 - $s0)") events/s"
+s0=$(now)
+cnt=$("$R" count --threads 1 --kind proc.exec --until "$last" "$tmp/r")
+s1=$(now)
+echo "replay_same_1m_select_rate $(calc %d "1000000 / ($s1 - $s0)") events/s (1 core, incl. start-up)"
 echo "replay_same_1m_select_matched $cnt events (jq: $jn)"
 if command -v sysdig >/dev/null; then
-	echo "sysdig_scan skipped: capture of similar size not prepared"
+	echo "sysdig_scan skipped: no capture of similar size prepared"
 else
 	echo "sysdig_scan skipped: sysdig not installed"
 fi
+echo "replay_load_after $(cut -d' ' -f1 /proc/loadavg) loadavg"

@@ -108,18 +108,26 @@ struct fdr_ring_writer;
  * the same geometry is continued (sequence numbers go on, its metadata is
  * replaced by *meta); other geometry gives FDR_E_GEOMETRY, another format
  * version FDR_E_VERSION, anything else that is not a ring FDR_E_MAGIC: the
- * file is never overwritten in those cases. The file is preallocated to
+ * file is never overwritten in those cases. -EBUSY when another writer has
+ * the ring open (flock). A new ring is built as "<path>.creating" and
+ * renamed into place. The file is preallocated to
  * opts->file_size. *out is owned by the caller: fdr_writer_close() it.
  */
 int fdr_writer_open(const char *path, const struct fdr_ring_meta *meta,
 		    const struct fdr_writer_opts *opts, struct fdr_ring_writer **out);
 
 /* Append one event (copied: the event's strings may be freed on return).
- * May seal and write a block. FDR_E_TOOBIG if the event alone exceeds a slot. */
+ * May seal and write a block. FDR_E_TOOBIG if the event alone exceeds a slot
+ * (or a cap of SPEC.md "Limits"), -EINVAL for kind 0 or >= 64: the event is
+ * not appended. A -errno from writing a block: the event WAS appended (kept
+ * in memory) and the write is retried by the next append or flush; blocks
+ * already on disk are intact. */
 int fdr_writer_append(struct fdr_ring_writer *w, const struct fdr_event *ev);
 
 /* Write the open block to disk now (no-op when nothing changed since the
- * last flush), syncing per policy. */
+ * last flush), syncing per policy. On error nothing is lost from memory and
+ * a later flush retries. When it returns 0, every event appended so far
+ * survives a crash of the process (and, with FDR_SYNC_FLUSH, of the host). */
 int fdr_writer_flush(struct fdr_ring_writer *w);
 
 /* Replace the metadata; rewrites the older header copy, crash-safe. */

@@ -368,24 +368,26 @@ static int sys_fallocate(int fd, off_t off, off_t len)
 	return posix_fallocate(fd, off, len);
 }
 
-static const struct ring_syscalls sys_default = {
-	.open = sys_open,
-	.close = close,
-	.fstat = fstat,
-	.pread = pread,
-	.pwrite = pwrite,
-	.fdatasync = fdatasync,
-	.fallocate = sys_fallocate,
-	.ftruncate = ftruncate,
-	.unlink = unlink,
-	.rename = rename,
-};
+#define SYS_DEFAULT {						\
+	.open = sys_open,						\
+	.close = close,							\
+	.fstat = fstat,							\
+	.pread = pread,							\
+	.pwrite = pwrite,						\
+	.fdatasync = fdatasync,						\
+	.fallocate = sys_fallocate,					\
+	.ftruncate = ftruncate,						\
+	.unlink = unlink,						\
+	.rename = rename,						\
+}
 
-struct ring_syscalls ring_sys = sys_default;
+struct ring_syscalls ring_sys = SYS_DEFAULT;
 
 void ring_sys_reset(void)
 {
-	ring_sys = sys_default;
+	static const struct ring_syscalls d = SYS_DEFAULT;
+
+	ring_sys = d;
 }
 
 int sys_pread_all(int fd, void *buf, size_t n, uint64_t off)

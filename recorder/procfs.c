@@ -158,14 +158,6 @@ unsigned rec_procfs_read(pid_t pid, unsigned what, struct rec_procinfo *pi)
 	len = snprintf(path, sizeof(path), "/proc/%d/", (int)pid);
 	name = path + len;
 #define P(s) (memcpy(name, s, sizeof(s)), path)
-	/* cgroup first: an exiting task leaves its cgroups (cgroup_exit, it
-	 * then reads as the root, i.e. the host) only after it lost its memory
-	 * (exit_mm), so when cmdline still reads after this, this was live. */
-	if (what & REC_PI_CGROUP) {
-		n = read_path(P("cgroup"), buf, sizeof(buf));
-		if (n > 0 && rec_cgroup_parse_file(buf, (size_t)n, &pi->cg) >= 0)
-			got |= REC_PI_CGROUP;
-	}
 	if (what & REC_PI_ARGV) {
 		n = read_path(P("cmdline"), pi->args, sizeof(pi->args));
 		if (n > 0) {
@@ -174,6 +166,15 @@ unsigned rec_procfs_read(pid_t pid, unsigned what, struct rec_procinfo *pi)
 				pi->argv_truncated = true;
 			got |= REC_PI_ARGV;
 		}
+	}
+	/* cgroup after cmdline, before exe: an exiting task leaves its cgroups
+	 * (cgroup_exit: it then reads as the root, i.e. the host) only after
+	 * it lost its memory (exit_mm), and exe needs that memory: when exe
+	 * still reads after this, this read was live. */
+	if (what & REC_PI_CGROUP) {
+		n = read_path(P("cgroup"), buf, sizeof(buf));
+		if (n > 0 && rec_cgroup_parse_file(buf, (size_t)n, &pi->cg) >= 0)
+			got |= REC_PI_CGROUP;
 	}
 	if ((what & REC_PI_EXE) && link_path(P("exe"), pi->exe, sizeof(pi->exe)))
 		got |= REC_PI_EXE;

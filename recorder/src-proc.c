@@ -364,9 +364,9 @@ static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_ev
 	else
 		p->exe[0] = '\0';	/* the old image's path would be wrong */
 	/* A task that already exited reads as the host's (root) cgroup: a
-	 * host answer counts only when argv, read after it, proves the task
+	 * host answer counts only when exe, read after it, proves the task
 	 * was alive then. */
-	if ((got & REC_PI_CGROUP) && !pi->cg.id[0] && !(got & REC_PI_ARGV))
+	if ((got & REC_PI_CGROUP) && !pi->cg.id[0] && !(got & REC_PI_EXE))
 		got &= ~(unsigned)REC_PI_CGROUP;
 	/* Gone before we looked: the container is the parent's. Ask the
 	 * parent now (it may have joined a container's cgroup after we last

@@ -6,13 +6,16 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "fdr-text.h"
+#include "replay/cmd-model.h"
 #include "replay/rp-filter.h"
 #include "replay/rp-output.h"
 #include "replay/rp-session.h"
@@ -35,6 +38,8 @@ static const char usage_text[] =
 	"  export     --format jsonl|csv|timesketch\n"
 	"  verify     check every block of every ring\n"
 	"  count      number of matching events (fast: parallel, unordered)\n"
+	"  learn      learn each image's normal behaviour into a model (learn --help)\n"
+	"  check      findings: what deviates from a model (check --help)\n"
 	"\n"
 	"filters (every subcommand):\n"
 	"  --since TIME, --until TIME   RFC 3339 (2024-05-01T12:00:00Z) or relative (-2h, -30m, now)\n"
@@ -214,10 +219,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 /* ---- output helpers -------------------------------------------------------- */
 
+/* -EPIPE when the reader went away (`| head`, `| grep -q`): not an error. */
 static int flush_out(struct fdr_buf *b)
 {
 	if (b->len && fwrite(b->p, 1, b->len, stdout) != b->len)
-		return -EIO;
+		return errno == EPIPE ? -EPIPE : -EIO;
 	fdr_buf_reset(b);
 	return 0;
 }
@@ -254,13 +260,63 @@ static bool input_errors(const struct rp_set *s)
 
 static void print_stats(const struct opts *o, const struct rp_scan_stats *st)
 {
+	struct rusage ru;
+
 	if (!o->stats)
 		return;
+	getrusage(RUSAGE_SELF, &ru);
+	fprintf(stderr, "stats: peak_rss_kib=%ld\n", ru.ru_maxrss);
 	fprintf(stderr,
 		"stats: rings=%" PRIu64 " blocks=%" PRIu64 " skipped=%" PRIu64 " decoded=%" PRIu64
-		" damaged=%" PRIu64 " events=%" PRIu64 " matched=%" PRIu64 " max_live_blocks=%" PRIu64 "\n",
-		st->rings, st->blocks, st->blocks_skipped, st->blocks_decoded, st->blocks_damaged,
-		st->events, st->matched, st->max_live_blocks);
+		" counted_from_header=%" PRIu64 " damaged=%" PRIu64 " events=%" PRIu64 " matched=%" PRIu64
+		" max_live_blocks=%" PRIu64 "\n",
+		st->rings, st->blocks, st->blocks_skipped, st->blocks_decoded, st->blocks_counted,
+		st->blocks_damaged, st->events, st->matched, st->max_live_blocks);
+}
+
+/* ---- progress bar ----------------------------------------------------------- */
+
+/*
+ * Drawn on stderr when it is a terminal, stdout is not the same terminal
+ * (or the subcommand prints only at the end), and the scan has run for
+ * more than a second.
+ */
+struct progress {
+	bool on, drawn;
+	uint64_t start, last, n;
+};
+
+static void progress_init(struct progress *p, const struct opts *o, bool prints_at_end)
+{
+	memset(p, 0, sizeof(*p));
+	p->on = o->progress && isatty(2) && (prints_at_end || !isatty(1));
+	p->start = rp_time_now();
+}
+
+static void progress_tick(struct progress *p, const struct rp_scan *sc)
+{
+	uint64_t done, total, now;
+
+	if (!p->on || (++p->n & 4095))
+		return;
+	now = rp_time_now();
+	if (now - p->start < 1000000000ull || now - p->last < 200000000ull)
+		return;
+	p->last = now;
+	rp_scan_progress(sc, &done, &total);
+	unsigned pct = total ? (unsigned)(done * 100 / total) : 100, w = pct * 30 / 100;
+	char bar[31];
+	memset(bar, '#', w);
+	memset(bar + w, ' ', 30 - w);
+	bar[30] = '\0';
+	fprintf(stderr, "\r[%s] %3u%% of %" PRIu64 " blocks", bar, pct, total);
+	p->drawn = true;
+}
+
+static void progress_done(struct progress *p)
+{
+	if (p->drawn)
+		fprintf(stderr, "\r\033[K");
 }
 
 /* ---- subcommands ----------------------------------------------------------- */
@@ -283,20 +339,22 @@ static int cmd_events(struct opts *o, struct rp_set *s, enum fmt fmt)
 		fprintf(stderr, "fdr-replay: cannot scan: %s\n", fdr_strerror(err));
 		return EXIT_USAGE;
 	}
+	struct progress pg;
+	progress_init(&pg, o, false);
 	if (fmt == F_CSV)
 		rp_out_csv_header(&b);
 	while ((err = rp_scan_next(sc, &it)) > 0) {
+		progress_tick(&pg, sc);
 		switch (fmt) {
 		case F_HUMAN: rp_out_human(&b, it.ring, it.ev); break;
 		case F_JSON: rp_out_json(&b, it.ring, it.ev); break;
 		case F_CSV: rp_out_csv(&b, it.ring, it.ev); break;
 		case F_TIMESKETCH: rp_out_timesketch(&b, it.ring, it.ev); break;
 		}
-		if (b.len >= 1 << 16 && flush_out(&b) < 0) {
-			err = -EIO;
+		if (b.len >= 1 << 16 && (err = flush_out(&b)) < 0)
 			break;
-		}
 	}
+	progress_done(&pg);
 	if (err >= 0)
 		err = flush_out(&b);
 	fflush(stdout);
@@ -304,7 +362,7 @@ static int cmd_events(struct opts *o, struct rp_set *s, enum fmt fmt)
 	rp_scan_free(sc);
 	fdr_buf_release(&b);
 	print_stats(o, &st);
-	if (err < 0) {
+	if (err < 0 && err != -EPIPE) {
 		fprintf(stderr, "fdr-replay: %s\n", fdr_strerror(err));
 		return EXIT_USAGE;
 	}
@@ -456,7 +514,7 @@ static int cmd_info(struct opts *o, struct rp_set *s)
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct rp_ring *r = rp_set_ring(s, i);
-		if (!rp_filter_ring(o->filter, r))
+		if (!rp_filter_ring_selected(o->filter, r))
 			continue;
 		info_ring(&b, r, &sums[i], o->json);
 	}
@@ -474,7 +532,7 @@ static int cmd_verify(struct opts *o, struct rp_set *s)
 	for (size_t i = 0; i < rp_set_nrings(s); i++) {
 		const struct rp_ring *r = rp_set_ring(s, i);
 		struct fdr_buf b = FDR_BUF_INIT;
-		if (!rp_filter_ring(o->filter, r))
+		if (!rp_filter_ring_selected(o->filter, r))
 			continue;
 		int n = fdr_reader_verify(r->reader);
 		fdr_buf_add_escaped(&b, r->path, strlen(r->path));
@@ -513,8 +571,13 @@ static int cmd_tree(struct opts *o, struct rp_set *s)
 		rp_tree_free(t);
 		goto out_err;
 	}
-	while ((err = rp_scan_next(sc, &it)) > 0)
+	struct progress pg;
+	progress_init(&pg, o, true);
+	while ((err = rp_scan_next(sc, &it)) > 0) {
+		progress_tick(&pg, sc);
 		rp_tree_add(t, it.ring, it.ev);
+	}
+	progress_done(&pg);
 	rp_scan_free(sc);
 	rp_tree_finish(t);
 	if (o->json)
@@ -547,8 +610,13 @@ static int cmd_sessions(struct opts *o, struct rp_set *s)
 		rp_sessions_free(ss);
 		goto out_err;
 	}
-	while ((err = rp_scan_next(sc, &it)) > 0)
+	struct progress pg;
+	progress_init(&pg, o, true);
+	while ((err = rp_scan_next(sc, &it)) > 0) {
+		progress_tick(&pg, sc);
 		rp_sessions_add(ss, it.ring, it.ev);
+	}
+	progress_done(&pg);
 	rp_scan_free(sc);
 	rp_sessions_finish(ss);
 	if (o->json)
@@ -580,7 +648,14 @@ int main(int argc, char **argv)
 		printf("fdr-replay %s\n", FDR_VERSION);
 		return EXIT_OK;
 	}
+	/* A closed pipe ends the output quietly (exit 0), so `| head` and
+	 * `| grep -q` work under `set -o pipefail`. */
+	signal(SIGPIPE, SIG_IGN);
 	o.cmd = argv[1];
+	if (!strcmp(o.cmd, "learn"))
+		return rp_cmd_learn(argc - 1, argv + 1);
+	if (!strcmp(o.cmd, "check"))
+		return rp_cmd_check(argc - 1, argv + 1);
 	static const char *const cmds[] = { "timeline", "tree", "sessions", "info", "export",
 					    "verify", "count" };
 	bool known = false;

@@ -111,8 +111,8 @@ const char *rp_kind_name(const struct fdr_event *ev, char *buf, size_t size)
 	if (ev->kind == FDR_DOCKER) {
 		struct fdr_str a = fdr_event_str(ev, FDR_F_ACTION);
 		snprintf(buf, size, "docker.%.*s", (int)a.len, a.p ? a.p : "");
-	} else if (k) {
-		snprintf(buf, size, "%s", k);
+	} else if (k && strlen(k) < size) {
+		memcpy(buf, k, strlen(k) + 1);
 	} else {
 		snprintf(buf, size, "kind%u", ev->kind);
 	}
@@ -827,7 +827,7 @@ static bool container_matches(const char *want, const struct rp_ring *r)
 	return *r->name && glob_c(want, r->name);
 }
 
-bool rp_filter_ring(const struct rp_filter *f, const struct rp_ring *r)
+static bool ring_match(const struct rp_filter *f, const struct rp_ring *r, bool host_events)
 {
 	bool ok;
 
@@ -839,7 +839,9 @@ bool rp_filter_ring(const struct rp_filter *f, const struct rp_ring *r)
 			return false;
 	}
 	if (f->containers.n) {
-		ok = false;
+		/* The host ring also holds docker events about containers: those
+		 * are picked per event (event_about_container). */
+		ok = host_events && r->is_host;
 		for (size_t i = 0; i < f->containers.n && !ok; i++)
 			ok = container_matches(f->containers.v[i], r);
 		if (!ok)
@@ -855,11 +857,33 @@ bool rp_filter_ring(const struct rp_filter *f, const struct rp_ring *r)
 	return true;
 }
 
+bool rp_filter_ring(const struct rp_filter *f, const struct rp_ring *r)
+{
+	return ring_match(f, r, true);
+}
+
+bool rp_filter_ring_selected(const struct rp_filter *f, const struct rp_ring *r)
+{
+	return ring_match(f, r, false);
+}
+
 bool rp_filter_block(const struct rp_filter *f, const struct fdr_block_info *b)
 {
 	if (b->last_ns < f->since || b->first_ns > f->until)
 		return false;
 	return (b->kinds & rp_filter_kinds(f)) != 0;
+}
+
+bool rp_filter_block_all(const struct rp_filter *f, const struct fdr_block_info *b)
+{
+	if (f->expr || f->pid_set || f->users.n || f->containers.n)
+		return false;
+	if (b->first_ns < f->since || b->last_ns > f->until)
+		return false;
+	/* Docker kinds need the action checked per event. */
+	if (f->kinds_set && (b->kinds & ~(f->kmask & ~(1ull << FDR_DOCKER))))
+		return false;
+	return true;
 }
 
 /* Field value as a string for glob/equality: points into ev, r or tmp. */
@@ -1037,6 +1061,26 @@ static bool user_matches(const char *u, const struct fdr_event *ev)
 	return false;
 }
 
+/* For the host ring under --container: the ring itself was asked for
+ * ("host"), or the event is about one of the containers asked for. */
+static bool event_about_container(const struct rp_filter *f, const struct fdr_event *ev)
+{
+	struct fdr_str id = fdr_event_str(ev, FDR_F_CONTAINER);
+	struct fdr_str name = ev->kind == FDR_DOCKER ? fdr_event_str(ev, FDR_F_NAME) : fdr_str_c(NULL);
+
+	for (size_t i = 0; i < f->containers.n; i++) {
+		const char *w = f->containers.v[i];
+		size_t n = strlen(w);
+		if (!strcmp(w, "host"))
+			return true;
+		if (n && id.len >= n && !memcmp(id.p, w, n))
+			return true;
+		if (name.p && rp_glob(w, name.p, name.len))
+			return true;
+	}
+	return false;
+}
+
 bool rp_filter_event(const struct rp_filter *f, const struct rp_ring *r, const struct fdr_event *ev)
 {
 	if (ev->time_ns < f->since || ev->time_ns > f->until)
@@ -1056,6 +1100,8 @@ bool rp_filter_event(const struct rp_filter *f, const struct rp_ring *r, const s
 			return false;
 		}
 	}
+	if (f->containers.n && r->is_host && !event_about_container(f, ev))
+		return false;
 	if (f->pid_set && !f->descendants && fdr_event_u(ev, FDR_F_PID, UINT64_MAX) != f->pid)
 		return false;
 	if (f->users.n) {

@@ -29,3 +29,13 @@ $(foreach t,test-rp-time test-rp-filter test-rp-output test-rp-set test-rp-tree,
 
 SCRIPT_TESTS += tests/replay/cli.sh
 BENCH_SCRIPTS += bench/replay.sh
+# make demo falls back to a synthetic recording until samples/ has real ones.
+demo: $(RINGGEN)
+
+FUZZERS += fuzz-rp-filter fuzz-rp-scan
+fuzz-rp-filter_SRCS := tests/fuzz/fuzz-rp-filter.c
+fuzz-rp-filter_LIBS := $(REPLAY_LIB) $(FORMATS_LIB)
+fuzz-rp-filter_LDLIBS := $(FORMATS_LDLIBS) -lpthread
+fuzz-rp-scan_SRCS := tests/fuzz/fuzz-rp-scan.c
+fuzz-rp-scan_LIBS := $(REPLAY_LIB) $(FORMATS_LIB)
+fuzz-rp-scan_LDLIBS := $(FORMATS_LDLIBS) -lpthread

@@ -29,6 +29,41 @@ static void add_i(struct fdr_buf *b, int64_t v)
 	}
 }
 
+/* Plain printable ASCII without '"' or '\\' needs no escaping: the common
+ * case, copied in one go (fdr_buf_add_json_str works byte by byte). */
+static bool plain(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
+			return false;
+	}
+	return true;
+}
+
+static void json_str(struct fdr_buf *b, const char *p, size_t n)
+{
+	if (!plain(p, n)) {
+		fdr_buf_add_json_str(b, p, n);
+		return;
+	}
+	fdr_buf_grow(b, n + 2);
+	b->p[b->len++] = '"';
+	if (n)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len++] = '"';
+	b->p[b->len] = '\0';
+}
+
+static void esc_str(struct fdr_buf *b, const char *p, size_t n)
+{
+	if (plain(p, n))
+		fdr_buf_add(b, p, n);
+	else
+		fdr_buf_add_escaped(b, p, n);
+}
+
 static void json_key(struct fdr_buf *b, const char *k)
 {
 	fdr_buf_addc(b, ',');
@@ -39,7 +74,7 @@ static void json_key(struct fdr_buf *b, const char *k)
 
 static void json_cstr(struct fdr_buf *b, const char *s)
 {
-	fdr_buf_add_json_str(b, s, strlen(s));
+	json_str(b, s, strlen(s));
 }
 
 static bool is_time_field(unsigned f)
@@ -65,14 +100,14 @@ static void json_value(struct fdr_buf *b, const struct fdr_event *ev, unsigned f
 		add_i(b, ev->f[f].i);
 		break;
 	case FDR_T_STR:
-		fdr_buf_add_json_str(b, ev->f[f].s.p, ev->f[f].s.len);
+		json_str(b, ev->f[f].s.p, ev->f[f].s.len);
 		break;
 	case FDR_T_STRV:
 		fdr_buf_addc(b, '[');
 		for (uint32_t i = 0; i < ev->f[f].v.n; i++) {
 			if (i)
 				fdr_buf_addc(b, ',');
-			fdr_buf_add_json_str(b, ev->f[f].v.v[i].p, ev->f[f].v.v[i].len);
+			json_str(b, ev->f[f].v.v[i].p, ev->f[f].v.v[i].len);
 		}
 		fdr_buf_addc(b, ']');
 		break;
@@ -118,7 +153,7 @@ static void json_open(struct fdr_buf *b, const struct rp_ring *r, const struct f
 	}
 	json_key(b, "kind");
 	rp_kind_name(ev, kb, sizeof(kb));
-	fdr_buf_add_json_str(b, kb, strlen(kb));
+	json_str(b, kb, strlen(kb));
 	static const unsigned first[] = { FDR_F_PID, FDR_F_PPID, FDR_F_EXE, FDR_F_COMM };
 	for (size_t i = 0; i < sizeof(first) / sizeof(first[0]); i++) {
 		if (!fdr_event_has(ev, first[i]))
@@ -171,7 +206,7 @@ static void human_str(struct fdr_buf *b, const char *p, size_t n)
 
 	if (quote)
 		fdr_buf_addc(b, '"');
-	fdr_buf_add_escaped(b, p, n);
+	esc_str(b, p, n);
 	if (quote)
 		fdr_buf_addc(b, '"');
 }
@@ -321,12 +356,12 @@ void rp_out_human(struct fdr_buf *b, const struct rp_ring *r, const struct fdr_e
 
 	fdr_buf_adds(b, rp_time_format(ev->time_ns, tb));
 	fdr_buf_addc(b, ' ');
-	fdr_buf_add_escaped(b, r->host, strlen(r->host));
+	esc_str(b, r->host, strlen(r->host));
 	fdr_buf_addc(b, ' ');
-	fdr_buf_add_escaped(b, c, strlen(c));
+	esc_str(b, c, strlen(c));
 	fdr_buf_addc(b, ' ');
 	rp_kind_name(ev, kb, sizeof(kb));
-	fdr_buf_add_escaped(b, kb, strlen(kb));
+	esc_str(b, kb, strlen(kb));
 	fdr_buf_addc(b, ' ');
 	rp_out_details(b, ev);
 	fdr_buf_addc(b, '\n');
@@ -421,7 +456,7 @@ void rp_out_timesketch(struct fdr_buf *b, const struct rp_ring *r, const struct 
 	fdr_buf_addc(&msg, ' ');
 	rp_out_details(&msg, ev);
 	json_key(b, "message");
-	fdr_buf_add_json_str(b, msg.p, msg.len);
+	json_str(b, msg.p, msg.len);
 	json_key(b, "datetime");
 	fdr_buf_addc(b, '"');
 	fdr_buf_adds(b, rp_time_format(ev->time_ns, tb));

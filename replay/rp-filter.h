@@ -59,7 +59,9 @@ void rp_filter_set_since(struct rp_filter *f, uint64_t ns);
 void rp_filter_set_until(struct rp_filter *f, uint64_t ns);
 /* Host name glob (any of those added). */
 void rp_filter_add_host(struct rp_filter *f, const char *glob);
-/* Container id prefix, name glob, "host" for the host ring (any of those added). */
+/* Container id prefix, name glob, "host" for the host ring (any of those
+ * added). Events of the host ring about such a container (docker events,
+ * FDR_F_CONTAINER) match too. */
 void rp_filter_add_container(struct rp_filter *f, const char *s);
 /* Image glob ("nginx*"), matching the ring's image (any of those added). */
 void rp_filter_add_image(struct rp_filter *f, const char *glob);
@@ -79,8 +81,16 @@ uint64_t rp_filter_kinds(const struct rp_filter *f);
 void rp_filter_range(const struct rp_filter *f, uint64_t *since, uint64_t *until);
 /* Whether any event of ring r can match. */
 bool rp_filter_ring(const struct rp_filter *f, const struct rp_ring *r);
+/* Whether ring r itself is selected by host, container and image (the host
+ * ring is not, under --container, unless "host" is asked for): for
+ * per-ring listings. */
+bool rp_filter_ring_selected(const struct rp_filter *f, const struct rp_ring *r);
 /* Whether any event of block b of ring r can match (header only). */
 bool rp_filter_block(const struct rp_filter *f, const struct fdr_block_info *b);
+/* Whether every event of block b matches for sure (header only): the
+ * block lies inside the time range, all its kinds are wanted, and nothing
+ * else is filtered per event. Lets a count skip decompression. */
+bool rp_filter_block_all(const struct rp_filter *f, const struct fdr_block_info *b);
 /* Whether ev of ring r matches every stateless part (thread-safe). */
 bool rp_filter_event(const struct rp_filter *f, const struct rp_ring *r, const struct fdr_event *ev);
 /* Whether the filter needs pid-descendant tracking (in time order). */

@@ -65,6 +65,8 @@ void rp_sessions_finish(struct rp_sessions *ss);
 size_t rp_sessions_count(const struct rp_sessions *ss);
 const struct rp_session *rp_sessions_get(const struct rp_sessions *ss, size_t i);
 const struct rp_tree *rp_sessions_tree(const struct rp_sessions *ss);
+/* Login/exec events beyond the 20,000 analysed (hostile or huge input). */
+uint64_t rp_sessions_dropped(const struct rp_sessions *ss);
 
 /* People's text: each session, then its process trees. */
 void rp_sessions_format(const struct rp_sessions *ss, struct fdr_buf *b);

@@ -103,6 +103,7 @@ struct rp_scan_stats {
 	uint64_t blocks_skipped;	/* skipped by time range or kinds, never decompressed */
 	uint64_t blocks_decoded;	/* decompressed */
 	uint64_t blocks_damaged;	/* failed to decode (checksum, corrupt payload) */
+	uint64_t blocks_counted;	/* counted from the header alone (rp_scan_count) */
 	uint64_t events;	/* events decoded */
 	uint64_t matched;	/* events returned */
 	uint64_t max_live_blocks;	/* most decoded blocks held at once */
@@ -116,9 +117,14 @@ int rp_scan_new(struct rp_set *s, const struct rp_scan_opts *opts, struct rp_sca
  * Damaged blocks do not stop the scan: they become diagnostics of the set. */
 int rp_scan_next(struct rp_scan *sc, struct rp_item *it);
 void rp_scan_stats(const struct rp_scan *sc, struct rp_scan_stats *st);
+/* Blocks merged so far and blocks to merge (for a progress bar). */
+void rp_scan_progress(const struct rp_scan *sc, uint64_t *done, uint64_t *total);
 void rp_scan_free(struct rp_scan *sc);
 
-/* Count matching events without ordering them (all threads, no merge). */
+/* Count matching events without ordering them (all threads, no merge).
+ * A block whose events all match for sure (rp_filter_block_all) is counted
+ * from its header without decompression; its checksum is then not checked
+ * (fdr-replay verify does that). */
 int rp_scan_count(struct rp_set *s, const struct rp_scan_opts *opts, uint64_t *count,
 		  struct rp_scan_stats *st);
 

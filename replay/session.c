@@ -8,9 +8,13 @@
 
 #include "rp-session.h"
 #include "rp-time.h"
+#include "u64map.h"
 
 #define NS 1000000000ull
 #define MAX_STR 4096
+/* Login and exec events kept for linking; more are counted, not analysed
+ * (the linking is quadratic in them). */
+#define MAX_MARKS 20000
 
 /* A login-ish event kept until finish. */
 struct mark {
@@ -27,6 +31,7 @@ struct rp_sessions {
 	size_t nm, mcap;
 	struct rp_session *s;
 	size_t ns, scap;
+	uint64_t marks_dropped;
 };
 
 static char *dups(struct fdr_str s)
@@ -101,6 +106,10 @@ void rp_sessions_add(struct rp_sessions *ss, const struct rp_ring *r, const stru
 		return;
 	if (ev->kind == FDR_K8S_AUDIT && !fdr_str_eq(fdr_event_str(ev, FDR_F_SUBRESOURCE), "exec"))
 		return;
+	if (ss->nm == MAX_MARKS) {
+		ss->marks_dropped++;
+		return;
+	}
 	if (ss->nm == ss->mcap) {
 		size_t cap = ss->mcap ? ss->mcap * 2 : 64;
 		struct mark *m = realloc(ss->m, cap * sizeof(*m));
@@ -248,29 +257,56 @@ static size_t find_exec_root(const struct rp_tree *t, const struct mark *m, bool
 	return best;
 }
 
-/* The `docker exec` client that named the container, started just before. */
-static size_t find_exec_client(const struct rp_tree *t, const struct mark *m)
+/* Processes that ran `docker|podman|nerdctl ... exec ...`: the only
+ * candidates for a docker exec's client (found once, not per exec). */
+static size_t *exec_clients(const struct rp_tree *t, size_t *n)
 {
-	size_t best = RP_NONE;
+	size_t *v = NULL, cap = 0;
 
+	*n = 0;
 	for (size_t i = 0; i < rp_tree_nprocs(t); i++) {
 		const struct rp_proc *p = rp_tree_proc(t, i);
-		if (p->host_idx != m->ring->host_idx || p->argc < 3)
+		if (p->argc < 3)
 			continue;
 		const char *b0 = base(p->argv[0]);
 		if (strcmp(b0, "docker") && strcmp(b0, "podman") && strcmp(b0, "nerdctl"))
 			continue;
+		bool exec = false;
+		for (uint32_t a = 1; a < p->argc && !exec; a++)
+			exec = !strcmp(p->argv[a], "exec");
+		if (!exec)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = realloc(v, cap * sizeof(*v));
+			if (!v)
+				abort();
+		}
+		v[(*n)++] = i;
+	}
+	return v;
+}
+
+/* The client that named the container and started at most 30 s before. */
+static size_t find_exec_client(const struct rp_tree *t, const size_t *cands, size_t ncands,
+			       const struct mark *m)
+{
+	size_t best = RP_NONE;
+
+	for (size_t c = 0; c < ncands; c++) {
+		const struct rp_proc *p = rp_tree_proc(t, cands[c]);
+		if (p->host_idx != m->ring->host_idx)
+			continue;
 		if (p->start_ns > m->time_ns || p->start_ns + 30 * NS < m->time_ns)
 			continue;
-		bool exec = false, named = false;
-		for (uint32_t a = 1; a < p->argc; a++) {
+		bool named = false;
+		for (uint32_t a = 1; a < p->argc && !named; a++) {
 			const char *s = p->argv[a];
-			exec |= !strcmp(s, "exec");
-			named |= (*m->name && !strcmp(s, m->name)) ||
-				 (strlen(s) >= 4 && !strncmp(m->container, s, strlen(s)));
+			named = (*m->name && !strcmp(s, m->name)) ||
+				(strlen(s) >= 4 && !strncmp(m->container, s, strlen(s)));
 		}
-		if (exec && named && (best == RP_NONE || rp_tree_proc(t, best)->start_ns <= p->start_ns))
-			best = i;
+		if (named && (best == RP_NONE || rp_tree_proc(t, best)->start_ns <= p->start_ns))
+			best = cands[c];
 	}
 	return best;
 }
@@ -284,10 +320,25 @@ static int session_cmp(const void *a, const void *b)
 	return x->host_idx < y->host_idx ? -1 : x->host_idx > y->host_idx;
 }
 
-static bool in_session(const struct rp_proc *p, const struct rp_session *s)
+static uint64_t skey(unsigned host, uint64_t id)
 {
-	return p->host_idx == s->host_idx && p->has_session && s->has_sessionid &&
-	       p->sessionid == s->sessionid;
+	return ((uint64_t)host << 32) ^ (id & 0xffffffffu);
+}
+
+/* The session a process belongs to: by its audit session id, or (sessions
+ * whose login had no id) as a child of the sshd that logged in. */
+static size_t session_of(const struct rp_sessions *ss, const struct u64map *by_sid,
+			 const struct u64map *by_lpid, const struct rp_proc *p)
+{
+	uint64_t k;
+
+	if (p->has_session)
+		return u64map_get(by_sid, skey(p->host_idx, p->sessionid), &k) &&
+			       ss->s[k].sessionid == p->sessionid ? (size_t)k : RP_NONE;
+	if (p->ppid && u64map_get(by_lpid, skey(p->host_idx, p->ppid), &k) &&
+	    ss->s[k].login_pid == p->ppid && p->start_ns >= ss->s[k].start_ns)
+		return (size_t)k;
+	return RP_NONE;
 }
 
 void rp_sessions_finish(struct rp_sessions *ss)
@@ -325,16 +376,22 @@ void rp_sessions_finish(struct rp_sessions *ss)
 			}
 		}
 	}
+	/* Index sessions by (host, audit session id) and by (host, sshd pid):
+	 * hostile input may hold millions of processes and session ids. */
+	struct u64map by_sid = U64MAP_INIT, by_lpid = U64MAP_INIT;
+	for (size_t k = 0; k < ss->ns; k++) {
+		const struct rp_session *s = &ss->s[k];
+		if (s->has_sessionid)
+			u64map_put(&by_sid, skey(s->host_idx, s->sessionid), k);
+		else if (s->login_pid)
+			u64map_put(&by_lpid, skey(s->host_idx, s->login_pid), k);
+	}
 	/* Sessions by audit id without a recorded login. */
 	for (size_t i = 0; i < rp_tree_nprocs(t); i++) {
 		const struct rp_proc *p = rp_tree_proc(t, i);
-		bool known = false;
-		if (!p->has_session)
+		if (!p->has_session || u64map_get(&by_sid, skey(p->host_idx, p->sessionid), NULL))
 			continue;
-		for (size_t k = 0; k < ss->ns && !known; k++)
-			known = in_session(p, &ss->s[k]);
-		if (known)
-			continue;
+		u64map_put(&by_sid, skey(p->host_idx, p->sessionid), ss->ns);
 		struct rp_session *s = new_session(ss, "login", p->ring, p->start_ns);
 		char u[32];
 		snprintf(u, sizeof(u), "uid %" PRIu64, p->loginuid);
@@ -345,25 +402,24 @@ void rp_sessions_finish(struct rp_sessions *ss)
 		s->has_sessionid = true;
 		s->sessionid = p->sessionid;
 	}
-	/* Members: topmost processes of each session. */
-	for (size_t k = 0; k < ss->ns; k++) {
+	/* Members: the topmost processes of each session. */
+	for (size_t i = 0; i < rp_tree_nprocs(t); i++) {
+		const struct rp_proc *p = rp_tree_proc(t, i);
+		size_t k = session_of(ss, &by_sid, &by_lpid, p);
+		if (k == RP_NONE)
+			continue;
+		if (p->parent != RP_NONE && session_of(ss, &by_sid, &by_lpid, rp_tree_proc(t, p->parent)) == k)
+			continue;
 		struct rp_session *s = &ss->s[k];
-		for (size_t i = 0; i < rp_tree_nprocs(t); i++) {
-			const struct rp_proc *p = rp_tree_proc(t, i);
-			bool member = in_session(p, s) ||
-				      (!s->has_sessionid && s->login_pid && p->ppid == s->login_pid &&
-				       p->host_idx == s->host_idx && p->start_ns >= s->start_ns);
-			if (!member)
-				continue;
-			const struct rp_proc *par = p->parent == RP_NONE ? NULL : rp_tree_proc(t, p->parent);
-			if (par && (in_session(par, s) || (!s->has_sessionid && par->ppid == s->login_pid)))
-				continue;
-			add_root(s, i);
-			if (p->start_ns < s->start_ns && s->type[0] == 'l')
-				s->start_ns = p->start_ns;
-		}
+		add_root(s, i);
+		if (p->start_ns < s->start_ns && s->type[0] == 'l')
+			s->start_ns = p->start_ns;
 	}
+	u64map_release(&by_sid);
+	u64map_release(&by_lpid);
 	/* docker exec and pods/exec. */
+	size_t ncands;
+	size_t *cands = exec_clients(t, &ncands);
 	for (size_t i = 0; i < ss->nm; i++) {
 		const struct mark *m = &ss->m[i];
 		if (m->kind != FDR_DOCKER && m->kind != FDR_K8S_AUDIT)
@@ -378,7 +434,7 @@ void rp_sessions_finish(struct rp_sessions *ss)
 			snprintf(label, sizeof(label), "docker exec into %s%s%s%s (inferred from timing): %s",
 				 *m->name ? m->name : m->container, *m->image ? " (" : "", m->image,
 				 *m->image ? ")" : "", m->command);
-		size_t client = k8s ? RP_NONE : find_exec_client(t, m);
+		size_t client = k8s ? RP_NONE : find_exec_client(t, cands, ncands, m);
 		if (root != RP_NONE && client != RP_NONE) {
 			rp_tree_link(t, client, root, label);
 			continue;
@@ -391,6 +447,7 @@ void rp_sessions_finish(struct rp_sessions *ss)
 		if (root != RP_NONE)
 			add_root(s, root);
 	}
+	free(cands);
 	if (ss->ns > 1)
 		qsort(ss->s, ss->ns, sizeof(*ss->s), session_cmp);
 }
@@ -420,9 +477,18 @@ static void jstr(struct fdr_buf *b, const char *s)
 	fdr_buf_add_json_str(b, s, strlen(s));
 }
 
+uint64_t rp_sessions_dropped(const struct rp_sessions *ss)
+{
+	return ss->marks_dropped;
+}
+
 void rp_sessions_format(const struct rp_sessions *ss, struct fdr_buf *b)
 {
 	char tb[RP_TIME_MAX];
+
+	if (ss->marks_dropped)
+		fdr_buf_addf(b, "(%" PRIu64 " more login/exec events were not analysed: narrow the filters)\n\n",
+			     ss->marks_dropped);
 
 	for (size_t k = 0; k < ss->ns; k++) {
 		const struct rp_session *s = &ss->s[k];

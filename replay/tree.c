@@ -16,6 +16,11 @@
 #define MAX_ARGV 256
 #define MAX_STR 4096
 
+struct gap {
+	unsigned ring;
+	uint64_t time_ns;
+};
+
 struct rp_tree {
 	struct rp_proc *p;
 	size_t *prev;		/* earlier process with the same (host, pid) */
@@ -23,6 +28,8 @@ struct rp_tree {
 	struct u64map cur;	/* (host << 32 | pid) -> newest process index */
 	size_t *roots;
 	size_t nroots;
+	struct gap *gaps;	/* rec.gap events, sorted at finish */
+	size_t ngaps, gapcap;
 };
 
 static char *dupn(const char *p, size_t n)
@@ -79,6 +86,7 @@ void rp_tree_free(struct rp_tree *t)
 		}
 	}
 	u64map_release(&t->cur);
+	free(t->gaps);
 	free(t->p);
 	free(t->prev);
 	free(t->roots);
@@ -217,12 +225,17 @@ void rp_tree_add(struct rp_tree *t, const struct rp_ring *r, const struct fdr_ev
 	size_t i;
 
 	if (ev->kind == FDR_REC_GAP) {
-		/* The recorder writes a gap into every ring it affects: what is
-		 * alive in this ring may have lost children or events. */
-		for (size_t k = 0; k < t->n; k++)
-			if (t->p[k].ring == r && t->p[k].running_at_end &&
-			    !t->p[k].has_exit_code && !t->p[k].has_signal)
-				t->p[k].uncertain = true;
+		/* Applied at finish (rp_tree_finish), in O(log gaps) per process. */
+		if (t->ngaps == t->gapcap) {
+			t->gapcap = t->gapcap ? t->gapcap * 2 : 16;
+			struct gap *g = realloc(t->gaps, t->gapcap * sizeof(*g));
+			if (!g)
+				abort();
+			t->gaps = g;
+		}
+		t->gaps[t->ngaps].ring = r->index;
+		t->gaps[t->ngaps].time_ns = ev->time_ns;
+		t->ngaps++;
 		return;
 	}
 	if (!pid)
@@ -319,8 +332,42 @@ static int root_cmp(const void *a, const void *b, void *arg)
 	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
 }
 
+static int gap_cmp(const void *a, const void *b)
+{
+	const struct gap *x = a, *y = b;
+
+	if (x->ring != y->ring)
+		return x->ring < y->ring ? -1 : 1;
+	return x->time_ns < y->time_ns ? -1 : x->time_ns > y->time_ns;
+}
+
+/* The recorder writes a gap into every ring it affects: a process alive in
+ * that ring at the gap may have lost children or events. */
+static void mark_gaps(struct rp_tree *t)
+{
+	if (t->ngaps > 1)
+		qsort(t->gaps, t->ngaps, sizeof(*t->gaps), gap_cmp);
+	for (size_t i = 0; i < t->n && t->ngaps; i++) {
+		struct rp_proc *p = &t->p[i];
+		/* First gap of p's ring at or after p's start. */
+		size_t lo = 0, hi = t->ngaps;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			const struct gap *g = &t->gaps[mid];
+			if (g->ring < p->ring->index || (g->ring == p->ring->index && g->time_ns < p->start_ns))
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < t->ngaps && t->gaps[lo].ring == p->ring->index &&
+		    (p->running_at_end || t->gaps[lo].time_ns <= p->end_ns))
+			p->uncertain = true;
+	}
+}
+
 void rp_tree_finish(struct rp_tree *t)
 {
+	mark_gaps(t);
 	free(t->roots);
 	t->roots = malloc((t->n ? t->n : 1) * sizeof(*t->roots));
 	if (!t->roots)

@@ -107,6 +107,27 @@ grep -q "web.ring.*checksum" "$tmp/bad.err" || fail "damaged block not reported:
 [ $vrc -eq 1 ] || fail "verify on damage must exit 1 (got $vrc)"
 grep -q "web.ring: .* 1 damaged" "$tmp/verify.out" || fail "verify output: $(cat "$tmp/verify.out")"
 
+# An unreadable directory (root reads everything, so drop to nobody): the
+# readable ring is still read, the directory named, exit 2.
+if command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$R"; then
+	mkdir -p "$tmp/perm/ok" "$tmp/perm/locked"
+	cp host.ring "$tmp/perm/ok/" && cp web.ring "$tmp/perm/locked/"
+	chmod 755 "$tmp" "$tmp/perm" "$tmp/perm/ok"
+	chmod 644 "$tmp/perm/ok/host.ring"
+	chmod 700 "$tmp/perm/locked"
+	set +e
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$R" timeline --json "$tmp/perm" \
+		>"$tmp/perm.out" 2>"$tmp/perm.err"
+	rc=$?
+	set -e
+	[ $rc -eq 2 ] || fail "unreadable directory must exit 2 (got $rc)"
+	grep -q "locked'.*[Pp]ermission denied" "$tmp/perm.err" || fail "unreadable dir message: $(cat "$tmp/perm.err")"
+	[ "$(wc -l <"$tmp/perm.out")" -eq 20 ] || fail "the readable ring was not read"
+	chmod 700 "$tmp"
+else
+	echo "note: setpriv cannot run the binary as nobody: unreadable-directory case not run"
+fi
+
 # Merge across hosts and wraps: time order, nothing lost or duplicated.
 "$gen" mix "$tmp/mix" 60000 6 3 4096 65536
 total=$("$R" info --json "$tmp/mix" | jq -s 'map(.events) | add')
@@ -118,4 +139,6 @@ cut -f1 "$tmp/mix.tsv" | sort -c || fail "merge out of time order"
 [ "$("$R" count "$tmp/mix")" -eq "$total" ] || fail "count"
 [ "$("$R" count --threads 1 --host host1 --kind 'proc.*' "$tmp/mix")" -eq \
   "$("$R" timeline --json --host host1 --kind 'proc.*' "$tmp/mix" | wc -l)" ] || fail "count vs timeline"
+# A reader that stops early is not an error (pipefail is on).
+"$R" timeline --json "$tmp/mix" | head -n 1 >/dev/null || fail "| head made fdr-replay fail"
 echo "PASS"

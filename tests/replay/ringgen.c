@@ -9,7 +9,7 @@
  *       EVENTS of tests/formats/gen.h's mix, event i into ring i % RINGS;
  *       ring r belongs to host r % HOSTS; the first ring of each host is
  *       its host ring. Equal pids on different hosts on purpose.
- *   fdr-ringgen story DIR
+ *   fdr-ringgen story DIR [SLOT_SIZE FILE_SIZE]
  *       a small intrusion: ssh login (wrong then right password), sudo,
  *       docker exec into a web container, download, run, outbound
  *       connection to an unusual port, write under /etc; a rec.gap.
@@ -211,8 +211,10 @@ static int cmd_story(int argc, char **argv)
 	snprintf(cm.container_name, sizeof(cm.container_name), "web");
 	snprintf(cm.image, sizeof(cm.image), "nginx:1.25");
 	snprintf(cm.runtime, sizeof(cm.runtime), "synthetic");
-	h = open_ring(argv[2], "host.ring", &hm, 16384, 1u << 20);
-	c = open_ring(argv[2], "web.ring", &cm, 16384, 1u << 20);
+	uint32_t slot = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 10) : 16384;
+	uint64_t size = argc > 4 ? strtoull(argv[4], NULL, 10) : 1u << 20;
+	h = open_ring(argv[2], "host.ring", &hm, slot, size);
+	c = open_ring(argv[2], "web.ring", &cm, slot, size);
 
 	ev0(FDR_REC_START, T0, 0);
 	fdr_event_set_cstr(&E, FDR_F_VERSION, "0.1.0");
@@ -389,6 +391,6 @@ int main(int argc, char **argv)
 	else if (argc > 2 && !strcmp(argv[1], "lz4"))
 		rc = cmd_lz4(argc, argv);
 	if (rc == 2)
-		fprintf(stderr, "usage: fdr-ringgen mix DIR EVENTS RINGS HOSTS [SLOT FILESIZE] | story DIR | lz4 RING...\n");
+		fprintf(stderr, "usage: fdr-ringgen mix DIR EVENTS RINGS HOSTS [SLOT FILESIZE] | story DIR [SLOT FILESIZE] | lz4 RING...\n");
 	return rc;
 }

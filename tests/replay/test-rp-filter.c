@@ -267,7 +267,18 @@ static void test_ring_parts(void **state)
 	assert_int_equal(rp_filter_new(&f), 0);
 	rp_filter_add_container(f, "3f2a");
 	assert_true(rp_filter_ring(f, &ring_web));
-	assert_false(rp_filter_ring(f, &ring_host));
+	/* The host ring stays for docker events about the container only. */
+	assert_true(rp_filter_ring(f, &ring_host));
+	struct fdr_event ev;
+	fdr_event_init(&ev, FDR_DOCKER, 1);
+	fdr_event_set_cstr(&ev, FDR_F_ACTION, "start");
+	fdr_event_set_cstr(&ev, FDR_F_CONTAINER, "3f2a9c1e5b7d");
+	assert_true(rp_filter_event(f, &ring_host, &ev));
+	fdr_event_set_cstr(&ev, FDR_F_CONTAINER, "0000");
+	assert_false(rp_filter_event(f, &ring_host, &ev));
+	exec_ev(&ev, 1, 10, 1, "/bin/sh");
+	assert_false(rp_filter_event(f, &ring_host, &ev));
+	assert_true(rp_filter_event(f, &ring_web, &ev));
 	rp_filter_free(f);
 	assert_int_equal(rp_filter_new(&f), 0);
 	rp_filter_add_container(f, "we*");
@@ -277,6 +288,10 @@ static void test_ring_parts(void **state)
 	rp_filter_add_image(f, "nginx:*");
 	assert_true(rp_filter_ring(f, &ring_web));
 	assert_false(rp_filter_ring(f, &ring_host));
+	rp_filter_free(f);
+	assert_int_equal(rp_filter_new(&f), 0);
+	rp_filter_add_container(f, "db");
+	assert_false(rp_filter_ring(f, &ring_web));
 	rp_filter_add_host(f, "db*");
 	assert_false(rp_filter_ring(f, &ring_web));
 	rp_filter_free(f);

@@ -274,6 +274,12 @@ static void test_pushdown(void **state)
 	assert_int_equal(st.blocks_decoded, late);
 	assert_true(late < nb);
 	free(a);
+	/* A count needs no decompression for blocks wholly inside the range. */
+	count = 0;
+	assert_int_equal(rp_scan_count(s, &(struct rp_scan_opts){ 2, f, false }, &count, &st), 0);
+	assert_int_equal(count, 6001 - 4500);
+	assert_int_equal(st.blocks_decoded, 1);	/* the one the boundary cuts */
+	assert_int_equal(st.blocks_counted, late - 1);
 	rp_filter_free(f);
 	rp_set_free(s);
 }
