@@ -384,6 +384,37 @@ bool md_drift_has(const struct md_ring *r, uint64_t h)
 
 /* ---- observations ---------------------------------------------------------------- */
 
+static const char *memfind(const char *h, size_t hn, const char *n)
+{
+	size_t nn = strlen(n);
+
+	return hn >= nn ? memmem(h, hn, n, nn) : NULL;
+}
+
+struct fdr_str md_cpath(const struct md_ring *r, struct fdr_str p)
+{
+	const char *m, *end;
+
+	if (r->skind == MD_SK_HOST || !p.p || p.len < 12 || p.p[0] != '/')
+		return p;
+	end = p.p + p.len;
+	if ((m = memfind(p.p, p.len, "/vfs/dir/"))) {
+		m += 9;
+		m = memchr(m, '/', (size_t)(end - m));	/* past the layer id */
+	} else if ((m = memfind(p.p, p.len, "/merged/")) &&
+		   (memfind(p.p, (size_t)(m - p.p), "/overlay") || memfind(p.p, (size_t)(m - p.p), "containers/storage"))) {
+		m += 7;
+	} else if ((m = memfind(p.p, p.len, "/rootfs/")) &&
+		   memfind(p.p, (size_t)(m - p.p), "containerd")) {
+		m += 7;
+	} else {
+		return p;
+	}
+	if (!m || m >= end)
+		return p;
+	return (struct fdr_str){ m, (uint32_t)(end - m) };
+}
+
 struct fdr_str md_program(struct fdr_str ident)
 {
 	struct fdr_str b = md_basename(ident);
@@ -590,6 +621,7 @@ static unsigned observe_exec(struct md_ring *r, const struct fdr_event *ev, stru
 
 	if (!exe.p && argv.n && argv.v[0].len && argv.v[0].p[0] == '/')
 		exe = argv.v[0];
+	exe = md_cpath(r, exe);
 	if (!exe.p)
 		return 0;
 	/* Not a program: the recorder lost the race for /proc (exe "/" of a
@@ -696,7 +728,7 @@ unsigned md_observe(struct md_ring *r, const struct fdr_event *ev, struct md_obs
 	*actor = pid_find(r, pid);
 	switch (ev->kind) {
 	case FDR_FILE_EXEC:
-		s = fdr_event_str(ev, FDR_F_PATH);
+		s = md_cpath(r, fdr_event_str(ev, FDR_F_PATH));
 		/* A multi-call binary says nothing without its argv: proc.exec does. */
 		if (!s.p || md_multicall(s))
 			return 0;
@@ -720,7 +752,7 @@ unsigned md_observe(struct md_ring *r, const struct fdr_event *ev, struct md_obs
 		uint32_t *hint;
 		unsigned type = map[ev->kind - FDR_FILE_CREATE];
 
-		s = fdr_event_str(ev, FDR_F_PATH);
+		s = md_cpath(r, fdr_event_str(ev, FDR_F_PATH));
 		if (!s.p)
 			return 0;
 		obs1(&out[0], type, gen_path(r, 0, s, &hint));
@@ -731,10 +763,10 @@ unsigned md_observe(struct md_ring *r, const struct fdr_event *ev, struct md_obs
 	case FDR_FILE_RENAME: {
 		unsigned n = 0;
 
-		s = fdr_event_str(ev, FDR_F_PATH);
+		s = md_cpath(r, fdr_event_str(ev, FDR_F_PATH));
 		if (s.p)
 			obs1(&out[n++], MD_T_DELETE, gen_path(r, 0, s, NULL));
-		s = fdr_event_str(ev, FDR_F_NEW_PATH);
+		s = md_cpath(r, fdr_event_str(ev, FDR_F_NEW_PATH));
 		if (s.p)
 			obs1(&out[n++], MD_T_CREATE, gen_path(r, 1, s, NULL));
 		return n;

@@ -55,7 +55,11 @@ cleanup() {
 		kill -9 "$dpid" 2>/dev/null
 	fi
 	umount -R "$T/exec" 2>/dev/null; umount -R "$T/data" 2>/dev/null
-	rm -rf "$T"
+	if [ "${FDR_SCENARIO_KEEP:-0}" = 1 ]; then
+		rm -rf "$T/data" "$T/exec" "$T/rootfs"; echo "kept $T"
+	else
+		rm -rf "$T"
+	fi
 }
 trap cleanup EXIT
 D="docker -H unix://$T/docker.sock"
