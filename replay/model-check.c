@@ -825,13 +825,13 @@ int md_checker_event(struct md_checker *c, const struct fdr_event *ev, const str
 	/* Files written after the container started: executing one is drift. */
 	switch (ev->kind) {
 	case FDR_FILE_CREATE:
-	case FDR_FILE_MODIFY:
-		if (fdr_event_has(ev, FDR_F_PATH) && ev->time_ns >= r->meta.started_ns &&
+	case FDR_FILE_MODIFY:	/* n == 0: not the container's file (runtime state) */
+		if (n && fdr_event_has(ev, FDR_F_PATH) && ev->time_ns >= r->meta.started_ns &&
 		    !(ev->flags & FDR_EVF_SCAN))
 			md_drift_add(r, r->rawhash);	/* hash of PATH, from md_observe */
 		break;
 	case FDR_FILE_DELETE:
-		if (fdr_event_has(ev, FDR_F_PATH) && r->driftlive)
+		if (n && fdr_event_has(ev, FDR_F_PATH) && r->driftlive)
 			md_drift_del(r, r->rawhash);
 		break;
 	case FDR_FILE_RENAME: {

@@ -608,6 +608,31 @@ static struct fdr_str exe_identity(struct md_ring *r, struct fdr_str exe, struct
 	return (struct fdr_str){ r->scratch.ident, exe.len + 2 + a.len };
 }
 
+static bool prefix(struct fdr_str s, const char *p)
+{
+	size_t n = strlen(p);
+
+	return s.p && s.len >= n && !memcmp(s.p, p, n);
+}
+
+/* The container runtime setting the container up (runc, crun and the loader
+ * re-exec'ing them) runs in the container's cgroup for a moment: not the
+ * container's behaviour. */
+static bool runtime_exec(struct fdr_str exe, struct fdr_strv argv)
+{
+	struct fdr_str b = md_basename(exe), a0 = argv.n ? md_basename(argv.v[0]) : (struct fdr_str){ NULL, 0 };
+
+	return fdr_str_eq(b, "runc") || fdr_str_eq(b, "crun") || prefix(a0, "runc") || prefix(a0, "crun");
+}
+
+/* Runtime state files written during container setup (host paths). */
+static bool runtime_path(struct fdr_str p)
+{
+	return (p.p && (memfind(p.p, p.len, "/runtime-runc/") || memfind(p.p, p.len, "/exec.fifo"))) ||
+	       prefix(p, "/run/runc/") || prefix(p, "/run/containerd/") || prefix(p, "/var/run/docker/") ||
+	       prefix(p, "/run/docker/");
+}
+
 static unsigned observe_exec(struct md_ring *r, const struct fdr_event *ev, struct md_obs *out,
 			     const struct md_pid **actor)
 {
@@ -628,8 +653,7 @@ static unsigned observe_exec(struct md_ring *r, const struct fdr_event *ev, stru
 	 * process being set up), or the runtime's own "runc init". */
 	if (!exe.len || exe.p[exe.len - 1] == '/')
 		return 0;
-	if (argv.n >= 2 && fdr_str_eq(argv.v[1], "init") &&
-	    (fdr_str_eq(md_basename(argv.v[0]), "runc") || fdr_str_eq(md_basename(argv.v[0]), "crun")))
+	if (runtime_exec(exe, argv))
 		return 0;
 	exe = exe_identity(r, exe, argv);
 	if (p && p->exe) {
@@ -752,9 +776,10 @@ unsigned md_observe(struct md_ring *r, const struct fdr_event *ev, struct md_obs
 		uint32_t *hint;
 		unsigned type = map[ev->kind - FDR_FILE_CREATE];
 
-		s = md_cpath(r, fdr_event_str(ev, FDR_F_PATH));
-		if (!s.p)
+		s = fdr_event_str(ev, FDR_F_PATH);
+		if (!s.p || (r->skind != MD_SK_HOST && runtime_path(s)))
 			return 0;
+		s = md_cpath(r, s);
 		obs1(&out[0], type, gen_path(r, 0, s, &hint));
 		if (hint)
 			out[0].hint = &hint[type - MD_T_READ];
