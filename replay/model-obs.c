@@ -384,35 +384,80 @@ bool md_drift_has(const struct md_ring *r, uint64_t h)
 
 /* ---- observations ---------------------------------------------------------------- */
 
-static const char *memfind(const char *h, size_t hn, const char *n)
-{
-	size_t nn = strlen(n);
 
-	return hn >= nn ? memmem(h, hn, n, nn) : NULL;
+static bool at(const char *p, const char *end, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return (size_t)(end - p) >= n && !memcmp(p, lit, n);
+}
+
+/*
+ * One pass over a path's components (this runs for every file event):
+ * returns 1 for runtime state, else sets *view to where the container's view
+ * starts inside a runtime storage path (or NULL).
+ */
+static int scan_storage(struct fdr_str p, const char **view)
+{
+	const char *end = p.p + p.len, *c;
+	bool overlay = false, containerd = false;
+
+	*view = NULL;
+	for (c = p.p; c < end; c++) {
+		if (*c != '/')
+			continue;
+		switch (c[1]) {
+		case 'v':
+			if (at(c, end, "/vfs/dir/")) {
+				const char *id = c + 9, *sl = memchr(id, '/', (size_t)(end - id));
+
+				*view = sl;
+				return 0;
+			}
+			break;
+		case 'o':
+			overlay |= at(c, end, "/overlay");
+			break;
+		case 'c':
+			containerd |= at(c, end, "/containers/storage") || at(c, end, "/containerd");
+			break;
+		case 'i':
+			containerd |= at(c, end, "/io.containerd");
+			break;
+		case 'm':
+			if (overlay && at(c, end, "/merged/")) {
+				*view = c + 7;
+				return 0;
+			}
+			break;
+		case 'r':
+			if (at(c, end, "/runtime-runc/"))
+				return 1;
+			if (containerd && at(c, end, "/rootfs/")) {
+				*view = c + 7;
+				return 0;
+			}
+			break;
+		case 'e':
+			if (at(c, end, "/exec.fifo"))
+				return 1;
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
 }
 
 struct fdr_str md_cpath(const struct md_ring *r, struct fdr_str p)
 {
-	const char *m, *end;
+	const char *view;
 
 	if (r->skind == MD_SK_HOST || !p.p || p.len < 12 || p.p[0] != '/')
 		return p;
-	end = p.p + p.len;
-	if ((m = memfind(p.p, p.len, "/vfs/dir/"))) {
-		m += 9;
-		m = memchr(m, '/', (size_t)(end - m));	/* past the layer id */
-	} else if ((m = memfind(p.p, p.len, "/merged/")) &&
-		   (memfind(p.p, (size_t)(m - p.p), "/overlay") || memfind(p.p, (size_t)(m - p.p), "containers/storage"))) {
-		m += 7;
-	} else if ((m = memfind(p.p, p.len, "/rootfs/")) &&
-		   memfind(p.p, (size_t)(m - p.p), "containerd")) {
-		m += 7;
-	} else {
+	if (scan_storage(p, &view) != 0 || !view || view >= p.p + p.len)
 		return p;
-	}
-	if (!m || m >= end)
-		return p;
-	return (struct fdr_str){ m, (uint32_t)(end - m) };
+	return (struct fdr_str){ view, (uint32_t)(p.p + p.len - view) };
 }
 
 struct fdr_str md_program(struct fdr_str ident)
@@ -628,9 +673,10 @@ static bool runtime_exec(struct fdr_str exe, struct fdr_strv argv)
 /* Runtime state files written during container setup (host paths). */
 static bool runtime_path(struct fdr_str p)
 {
-	return (p.p && (memfind(p.p, p.len, "/runtime-runc/") || memfind(p.p, p.len, "/exec.fifo"))) ||
-	       prefix(p, "/run/runc/") || prefix(p, "/run/containerd/") || prefix(p, "/var/run/docker/") ||
-	       prefix(p, "/run/docker/");
+	const char *view;
+
+	return prefix(p, "/run/runc/") || prefix(p, "/run/containerd/") || prefix(p, "/var/run/docker/") ||
+	       prefix(p, "/run/docker/") || (p.p && scan_storage(p, &view) == 1);
 }
 
 static unsigned observe_exec(struct md_ring *r, const struct fdr_event *ev, struct md_obs *out,
