@@ -188,6 +188,8 @@ struct md_scratch {
 struct md_gencache {
 	uint64_t hash;		/* of the raw path; 0 = empty */
 	uint16_t rawlen, genlen;
+	uint8_t ignore;		/* runtime state, not the container's file */
+	uint64_t vhash;		/* md_hash of the container's view of the path */
 	uint32_t hint[4];	/* per path type (read, create, write, delete) */
 	char raw[MD_GCACHE_RAW];
 	char gen[MD_GCACHE_RAW + 8];

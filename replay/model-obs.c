@@ -497,41 +497,51 @@ static struct fdr_str num(struct md_ring *r, unsigned slot, uint64_t v)
 	return (struct fdr_str){ out, n };
 }
 
-/* Generalize through the ring's cache: the same raw paths come back often.
- * *hint (when hint is not NULL) receives the cache slot's memo array. */
+/*
+ * Generalize a raw path through the ring's cache: the same raw paths come
+ * back often, so the runtime checks, the container view and the pattern are
+ * worked out once per distinct path. *hint (when hint is not NULL) receives
+ * the slot's memo array; r->rawhash the hash of the container's view (slot 0).
+ * Returns { NULL, 0 } for the runtime's own state files.
+ */
+static bool runtime_path(const struct md_ring *r, struct fdr_str p);
+
 static struct fdr_str gen_path(struct md_ring *r, unsigned slot, struct fdr_str p, uint32_t **hint)
 {
 	struct md_gencache *c;
+	struct fdr_str v;
 	uint64_t h;
-	struct fdr_str s;
 
 	if (!p.p)
 		p.p = "";
-	h = md_hash(p.p, p.len);
-	if (!slot)
-		r->rawhash = h;
 	if (hint)
 		*hint = NULL;
-	if (p.len > MD_GCACHE_RAW) {
-		s.len = (uint32_t)md_gen_path(p.p, p.len, r->scratch.path[slot],
-					      sizeof(r->scratch.path[slot]));
-		s.p = r->scratch.path[slot];
-		return s;
-	}
-	h |= 1;
+	h = md_hash(p.p, p.len) | 1;
 	c = &r->gcache[h & (MD_GCACHE_SLOTS - 1)];
-	if (c->hash != h || c->rawlen != p.len || memcmp(c->raw, p.p, p.len)) {
-		size_t n = md_gen_path(p.p, p.len, r->scratch.path[slot], sizeof(r->scratch.path[slot]));
+	if (p.len > MD_GCACHE_RAW || c->hash != h || c->rawlen != p.len || memcmp(c->raw, p.p, p.len)) {
+		bool ignore = runtime_path(r, p);
+		size_t n;
 
-		if (n > MD_GCACHE_RAW + 4)	/* cannot grow, but stay safe */
-			return (struct fdr_str){ r->scratch.path[slot], (uint32_t)n };
+		v = md_cpath(r, p);
+		n = md_gen_path(v.p, v.len, r->scratch.path[slot], sizeof(r->scratch.path[slot]));
+		if (!slot)
+			r->rawhash = md_hash(v.p, v.len);
+		if (p.len > MD_GCACHE_RAW || n > MD_GCACHE_RAW + 4)
+			return ignore ? (struct fdr_str){ NULL, 0 }
+				      : (struct fdr_str){ r->scratch.path[slot], (uint32_t)n };
 		c->hash = h;
 		c->rawlen = (uint16_t)p.len;
 		memcpy(c->raw, p.p, p.len);
 		c->genlen = (uint16_t)n;
 		memcpy(c->gen, r->scratch.path[slot], n);
 		memset(c->hint, 0, sizeof(c->hint));
+		c->ignore = ignore;
+		c->vhash = md_hash(v.p, v.len);
+	} else if (!slot) {
+		r->rawhash = c->vhash;
 	}
+	if (c->ignore)
+		return (struct fdr_str){ NULL, 0 };
 	if (hint)
 		*hint = c->hint;
 	/* Copy out: two paths of one event may share a cache slot. */
@@ -671,10 +681,12 @@ static bool runtime_exec(struct fdr_str exe, struct fdr_strv argv)
 }
 
 /* Runtime state files written during container setup (host paths). */
-static bool runtime_path(struct fdr_str p)
+static bool runtime_path(const struct md_ring *r, struct fdr_str p)
 {
 	const char *view;
 
+	if (r->skind == MD_SK_HOST)
+		return false;
 	return prefix(p, "/run/runc/") || prefix(p, "/run/containerd/") || prefix(p, "/var/run/docker/") ||
 	       prefix(p, "/run/docker/") || (p.p && scan_storage(p, &view) == 1);
 }
@@ -823,10 +835,12 @@ unsigned md_observe(struct md_ring *r, const struct fdr_event *ev, struct md_obs
 		unsigned type = map[ev->kind - FDR_FILE_CREATE];
 
 		s = fdr_event_str(ev, FDR_F_PATH);
-		if (!s.p || (r->skind != MD_SK_HOST && runtime_path(s)))
+		if (!s.p)
 			return 0;
-		s = md_cpath(r, s);
-		obs1(&out[0], type, gen_path(r, 0, s, &hint));
+		s = gen_path(r, 0, s, &hint);
+		if (!s.p)	/* the runtime's state, not the container's */
+			return 0;
+		obs1(&out[0], type, s);
 		if (hint)
 			out[0].hint = &hint[type - MD_T_READ];
 		return 1;
@@ -834,12 +848,12 @@ unsigned md_observe(struct md_ring *r, const struct fdr_event *ev, struct md_obs
 	case FDR_FILE_RENAME: {
 		unsigned n = 0;
 
-		s = md_cpath(r, fdr_event_str(ev, FDR_F_PATH));
-		if (s.p)
-			obs1(&out[n++], MD_T_DELETE, gen_path(r, 0, s, NULL));
-		s = md_cpath(r, fdr_event_str(ev, FDR_F_NEW_PATH));
-		if (s.p)
-			obs1(&out[n++], MD_T_CREATE, gen_path(r, 1, s, NULL));
+		s = fdr_event_str(ev, FDR_F_PATH);
+		if (s.p && (s = gen_path(r, 0, s, NULL)).p)
+			obs1(&out[n++], MD_T_DELETE, s);
+		s = fdr_event_str(ev, FDR_F_NEW_PATH);
+		if (s.p && (s = gen_path(r, 1, s, NULL)).p)
+			obs1(&out[n++], MD_T_CREATE, s);
 		return n;
 	}
 	case FDR_NET_CONNECT: {
