@@ -1162,7 +1162,14 @@ static void kinds_summary(const struct tm_ringstat *rs, char *buf, size_t size)
 			n += rs->kinds[k];
 		if (!n)
 			continue;
-		int w = snprintf(buf + o, size - o, "%s%s%" PRIu64, o ? " " : "", g[i].l, n);
+		char num[16];
+		if (n < 10000)
+			snprintf(num, sizeof(num), "%" PRIu64, n);
+		else if (n < 10000000)
+			snprintf(num, sizeof(num), "%" PRIu64 "k", n / 1000);
+		else
+			snprintf(num, sizeof(num), "%" PRIu64 "M", n / 1000000);
+		int w = snprintf(buf + o, size - o, "%s%s%s", o ? " " : "", g[i].l, num);
 		if (w < 0 || (size_t)w >= size - o)
 			break;
 		o += (size_t)w;
@@ -1173,8 +1180,8 @@ static void draw_containers(struct tv_app *a, struct tv_screen *s)
 {
 	int h = s->h - 4, w = s->w;
 	char line[512];
-	int wn = w >= 100 ? 18 : 12, wi = w >= 100 ? 22 : 12;
-	int wk = w - wn - wi - 18 - 9 - 4 - 4 - 6;
+	int wn = w >= 100 ? 18 : 12, wi = w >= 100 ? 22 : 10;
+	int wk = w - wn - wi - 42;
 
 	if (wk < 4)
 		wk = 4;
