@@ -273,14 +273,6 @@ static int run_batch(struct tv_app *app, struct args *a)
 
 /* ---- curses ----------------------------------------------------------------- */
 
-static volatile sig_atomic_t got_winch;
-
-static void on_winch(int sig)
-{
-	(void)sig;
-	got_winch = 1;
-}
-
 static int map_key(int ch, MEVENT *me, int *x, int *y)
 {
 	switch (ch) {
@@ -355,14 +347,14 @@ static int run_curses(struct tv_app *app, struct args *a)
 {
 	struct tv_screen scr = { 0, 0, NULL };
 	MEVENT me;
-	bool color;
+	bool color, was_busy = true;
 	uint64_t last_follow = 0;
 
 	if (!isatty(0) || !isatty(1)) {
 		fprintf(stderr, "fdr-tui: not a terminal (use --batch for a screen dump)\n");
 		return EXIT_USAGE;
 	}
-	signal(SIGWINCH, on_winch);
+	/* ncurses' own SIGWINCH handler turns a resize into KEY_RESIZE. */
 	initscr();
 	cbreak();
 	noecho();
@@ -391,6 +383,11 @@ static int run_curses(struct tv_app *app, struct args *a)
 		blit(&scr, color);
 		refresh();
 		bool busy = tv_app_idle(app);
+		if (!busy && was_busy) {	/* show what the last step finished */
+			was_busy = false;
+			continue;
+		}
+		was_busy = busy;
 		timeout(busy ? 0 : a->tv.follow ? 500 : -1);
 		if (busy) {	/* keep counting, but let keys through first */
 			int ch = getch();
@@ -409,11 +406,6 @@ static int run_curses(struct tv_app *app, struct args *a)
 		}
 		if (ch == ERR)
 			continue;
-		if (got_winch) {
-			got_winch = 0;
-			endwin();
-			refresh();
-		}
 		int x = 0, y = 0;
 		int key = map_key(ch, &me, &x, &y);
 		if (key < 0)

@@ -16,3 +16,11 @@ test-tui-model_LDLIBS := $(FORMATS_LDLIBS) -lpthread -lcmocka
 
 SCRIPT_TESTS += tests/tui/tmux.sh tests/tui/batch.sh
 BENCH_SCRIPTS += bench/tui.sh
+
+# Test tool: a ring with terminal escape sequences in every string (not installed).
+TUIGEN := $(BUILD)/tools/fdr-tuigen
+$(TUIGEN): $(call objs,tests/tui/tuigen.c) $(FORMATS_LIB)
+	@mkdir -p $(@D)
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS)
+tests: $(TUIGEN)

@@ -252,6 +252,13 @@ static void row_fill(struct tm_tl *tl, struct tm_row *row, const struct rp_item 
 		row->marks |= TM_ROW_FINDING;
 	l0 = b.len;
 	tm_esc(&b, c, strlen(c));
+	if (b.len - l0 > 12) {	/* the column's width, at a character boundary */
+		size_t cut = l0 + 12;
+		while (cut > l0 && ((unsigned char)b.p[cut] & 0xc0) == 0x80)
+			cut--;
+		b.len = cut;
+		b.p[cut] = '\0';
+	}
 	while (b.len - l0 < 12)
 		fdr_buf_addc(&b, ' ');
 	fdr_buf_addc(&b, ' ');
@@ -573,6 +580,9 @@ int tm_tl_seek_row(struct tm_tl *tl, uint64_t t, uint32_t dup, size_t page)
 		tl->at_end = true;
 		scan_close(tl);
 	}
+	/* Nothing from t on: the end of the stream. */
+	if (!tl->n)
+		return tm_tl_end(tl, page);
 	/* Context above, so the cursor is not stuck at the top edge. */
 	if ((err = tl_extend_up(tl, page)) < 0)
 		return err;

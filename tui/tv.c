@@ -989,7 +989,7 @@ bool tv_app_idle(struct tv_app *a)
 		tm_stats_step(&a->st, 100000);
 		if (a->st.done)
 			tm_rings_order(&a->st, a->set, &a->sel, a->corder, &a->nc);
-		return !a->st.done;
+		return true;	/* worked: the screen changed */
 	}
 	return false;
 }

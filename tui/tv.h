@@ -74,7 +74,8 @@ int tv_app_new(struct tv_opts *o, struct rp_set *set, struct tv_app **out, char 
 void tv_app_free(struct tv_app *a);
 /* Handle one key; false when the app wants to quit. (x, y) for TV_K_CLICK. */
 bool tv_app_key(struct tv_app *a, int key, int x, int y);
-/* Background work (counts, follow): true when more remains. */
+/* One step of background work (counts): true when it did some (redraw
+ * and call again), false when there is none left. */
 bool tv_app_idle(struct tv_app *a);
 /* Re-read rings being written (--follow). */
 void tv_app_refresh(struct tv_app *a);
