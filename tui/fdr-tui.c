@@ -219,6 +219,17 @@ static void settle(struct tv_app *app, bool wait)
 		;
 }
 
+/* FDR_TUI_STATS=1: how long the first screen and each key took (bench). */
+static uint64_t t_start;
+static bool stats_on;
+
+static void stat_time(const char *what, const char *key, size_t keylen, uint64_t since)
+{
+	if (stats_on)
+		fprintf(stderr, "stats: %s%.*s ms=%.3f\n", what, (int)keylen, key,
+			(double)(rp_time_now() - since) / 1e6);
+}
+
 static int run_batch(struct tv_app *app, struct args *a)
 {
 	struct tv_screen scr = { 0, 0, NULL };
@@ -227,6 +238,7 @@ static int run_batch(struct tv_app *app, struct args *a)
 	tv_screen_resize(&scr, a->w, a->h);
 	settle(app, a->wait);
 	tv_app_draw(app, &scr);	/* sizes the views */
+	stat_time("first_screen", "", 0, t_start);
 	while (*k) {
 		int key = (unsigned char)*k;
 		size_t adv = 1;
@@ -258,13 +270,16 @@ static int run_batch(struct tv_app *app, struct args *a)
 			}
 			adv = (size_t)(e - k) + 1;
 		}
+		const char *kname = k;
 		k += adv;
 		if (key == -2)
 			continue;
-		tv_app_draw(app, &scr);	/* as a person sees it before the key */
+		uint64_t t0 = rp_time_now();
 		if (!tv_app_key(app, key, 0, 0))
 			break;
 		settle(app, a->wait);
+		tv_app_draw(app, &scr);	/* as a person sees it after the key */
+		stat_time("key=", kname, adv, t0);
 	}
 	batch_screen(app, &scr);
 	tv_screen_release(&scr);
@@ -426,6 +441,8 @@ int main(int argc, char **argv)
 	char err[512] = "";
 	int rc, added = 0;
 
+	t_start = rp_time_now();
+	stats_on = getenv("FDR_TUI_STATS") != NULL;
 	setlocale(LC_ALL, "");
 	if (getenv("NO_COLOR") && *getenv("NO_COLOR"))
 		a.tv.color = false;

@@ -191,6 +191,7 @@ struct tv_app {
 	struct rp_set *set;
 	struct tm_sel sel;
 	struct tm_tl tl;
+	bool tl_loaded;
 	struct tm_stats st;
 	struct tm_tree tree;
 	bool tree_built;
@@ -321,11 +322,11 @@ int tv_app_new(struct tv_opts *o, struct rp_set *set, struct tv_app **out, char 
 	}
 	rp_filter_free(probe);
 	restart_stats(a);
-	e = tm_tl_open(&a->tl, set, &a->sel, a->has_model ? &a->fs.marks : NULL);
-	if (e < 0) {
-		snprintf(err, errlen, "cannot read the rings: %s", fdr_strerror(e));
-		goto out_free;
-	}
+	/* The timeline is read when first needed (the first screen is the
+	 * containers view, from block headers alone). */
+	a->tl.set = set;
+	a->tl.sel = &a->sel;
+	a->tl.marks = a->has_model ? &a->fs.marks : NULL;
 	a->fingerprint = set_fingerprint(set);
 	a->view = TV_CONTAINERS;
 	*out = a;
@@ -914,8 +915,20 @@ static void do_action(struct tv_app *a, enum act act, int y)
 		err_msg(a, "read", err);
 }
 
+static void ensure_tl(struct tv_app *a)
+{
+	int err;
+
+	if (a->tl_loaded)
+		return;
+	a->tl_loaded = true;
+	if ((err = tm_tl_open(&a->tl, a->set, &a->sel, a->has_model ? &a->fs.marks : NULL)) < 0)
+		err_msg(a, "timeline", err);
+}
+
 bool tv_app_key(struct tv_app *a, int key, int x, int y)
 {
+	ensure_tl(a);
 	a->msg[0] = '\0';
 	if (key == TV_K_RESIZE)
 		return true;
@@ -1009,7 +1022,9 @@ void tv_app_refresh(struct tv_app *a)
 	a->tl.set = a->set;
 	a->tl.sel = &a->sel;
 	a->tl.marks = a->has_model ? &a->fs.marks : NULL;
-	if (at_end)
+	if (!a->tl_loaded)
+		;
+	else if (at_end)
 		tm_tl_end(&a->tl, page_of(a));
 	else
 		tm_tl_seek_row(&a->tl, t, dup, page_of(a));
@@ -1462,7 +1477,7 @@ void tv_app_draw(struct tv_app *a, struct tv_screen *s)
 	draw_title(a, s);
 	switch (a->view) {
 	case TV_CONTAINERS: draw_containers(a, s); break;
-	case TV_TIMELINE: draw_timeline(a, s); break;
+	case TV_TIMELINE: ensure_tl(a); draw_timeline(a, s); break;
 	case TV_TREE: draw_tree(a, s); break;
 	case TV_FINDINGS: draw_findings(a, s); break;
 	case TV_HIST: draw_hist(a, s); break;
