@@ -198,6 +198,21 @@ wait_for "net.accept" "colour timeline"
 tm capture-pane -p -e -t main | grep -qE $'\033\\[([0-9;]*;)?(3[0-7]|38;)' || fail "no colour by kind"
 keys q
 
+# --- --follow: events appended by a writer appear ----------------------------
+cp -r "$T/story" "$T/live"
+start 80x24 env TERM=xterm-256color "$bin/fdr-tui" --follow "$T/live"
+wait_for "82 events selected" "follow: first screen"
+keys 2 G
+wait_for "> 10:03:25.000 " "follow: end of the timeline"
+# the same writer continues both rings with the story again (82 more events)
+"$build/tools/fdr-ringgen" story "$T/live" >/dev/null
+wait_for "164 events selected" "follow: new events counted"
+keys G
+wait_for "> 10:03:25.000 " "follow: still at the end"
+keys 1
+wait_for "   124 " "follow: web container's events"
+keys q
+
 # --- the real samples, when they exist ------------------------------------
 shopt -s nullglob
 samples=("$top"/samples/*/*.ring "$top"/samples/*.ring)
