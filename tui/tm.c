@@ -976,32 +976,61 @@ void tm_rings_order(const struct tm_stats *st, struct rp_set *set, const struct 
 
 /* ---- tree --------------------------------------------------------------------- */
 
-int tm_tree_build(struct tm_tree *tt, struct rp_set *set, struct tm_sel *sel)
+int tm_tree_start(struct tm_tree *tt, struct rp_set *set, struct tm_sel *sel)
 {
 	struct rp_scan_opts so = RP_SCAN_OPTS_INIT;
-	struct rp_filter *f;
-	struct rp_scan *sc;
-	struct rp_item it;
 	int err;
 
 	memset(tt, 0, sizeof(*tt));
-	if ((err = tm_sel_filter(sel, 0, UINT64_MAX, false, &f)) < 0)
+	if ((err = tm_sel_filter(sel, 0, UINT64_MAX, false, &tt->f)) < 0)
 		return err;
 	if ((err = rp_sessions_new(&tt->ss)) < 0)
-		goto out_filter;
-	so.filter = f;
+		return err;
+	so.filter = tt->f;
 	so.threads = sel->threads;
-	if ((err = rp_scan_new(set, &so, &sc)) < 0)
-		goto out_filter;
-	while ((err = rp_scan_next(sc, &it)) > 0)
+	return rp_scan_new(set, &so, &tt->sc);
+}
+
+int tm_tree_step(struct tm_tree *tt, uint64_t budget)
+{
+	struct rp_item it;
+	int err = 0;
+
+	if (tt->t)
+		return 1;
+	if (!tt->sc)
+		return -EINVAL;
+	while (budget-- && (err = rp_scan_next(tt->sc, &it)) > 0)
 		rp_sessions_add(tt->ss, it.ring, it.ev);
-	rp_scan_free(sc);
+	if (err > 0)
+		return 0;
+	rp_scan_free(tt->sc);
+	tt->sc = NULL;
+	rp_filter_free(tt->f);
+	tt->f = NULL;
 	rp_sessions_finish(tt->ss);
 	tt->t = rp_sessions_tree(tt->ss);
 	tt->collapsed = xcalloc(rp_tree_nprocs(tt->t), sizeof(bool));
 	tm_tree_flatten(tt);
-out_filter:
-	rp_filter_free(f);
+	return err < 0 ? err : 1;
+}
+
+unsigned tm_tree_percent(const struct tm_tree *tt)
+{
+	uint64_t done, total;
+
+	if (tt->t || !tt->sc)
+		return 100;
+	rp_scan_progress(tt->sc, &done, &total);
+	return total ? (unsigned)(done * 100 / total) : 0;
+}
+
+int tm_tree_build(struct tm_tree *tt, struct rp_set *set, struct tm_sel *sel)
+{
+	int err = tm_tree_start(tt, set, sel);
+
+	while (err == 0)
+		err = tm_tree_step(tt, UINT64_MAX);
 	return err < 0 ? err : 0;
 }
 
@@ -1064,6 +1093,8 @@ void tm_tree_reveal(struct tm_tree *tt, size_t proc)
 
 void tm_tree_release(struct tm_tree *tt)
 {
+	rp_scan_free(tt->sc);
+	rp_filter_free(tt->f);
 	rp_sessions_free(tt->ss);
 	free(tt->collapsed);
 	free(tt->rows);

@@ -204,15 +204,23 @@ struct tm_trow {
 
 struct tm_tree {
 	struct rp_sessions *ss;	/* owns the tree (docker exec links included) */
-	const struct rp_tree *t;
+	const struct rp_tree *t;	/* NULL until built */
 	bool *collapsed;	/* per process */
 	struct tm_trow *rows;	/* visible rows */
 	size_t n, cap;
+	struct rp_scan *sc;	/* while building */
+	struct rp_filter *f;
 };
 
 /* Build from an ordered scan of the selection (its time and container
  * parts: a tree needs every proc event), with rp-session's links (the
- * shell a `docker exec` started shows under the docker client too). */
+ * shell a `docker exec` started shows under the docker client too).
+ * tm_tree_start() + tm_tree_step() build it a budget of events at a time
+ * (1 when done, 0 when more remain); tm_tree_build() does it all. */
+int tm_tree_start(struct tm_tree *tt, struct rp_set *set, struct tm_sel *sel);
+int tm_tree_step(struct tm_tree *tt, uint64_t budget);
+/* Progress 0..100 while building. */
+unsigned tm_tree_percent(const struct tm_tree *tt);
 int tm_tree_build(struct tm_tree *tt, struct rp_set *set, struct tm_sel *sel);
 /* Recompute visible rows after collapsing or expanding. */
 void tm_tree_flatten(struct tm_tree *tt);

@@ -430,13 +430,25 @@ static void ensure_tree(struct tv_app *a)
 	if (a->tree_built && a->tree_container && !strcmp(a->tree_container, c))
 		return;
 	tm_tree_release(&a->tree);
-	if ((err = tm_tree_build(&a->tree, a->set, &a->sel)) < 0)
+	/* Built a step at a time while idle (the view says how far). */
+	if ((err = tm_tree_start(&a->tree, a->set, &a->sel)) < 0)
 		err_msg(a, "tree", err);
 	tm_str_set(&a->tree_container, "");
 	free(a->tree_container);
 	a->tree_container = strdup(c);
 	a->tree_built = true;
 	a->tree_cur = a->tree_top = 0;
+}
+
+/* Wait for the tree (a pivot needs it now). */
+static void tree_finish(struct tv_app *a)
+{
+	int err;
+
+	while ((err = tm_tree_step(&a->tree, UINT64_MAX)) == 0)
+		;
+	if (err < 0)
+		err_msg(a, "tree", err);
 }
 
 static void switch_view(struct tv_app *a, enum tv_view v)
@@ -585,6 +597,7 @@ static void pivot_proc(struct tv_app *a)
 	}
 	push_here(a);
 	ensure_tree(a);
+	tree_finish(a);
 	size_t p = a->tree.t ? rp_tree_find(a->tree.t, f.host_idx, f.pid, f.time) : RP_NONE;
 	if (p == RP_NONE) {
 		set_msg(a, "process %" PRIu64 " is not in the tree", f.pid);
@@ -998,6 +1011,11 @@ bool tv_app_key(struct tv_app *a, int key, int x, int y)
 
 bool tv_app_idle(struct tv_app *a)
 {
+	if (a->tree_built && !a->tree.t && a->tree.sc) {	/* the tree first: someone waits for it */
+		if (tm_tree_step(&a->tree, 50000) < 0)
+			set_msg(a, "cannot build the tree");
+		return true;
+	}
 	if (!a->st.done) {
 		tm_stats_step(&a->st, 100000);
 		if (a->st.done)
@@ -1292,6 +1310,12 @@ static void draw_tree(struct tv_app *a, struct tv_screen *s)
 	struct tm_tree *tt = &a->tree;
 
 	tv_put(s, 0, 1, TV_C_DEFAULT, TV_A_UL | TV_A_BOLD, " START    STATUS    PROCESS (pid argv)", w);
+	if (!tt->t && tt->sc) {
+		char m[64];
+		snprintf(m, sizeof(m), "building the process tree... %u%%", tm_tree_percent(tt));
+		tv_put(s, 0, 2, TV_C_DEFAULT, 0, m, w);
+		return;
+	}
 	if (!tt->t || !tt->n) {
 		tv_put(s, 0, 2, TV_C_DEFAULT, 0, "no processes in the selection", w);
 		return;
