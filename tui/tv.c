@@ -1244,6 +1244,10 @@ static void draw_containers(struct tv_app *a, struct tv_screen *s)
 		else
 			snprintf(span, sizeof(span), "%s-%s%s", hms(from, t1, false), hms(to, t2, false),
 				 r->meta->ended_ns ? "" : "+");
+		if (rp_set_nhosts(a->set) > 1) {	/* several hosts: say which */
+			tm_esc(&nb, r->host, strlen(r->host));
+			fdr_buf_addc(&nb, '/');
+		}
 		tm_esc(&nb, c, strlen(c));
 		tm_esc(&ib, r->image, strlen(r->image));
 		if (a->st.done)
