@@ -24,3 +24,9 @@ $(TUIGEN): $(call objs,tests/tui/tuigen.c) $(FORMATS_LIB)
 	$(call quiet,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS)
 tests: $(TUIGEN)
+
+# Random key sequences through the views (no terminal), over rings it writes.
+FUZZERS += fuzz-tui-keys
+fuzz-tui-keys_SRCS := tests/fuzz/fuzz-tui-keys.c $(TUI_SRCS)
+fuzz-tui-keys_LIBS := $(REPLAY_LIB) $(FORMATS_LIB)
+fuzz-tui-keys_LDLIBS := $(FORMATS_LDLIBS) -lpthread
