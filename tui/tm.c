@@ -846,6 +846,40 @@ out_filter:
 
 /* ---- statistics ------------------------------------------------------------- */
 
+static size_t hist_bin(const struct tm_stats *st, uint64_t t)
+{
+	uint64_t span = st->h_last > st->h_first ? st->h_last - st->h_first : 1;
+	uint64_t d = t < st->h_first ? 0 : t - st->h_first;
+	size_t bin = (size_t)((double)d / (double)span * (TM_HIST_BINS - 1));
+
+	return bin < TM_HIST_BINS ? bin : TM_HIST_BINS - 1;
+}
+
+/* The block index gives each block's time range and event count: spread
+ * them evenly, an instant picture of the activity before any decoding. */
+static void hist_from_headers(struct tm_stats *st, struct rp_set *set, struct tm_sel *sel)
+{
+	struct rp_filter *f;
+
+	if (tm_sel_filter(sel, 0, UINT64_MAX, true, &f) < 0)
+		return;
+	for (size_t i = 0; i < rp_set_nrings(set); i++) {
+		const struct rp_ring *r = rp_set_ring(set, i);
+		if (!rp_filter_ring(f, r))
+			continue;
+		for (size_t b = 0; b < fdr_reader_nblocks(r->reader); b++) {
+			const struct fdr_block_info *bi = fdr_reader_block(r->reader, b);
+			if (!rp_filter_block(f, bi))
+				continue;
+			size_t b0 = hist_bin(st, bi->first_ns), b1 = hist_bin(st, bi->last_ns);
+			uint64_t per = bi->events / (b1 - b0 + 1), rest = bi->events % (b1 - b0 + 1);
+			for (size_t k = b0; k <= b1; k++)
+				st->hist_hdr[k] += per + (k - b0 < rest);
+		}
+	}
+	rp_filter_free(f);
+}
+
 int tm_stats_start(struct tm_stats *st, struct rp_set *set, struct tm_sel *sel)
 {
 	struct rp_scan_opts so = RP_SCAN_OPTS_INIT;
@@ -859,6 +893,7 @@ int tm_stats_start(struct tm_stats *st, struct rp_set *set, struct tm_sel *sel)
 	for (size_t i = 0; i < st->nrings; i++)
 		st->ring[i].first_ns = UINT64_MAX;
 	sel_blocks(set, sel, &st->h_first, &st->h_last, &ev);
+	hist_from_headers(st, set, sel);
 	if ((err = tm_sel_filter(sel, 0, UINT64_MAX, true, &st->f)) < 0) {
 		st->done = true;
 		return err;
@@ -876,7 +911,6 @@ int tm_stats_start(struct tm_stats *st, struct rp_set *set, struct tm_sel *sel)
 int tm_stats_step(struct tm_stats *st, uint64_t budget)
 {
 	struct rp_item it;
-	uint64_t span = st->h_last > st->h_first ? st->h_last - st->h_first : 1;
 	int err = 0;
 
 	if (st->done)
@@ -895,9 +929,7 @@ int tm_stats_step(struct tm_stats *st, uint64_t budget)
 			rs->first_ns = ev->time_ns;
 		if (ev->time_ns > rs->last_ns)
 			rs->last_ns = ev->time_ns;
-		uint64_t t = ev->time_ns < st->h_first ? 0 : ev->time_ns - st->h_first;
-		size_t bin = (size_t)((double)t / (double)span * (TM_HIST_BINS - 1));
-		st->hist[bin < TM_HIST_BINS ? bin : TM_HIST_BINS - 1]++;
+		st->hist[hist_bin(st, ev->time_ns)]++;
 	}
 	if (err > 0)
 		return 0;
@@ -929,9 +961,11 @@ void tm_hist_fold(const struct tm_stats *st, uint64_t *out, size_t n)
 {
 	if (!n)
 		return;
+	const uint64_t *h = st->done ? st->hist : st->hist_hdr;
+
 	memset(out, 0, n * sizeof(*out));
 	for (size_t i = 0; i < TM_HIST_BINS; i++)
-		out[i * n / TM_HIST_BINS] += st->hist[i];
+		out[i * n / TM_HIST_BINS] += h[i];
 }
 
 static const struct tm_stats *order_st;

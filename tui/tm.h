@@ -173,7 +173,9 @@ struct tm_stats {
 	struct rp_set *set;
 	size_t nrings;
 	struct tm_ringstat *ring;
-	uint64_t hist[TM_HIST_BINS];
+	uint64_t hist[TM_HIST_BINS];	/* exact, of matching events (when done) */
+	uint64_t hist_hdr[TM_HIST_BINS];	/* from block headers alone: every event of the
+					 * selected rings spread over its block's range */
 	uint64_t h_first, h_last;	/* histogram range */
 	uint64_t matched;
 	bool done;
@@ -187,7 +189,8 @@ int tm_stats_step(struct tm_stats *st, uint64_t budget);
 /* Progress 0..100. */
 unsigned tm_stats_percent(const struct tm_stats *st);
 void tm_stats_release(struct tm_stats *st);
-/* Fold the histogram into n bins of out (n <= TM_HIST_BINS). */
+/* Fold the histogram into n bins of out (n <= TM_HIST_BINS): the exact one
+ * when the pass is done, else the block-header estimate. */
 void tm_hist_fold(const struct tm_stats *st, uint64_t *out, size_t n);
 
 /* Containers view order: rings sorted by findings, then events (desc). */

@@ -1434,8 +1434,9 @@ static void draw_hist(struct tv_app *a, struct tv_screen *s)
 	uint64_t span = a->st.h_last - a->st.h_first;
 	uint64_t b0 = a->st.h_first + (uint64_t)((double)span * a->h_cur / bins);
 	uint64_t b1 = a->st.h_first + (uint64_t)((double)span * (a->h_cur + 1) / bins);
-	snprintf(line, sizeof(line), "activity of the selection%s; bin %s .. %.8s: %" PRIu64 " events (Enter: go there)",
-		 a->st.done ? "" : " (counting...)", rp_time_format(b0, t1), rp_time_format(b1, t2) + 11, v[a->h_cur]);
+	snprintf(line, sizeof(line), "bin %.8s-%.8s: %" PRIu64 " events%s (h/l move, Enter: go there)",
+		 rp_time_format(b0, t1) + 11, rp_time_format(b1, t2) + 11, v[a->h_cur],
+		 a->st.done ? "" : ", estimated from block headers");
 	tv_put(s, 0, 1, TV_C_DEFAULT, TV_A_BOLD, line, w);
 	for (int i = 0; i < bins && h > 0; i++) {
 		int bar = max ? (int)((double)v[i] * h / (double)max + (v[i] ? 0.999 : 0)) : 0;

@@ -270,6 +270,12 @@ static void test_stats(void **state)
 	for (size_t i = 0; i < nrefs; i++)
 		kinds[refs[i].ring][refs[i].kind]++;
 	assert_int_equal(tm_stats_start(&st, s, &sel), 0);
+	/* Before any decoding: the block headers' estimate holds every event. */
+	tm_hist_fold(&st, fold, 10);
+	for (int i = 0; i < 10; i++)
+		sum += fold[i];
+	assert_int_equal(sum, nrefs);
+	sum = 0;
 	int r;
 	while ((r = tm_stats_step(&st, 100)) == 0)
 		;
