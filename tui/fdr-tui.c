@@ -135,7 +135,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		}
 		case O_MODEL: a->tv.model_path = optarg; break;
-		case O_FOLLOW: follow = optarg; a->tv.follow = true; break;
+		case O_FOLLOW: follow = optarg; a->tv.follow = optarg; break;
 		case O_THREADS: {
 			unsigned long n = strtoul(optarg, &end, 10);
 			if (!*optarg || *end || n < 1 || n > 256)

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 #include <wchar.h>
+#include <dirent.h>
+#include <sys/stat.h>
 
 #include "replay/rp-output.h"
 #include "replay/rp-time.h"
@@ -214,7 +216,8 @@ struct tv_app {
 	size_t plen;
 	char search[256];
 	char msg[400];
-	bool color, follow;
+	bool color;
+	const char *follow;	/* directory, or NULL */
 	int w, h;
 	uint64_t fingerprint;	/* blocks seen, for --follow */
 };
@@ -1025,6 +1028,40 @@ bool tv_app_idle(struct tv_app *a)
 	return false;
 }
 
+/* Ring files (name "*.ring") under dir that the set does not hold yet: a
+ * container started while we watch. Paths are built as rp_set_add() does. */
+static void add_new_rings(struct tv_app *a, const char *dir, int depth)
+{
+	struct dirent **names;
+	int n;
+
+	if (depth > 4 || (n = scandir(dir, &names, NULL, alphasort)) < 0)
+		return;
+	for (int i = 0; i < n; i++) {
+		const char *nm = names[i]->d_name;
+		size_t len = strlen(nm), dl = strlen(dir);
+		char *child;
+		struct stat st;
+		if (nm[0] == '.' || !(child = malloc(dl + len + 2))) {
+			free(names[i]);
+			continue;
+		}
+		snprintf(child, dl + len + 2, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", nm);
+		if (stat(child, &st) == 0 && S_ISDIR(st.st_mode)) {
+			add_new_rings(a, child, depth + 1);
+		} else if (len > 5 && !strcmp(nm + len - 5, ".ring") && S_ISREG(st.st_mode)) {
+			bool known = false;
+			for (size_t r = 0; r < rp_set_nrings(a->set) && !known; r++)
+				known = !strcmp(rp_set_ring(a->set, r)->path, child);
+			if (!known && rp_set_add(a->set, child) > 0)
+				set_msg(a, "a new ring appeared (a container started)");
+		}
+		free(child);
+		free(names[i]);
+	}
+	free(names);
+}
+
 void tv_app_refresh(struct tv_app *a)
 {
 	bool at_end = a->tl.at_end && a->tl.n && a->tl.cur + page_of(a) >= a->tl.n;
@@ -1036,6 +1073,18 @@ void tv_app_refresh(struct tv_app *a)
 	tm_stats_release(&a->st);
 	for (size_t i = 0; i < rp_set_nrings(a->set); i++)
 		fdr_reader_refresh(rp_set_ring(a->set, i)->reader);
+	if (a->follow) {
+		size_t before = rp_set_nrings(a->set);
+		add_new_rings(a, a->follow, 0);
+		if (rp_set_nrings(a->set) != before) {
+			size_t n = rp_set_nrings(a->set) + 1;
+			a->corder = realloc(a->corder, n * sizeof(*a->corder));
+			a->ring_findings = realloc(a->ring_findings, n * sizeof(*a->ring_findings));
+			if (!a->corder || !a->ring_findings)
+				abort();
+			memset(a->ring_findings + before, 0, (n - before) * sizeof(*a->ring_findings));
+		}
+	}
 	uint64_t fp = set_fingerprint(a->set);
 	a->tl.set = a->set;
 	a->tl.sel = &a->sel;

@@ -62,7 +62,7 @@ enum tv_view { TV_CONTAINERS, TV_TIMELINE, TV_TREE, TV_FINDINGS, TV_HIST, TV_NVI
 struct tv_opts {
 	struct tm_sel sel;	/* moved into the app */
 	const char *model_path;	/* --model */
-	bool follow;
+	const char *follow;	/* --follow DIR: re-read, and pick up new rings */
 	bool color;
 };
 

@@ -211,6 +211,9 @@ keys G
 wait_for "> 10:03:25.000 " "follow: still at the end"
 keys 1
 wait_for "   124 " "follow: web container's events"
+# a container starts: its new ring shows up
+"$build/tools/fdr-tuigen" evil "$T/live"
+wait_for 'h\x1b[5mx/ev' "follow: a new ring"
 keys q
 
 # --- the real samples, when they exist ------------------------------------
