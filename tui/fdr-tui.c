@@ -425,6 +425,14 @@ static int run_curses(struct tv_app *app, struct args *a)
 		int key = map_key(ch, &me, &x, &y);
 		if (key < 0)
 			continue;
+		/* A rare filter over a big recording reads it all: say so at
+		 * once (a fast key redraws over it before anyone sees it). */
+		if (scr.w > 12 && scr.h > 2) {
+			attrset(A_BOLD);
+			mvaddstr(scr.h - 2, scr.w - 11, "working...");
+			attrset(A_NORMAL);
+			refresh();
+		}
 		if (!tv_app_key(app, key, x, y))
 			break;
 	}
