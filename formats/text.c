@@ -19,6 +19,7 @@ void fdr_buf_grow(struct fdr_buf *b, size_t n)
 		abort();
 	b->p = p;
 	b->cap = cap;
+	b->p[b->len] = '\0';	/* keep the invariant even when nothing is added */
 }
 
 void fdr_buf_add(struct fdr_buf *b, const void *p, size_t n)

@@ -75,6 +75,11 @@ static void test_buf(void **state)
 	assert_null(b.p);
 	free(s);
 	fdr_buf_release(&b);
+	/* Adding nothing to an empty buffer still gives an empty C string. */
+	fdr_buf_add_escaped(&b, "", 0);
+	assert_non_null(b.p);
+	assert_string_equal(b.p, "");
+	fdr_buf_release(&b);
 }
 
 int main(void)
