@@ -19,3 +19,13 @@ events=$(grep -c '^ev ' "$tmp/c.out")
 if ! diff -u "$tmp/c.out" "$tmp/py.out" | head -40; then :; fi
 cmp -s "$tmp/c.out" "$tmp/py.out" || { echo "FAIL: the two readers differ"; exit 1; }
 echo "spec-reader: $blocks blocks, $events events read identically by C and by the spec-only reader"
+
+# Backward compatibility: a ring written by the v1.0 writer (committed, with
+# its dump made by the v1.0 library) must read exactly the same with today's
+# C library and with the spec-only reader.
+old=$here/data/ring-v1.0
+"$gen" --dump "$old.ring" > "$tmp/old-c.out"
+python3 "$here/spec-reader.py" "$old.ring" > "$tmp/old-py.out"
+cmp -s "$old.dump" "$tmp/old-c.out" || { diff -u "$old.dump" "$tmp/old-c.out" | head -20; echo "FAIL: the v1.0 ring reads differently"; exit 1; }
+cmp -s "$old.dump" "$tmp/old-py.out" || { echo "FAIL: the spec-only reader reads the v1.0 ring differently"; exit 1; }
+echo "spec-reader: the v1.0 sample ring reads identically ($(grep -c '^ev ' "$old.dump") events)"
