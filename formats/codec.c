@@ -24,10 +24,40 @@
 uint8_t field_types[256];
 static pthread_once_t field_types_once = PTHREAD_ONCE_INIT;
 
+/* The decoder's action for each 1-byte or 2-byte tag (tag < 1024, field id
+ * < 128): store a value of the field's type, or parse and skip a value of a
+ * wire type that does not match the field, or end the record. One switch
+ * per field instead of a switch and a type comparison. */
+enum {
+	ACT_U64, ACT_I64, ACT_STR, ACT_STRV, ACT_ADDR,
+	ACT_SKIP_VARINT, ACT_SKIP_STR, ACT_SKIP_STRV, ACT_SKIP_ADDR, ACT_END,
+};
+static uint8_t tag_act[1024];
+
 static void field_types_init(void)
 {
+	static const uint8_t wire_of[] = {
+		[FDR_T_U64] = WT_VARINT, [FDR_T_I64] = WT_ZIGZAG, [FDR_T_STR] = WT_STR,
+		[FDR_T_STRV] = WT_STRV, [FDR_T_ADDR] = WT_ADDR,
+	};
+	static const uint8_t act_of[] = {
+		[FDR_T_U64] = ACT_U64, [FDR_T_I64] = ACT_I64, [FDR_T_STR] = ACT_STR,
+		[FDR_T_STRV] = ACT_STRV, [FDR_T_ADDR] = ACT_ADDR,
+	};
+	static const uint8_t skip_of[8] = {
+		ACT_SKIP_VARINT, ACT_SKIP_VARINT, ACT_SKIP_STR, ACT_SKIP_STRV, ACT_SKIP_ADDR,
+		ACT_END, ACT_END, ACT_END,
+	};
+
 	for (unsigned f = 1; f < FDR_F_MAX; f++)
 		field_types[f] = (uint8_t)fdr_field_type(f);
+	for (unsigned tag = 0; tag < 1024; tag++) {
+		unsigned f = tag >> 3, wt = tag & 7, t = f < FDR_F_MAX ? field_types[f] : 0;
+
+		tag_act[tag] = t && t < sizeof(wire_of) && f != 0 && wire_of[t] == wt &&
+					       (t != FDR_T_U64 || wt == WT_VARINT) ?
+				       act_of[t] : skip_of[wt];
+	}
 }
 
 void codec_init(void)
@@ -490,7 +520,7 @@ static inline bool rd_str(const struct fdr_str *strs, size_t nstr, struct rd *r,
 	return true;
 }
 
-#define MARK(f) (has[(f) >> 6] |= (uint64_t)1 << ((f) & 63))
+#define MARK(f) (has |= (unsigned __int128)1 << (f))
 
 int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 {
@@ -499,7 +529,7 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 		struct rd r;
 		size_t nlist = 0, nstr;
 		const struct fdr_str *strs;
-		uint64_t has[2];
+		unsigned __int128 has;
 
 		if (c->err)
 			return c->err > 0 ? 0 : c->err;
@@ -545,44 +575,52 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 		ev->time_ns = c->prev_ns + (uint64_t)unzigzag(dt);
 		c->prev_ns = ev->time_ns;
 		c->nev++;
-		has[0] = has[1] = 0;	/* presence bits kept in registers */
+		has = 0;	/* presence bits kept in registers */
 		/* Locals: stores into *ev may alias *c as far as the compiler knows. */
 		strs = c->strs;
 		nstr = c->nstr;
 		while (r.p < r.end) {
 			uint64_t tag, v, n;
-			unsigned f;
-			int want;
+			unsigned f, act;
 
 			if (!rd_varint(&r, &tag))
 				goto corrupt;
-			f = tag >> 3 < FDR_F_MAX ? (unsigned)(tag >> 3) : 0;
-			want = field_types[f];
-			switch (tag & 7) {
-			case WT_VARINT:
+			f = (unsigned)(tag >> 3);
+			act = tag < 1024 ? tag_act[tag] : (tag & 7) < 5 ?
+				(tag & 7) == WT_STR ? ACT_SKIP_STR : (tag & 7) == WT_STRV ?
+				ACT_SKIP_STRV : (tag & 7) == WT_ADDR ? ACT_SKIP_ADDR : ACT_SKIP_VARINT :
+				ACT_END;
+			switch (act) {
+			case ACT_U64:
 				if (!rd_varint(&r, &v))
 					goto corrupt;
-				if (want == FDR_T_U64)
-					ev->f[f].u = v, MARK(f);
+				ev->f[f].u = v;
+				MARK(f);
 				break;
-			case WT_ZIGZAG:
+			case ACT_I64:
 				if (!rd_varint(&r, &v))
 					goto corrupt;
-				if (want == FDR_T_I64)
-					ev->f[f].i = unzigzag(v), MARK(f);
+				ev->f[f].i = unzigzag(v);
+				MARK(f);
 				break;
-			case WT_STR: {
+			case ACT_SKIP_VARINT:
+				if (!rd_varint(&r, &v))
+					goto corrupt;
+				break;
+			case ACT_STR:
+				if (!rd_str(strs, nstr, &r, &ev->f[f].s))
+					goto corrupt;
+				MARK(f);
+				break;
+			case ACT_SKIP_STR: {
 				struct fdr_str s;
 
 				if (!rd_str(strs, nstr, &r, &s))
 					goto corrupt;
-				if (want == FDR_T_STR) {
-					ev->f[f].s = s;
-					MARK(f);
-				}
 				break;
 			}
-			case WT_STRV:
+			case ACT_STRV:
+			case ACT_SKIP_STRV:
 				if (!rd_varint(&r, &n) || n > FDR_MAX_LIST ||
 				    n > (uint64_t)(r.end - r.p))
 					goto corrupt;
@@ -598,14 +636,15 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 				for (uint64_t i = 0; i < n; i++)
 					if (!rd_str(strs, nstr, &r, &c->lists[nlist + i]))
 						goto corrupt;
-				if (want == FDR_T_STRV) {
+				if (act == ACT_STRV) {
 					ev->f[f].v.v = n ? c->lists + nlist : NULL;
 					ev->f[f].v.n = (uint32_t)n;
 					MARK(f);
 				}
 				nlist += n;
 				break;
-			case WT_ADDR: {
+			case ACT_ADDR:
+			case ACT_SKIP_ADDR: {
 				uint8_t fam;
 				size_t alen;
 
@@ -617,7 +656,7 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 				alen = fam == 4 ? 4 : 16;
 				if ((size_t)(r.end - r.p) < alen)
 					goto corrupt;
-				if (want == FDR_T_ADDR) {
+				if (act == ACT_ADDR) {
 					ev->f[f].a.family = fam;
 					memset(ev->f[f].a.b, 0, sizeof(ev->f[f].a.b));
 					memcpy(ev->f[f].a.b, r.p, alen);
@@ -631,8 +670,8 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 				break;
 			}
 		}
-		ev->has[0] = has[0];
-		ev->has[1] = has[1];
+		ev->has[0] = (uint64_t)has;
+		ev->has[1] = (uint64_t)(has >> 64);
 		return 1;
 	}
 corrupt:
