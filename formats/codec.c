@@ -184,9 +184,10 @@ static int intern(struct blkenc *e, struct fdr_str s, uint32_t *idx)
 	return 0;
 }
 
-static inline uint32_t varint_len(uint64_t v)
+/* Bytes of v as a little-endian integer without its leading zero bytes (>= 1). */
+static inline uint32_t byte_len(uint64_t v)
 {
-	return v < 0x80 ? 1 : (uint32_t)(64 - __builtin_clzll(v) + 6) / 7;
+	return v < 0x100 ? 1 : (uint32_t)(64 - __builtin_clzll(v) + 7) / 8;
 }
 
 static int body_reserve(struct blkenc *e, size_t used, size_t more)
@@ -281,8 +282,19 @@ int blkenc_add(struct blkenc *e, const struct fdr_event *ev)
 	memcpy(e->raw + e->len, e->body, b);
 	e->len += b;
 	e->ev[e->nev].end = (uint32_t)e->len;
-	e->ev[e->nev].col = e->nev ? e->ev[e->nev - 1].col +
-			     varint_len(zigzag((int64_t)(ev->time_ns - prev))) : 10;
+	if (e->nev == 0) {
+		e->tmin = ev->time_ns;
+		e->tw = 1;
+	} else {
+		uint32_t w = byte_len(zigzag((int64_t)(ev->time_ns - prev)));
+
+		e->tmin = ev->time_ns < e->tmin ? ev->time_ns : e->tmin;
+		e->tw = w > e->tw ? w : e->tw;
+		/* the first event's delta to the block's first_ns (the minimum) */
+		w = byte_len(zigzag((int64_t)(e->ev[0].time_ns - e->tmin)));
+		e->tw = w > e->tw ? w : e->tw;
+	}
+	e->ev[e->nev].col = 1 + (uint32_t)(e->nev + 1) * e->tw;
 	e->ev[e->nev].kind = ev->kind;
 	e->ev[e->nev].time_ns = ev->time_ns;
 	e->nev++;
@@ -307,15 +319,25 @@ void blkenc_set_base(struct blkenc *e, uint64_t base)
 
 size_t blkenc_column(const struct blkenc *e, size_t n, uint64_t base, uint8_t *out)
 {
-	size_t o = 0;
-	uint64_t prev = base;
+	uint64_t prev = base, all = 0;
+	uint32_t w;
 
 	for (size_t i = 0; i < n; i++) {
-		o += put_varint(out + o, zigzag((int64_t)(e->ev[i].time_ns - prev)));
+		all |= zigzag((int64_t)(e->ev[i].time_ns - prev));
 		prev = e->ev[i].time_ns;
 	}
-	put_le32(out + o, (uint32_t)o);
-	return o + BLK_COL_TRAILER;
+	w = byte_len(all);
+	out[0] = (uint8_t)w;
+	prev = base;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = zigzag((int64_t)(e->ev[i].time_ns - prev));
+
+		prev = e->ev[i].time_ns;
+		for (uint32_t k = 0; k < w; k++)
+			out[1 + k * n + i] = (uint8_t)(v >> (8 * k));
+	}
+	put_le32(out + 1 + w * n, (uint32_t)(1 + w * n));
+	return 1 + w * n + BLK_COL_TRAILER;
 }
 
 void blkenc_range(const struct blkenc *e, size_t n, uint64_t *first, uint64_t *last,
@@ -349,7 +371,8 @@ struct fdr_cursor {
 	size_t nstr, strcap;
 	struct fdr_str *lists;	/* string lists of the current event */
 	size_t listcap;
-	struct rd col;		/* rest of the time column (LAYOUT_COLUMN) */
+	const uint8_t *col;	/* time column planes (LAYOUT_COLUMN) */
+	uint32_t ncol, colw;	/* its values and their width in bytes */
 	int layout;
 	uint64_t prev_ns;
 	uint32_t nev, expect_ev;	/* expect_ev = UINT32_MAX: unknown */
@@ -383,7 +406,8 @@ int cursor_load_payload(struct fdr_cursor *c, const uint8_t *payload, size_t len
 			uint64_t base_ns, uint32_t events, int layout)
 {
 	c->layout = layout;
-	c->col.p = c->col.end = NULL;
+	c->col = NULL;
+	c->ncol = c->colw = 0;
 	if (layout == LAYOUT_COLUMN) {
 		uint32_t clen;
 
@@ -393,8 +417,15 @@ int cursor_load_payload(struct fdr_cursor *c, const uint8_t *payload, size_t len
 			return FDR_E_CORRUPT;
 		}
 		len -= BLK_COL_TRAILER;
-		c->col.p = payload + len - clen;
-		c->col.end = payload + len;
+		/* width byte, then width planes of ncol bytes */
+		if (clen == 0 || payload[len - clen] == 0 || payload[len - clen] > 8 ||
+		    (clen - 1) % payload[len - clen]) {
+			c->err = FDR_E_CORRUPT;
+			return FDR_E_CORRUPT;
+		}
+		c->colw = payload[len - clen];
+		c->ncol = (clen - 1) / c->colw;
+		c->col = payload + len - clen + 1;
 		len -= clen;
 	}
 	c->payload = payload;
@@ -535,7 +566,7 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 			return c->err > 0 ? 0 : c->err;
 		if (c->in.p == c->in.end) {
 			if ((c->expect_ev != UINT32_MAX && c->nev != c->expect_ev) ||
-			    c->col.p != c->col.end)
+			    (c->layout == LAYOUT_COLUMN && c->nev != c->ncol))
 				goto corrupt;
 			c->err = 1;
 			return 0;
@@ -565,8 +596,13 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 			if (!rd_varint(&r, &dt))
 				goto corrupt;
 		} else if (c->layout == LAYOUT_COLUMN) {
-			if (!rd_varint(&c->col, &dt))
+			const uint8_t *p = c->col + c->nev;
+
+			if (c->nev >= c->ncol)
 				goto corrupt;
+			dt = p[0];
+			for (uint32_t k = 1; k < c->colw; k++)
+				dt |= (uint64_t)p[(size_t)k * c->ncol] << (8 * k);
 		} else {
 			dt = zigzag(-(int64_t)c->prev_ns);	/* times: 0 */
 		}
