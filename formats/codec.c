@@ -359,6 +359,13 @@ void blkenc_range(const struct blkenc *e, size_t n, uint64_t *first, uint64_t *l
 
 /* ---- cursor --------------------------------------------------------------- */
 
+/* An event record with kind, flags and time decoded, fields not yet. */
+struct ev_hdr {
+	uint16_t kind, flags;
+	uint64_t time_ns;
+	struct rd body;		/* its fields */
+};
+
 struct fdr_cursor {
 	struct rd in;		/* rest of the payload */
 	const uint8_t *payload;
@@ -372,6 +379,8 @@ struct fdr_cursor {
 	struct fdr_str *lists;	/* string lists of the current event */
 	size_t listcap;
 	const uint8_t *col;	/* time column planes (LAYOUT_COLUMN) */
+	struct ev_hdr peek;	/* the next event, when peeked */
+	bool peeked;
 	uint32_t ncol, colw;	/* its values and their width in bytes */
 	int layout;
 	uint64_t prev_ns;
@@ -406,6 +415,7 @@ int cursor_load_payload(struct fdr_cursor *c, const uint8_t *payload, size_t len
 			uint64_t base_ns, uint32_t events, int layout)
 {
 	c->layout = layout;
+	c->peeked = false;
 	c->col = NULL;
 	c->ncol = c->colw = 0;
 	if (layout == LAYOUT_COLUMN) {
@@ -538,6 +548,7 @@ void cursor_fail(struct fdr_cursor *c, int err);
 void cursor_fail(struct fdr_cursor *c, int err)
 {
 	c->err = err;
+	c->peeked = false;
 }
 
 static inline bool rd_str(const struct fdr_str *strs, size_t nstr, struct rd *r,
@@ -553,14 +564,15 @@ static inline bool rd_str(const struct fdr_str *strs, size_t nstr, struct rd *r,
 
 #define MARK(f) (has |= (unsigned __int128)1 << (f))
 
-int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
+/* Move to the next event record: its kind, flags and time are decoded (and
+ * the time chain advanced), its fields are left in h->body. String
+ * definitions on the way are added to the table. 1, 0 at the end, or the
+ * sticky error. */
+static inline int cursor_advance(struct fdr_cursor *c, struct ev_hdr *h)
 {
 	for (;;) {
 		uint64_t kind, len, flags, dt;
 		struct rd r;
-		size_t nlist = 0, nstr;
-		const struct fdr_str *strs;
-		unsigned __int128 has;
 
 		if (c->err)
 			return c->err > 0 ? 0 : c->err;
@@ -581,8 +593,10 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 			if (len > FDR_MAX_STR)
 				goto corrupt;
 			if (c->nstr == c->strcap &&
-			    grow((void **)&c->strs, &c->strcap, c->nstr + 1, sizeof(*c->strs)))
-				goto nomem;
+			    grow((void **)&c->strs, &c->strcap, c->nstr + 1, sizeof(*c->strs))) {
+				c->err = -ENOMEM;
+				return -ENOMEM;
+			}
 			c->strs[c->nstr].p = (const char *)r.p;
 			c->strs[c->nstr].len = (uint32_t)len;
 			c->nstr++;
@@ -606,11 +620,72 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 		} else {
 			dt = zigzag(-(int64_t)c->prev_ns);	/* times: 0 */
 		}
-		ev->kind = (uint16_t)kind;
-		ev->flags = (uint16_t)flags;
-		ev->time_ns = c->prev_ns + (uint64_t)unzigzag(dt);
-		c->prev_ns = ev->time_ns;
+		h->kind = (uint16_t)kind;
+		h->flags = (uint16_t)flags;
+		h->time_ns = c->prev_ns + (uint64_t)unzigzag(dt);
+		h->body = r;
+		c->prev_ns = h->time_ns;
 		c->nev++;
+		return 1;
+	}
+corrupt:
+	c->err = FDR_E_CORRUPT;
+	return FDR_E_CORRUPT;
+}
+
+int fdr_cursor_peek(struct fdr_cursor *c, struct fdr_event_peek *p)
+{
+	int rc;
+
+	if (!c->peeked) {
+		if ((rc = cursor_advance(c, &c->peek)) != 1)
+			return rc;
+		c->peeked = true;
+	}
+	p->kind = c->peek.kind;
+	p->flags = c->peek.flags;
+	p->time_ns = c->peek.time_ns;
+	p->has_pid = false;
+	p->pid = 0;
+	/* pid: field 1, wire 0, tag 0x08; the first field when in id order */
+	if (c->peek.body.p < c->peek.body.end && *c->peek.body.p == 0x08) {
+		struct rd r = { c->peek.body.p + 1, c->peek.body.end };
+
+		p->has_pid = rd_varint(&r, &p->pid);
+	}
+	return 1;
+}
+
+int fdr_cursor_skip(struct fdr_cursor *c)
+{
+	int rc = 1;
+
+	if (!c->peeked)
+		rc = cursor_advance(c, &c->peek);
+	c->peeked = false;
+	return rc;
+}
+
+int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
+{
+	{
+		struct ev_hdr h;
+		struct rd r;
+		size_t nlist = 0, nstr;
+		const struct fdr_str *strs;
+		unsigned __int128 has;
+		int rc;
+
+		if (c->peeked) {
+			h = c->peek;
+			c->peeked = false;
+		} else if ((rc = cursor_advance(c, &h)) != 1) {
+			return rc;
+		}
+		r = h.body;
+		ev->kind = h.kind;
+		ev->flags = h.flags;
+		ev->time_ns = h.time_ns;
 		has = 0;	/* presence bits kept in registers */
 		/* Locals: stores into *ev may alias *c as far as the compiler knows. */
 		strs = c->strs;
