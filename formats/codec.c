@@ -9,6 +9,7 @@
  * rd, which cannot run past the record.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,10 +19,27 @@
 
 #include "ring-format.h"
 
+/* Field types by id, copied once from fdr_field_type(): a table lookup in
+ * the decoder's inner loop instead of a call. Index FDR_F_MAX and up: none. */
+uint8_t field_types[256];
+static pthread_once_t field_types_once = PTHREAD_ONCE_INIT;
+
+static void field_types_init(void)
+{
+	for (unsigned f = 1; f < FDR_F_MAX; f++)
+		field_types[f] = (uint8_t)fdr_field_type(f);
+}
+
+void codec_init(void)
+{
+	pthread_once(&field_types_once, field_types_init);
+}
+
 /* ---- encoder -------------------------------------------------------------- */
 
 void blkenc_init(struct blkenc *e)
 {
+	codec_init();
 	memset(e, 0, sizeof(*e));
 	e->time_off = SIZE_MAX;
 }
@@ -170,7 +188,7 @@ int blkenc_add(struct blkenc *e, const struct fdr_event *ev)
 			bits &= bits - 1;
 			if ((rc = body_reserve(e, b, 32)))
 				goto out_undo;
-			switch (fdr_field_type(f)) {
+			switch (field_types[f]) {
 			case FDR_T_U64:
 				b += put_varint(e->body + b, (uint64_t)f << 3 | WT_VARINT);
 				b += put_varint(e->body + b, v->u);
@@ -291,6 +309,7 @@ int fdr_cursor_new(struct fdr_cursor **out)
 	if (!c)
 		return -ENOMEM;
 	c->err = 1;	/* nothing loaded: next() returns 0 */
+	codec_init();
 	*out = c;
 	return 0;
 }
@@ -318,6 +337,25 @@ int cursor_load_payload(struct fdr_cursor *c, const uint8_t *payload, size_t len
 	c->nev = 0;
 	c->expect_ev = events;
 	c->err = 0;
+	return 0;
+}
+
+int cursor_load_carry(struct fdr_cursor *c, const struct blkenc *e, size_t k)
+{
+	uint32_t from = e->ev[k - 1].end;
+	size_t n = 0;
+
+	/* The strings defined before event k's record, in definition order. */
+	while (n < e->nstr && e->str[n].off < from)
+		n++;
+	if (n > c->strcap && grow((void **)&c->strs, &c->strcap, n, sizeof(*c->strs)))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		c->strs[i].p = (const char *)e->raw + e->str[i].off;
+		c->strs[i].len = e->str[i].len;
+	}
+	cursor_load_payload(c, e->raw + from, e->len - from, e->ev[k - 1].time_ns, UINT32_MAX);
+	c->nstr = n;
 	return 0;
 }
 
@@ -371,22 +409,27 @@ void cursor_fail(struct fdr_cursor *c, int err)
 	c->err = err;
 }
 
-static inline bool rd_str(struct fdr_cursor *c, struct rd *r, struct fdr_str *s)
+static inline bool rd_str(const struct fdr_str *strs, size_t nstr, struct rd *r,
+			  struct fdr_str *s)
 {
 	uint64_t idx;
 
-	if (!rd_varint(r, &idx) || idx >= c->nstr)
+	if (!rd_varint(r, &idx) || idx >= nstr)
 		return false;
-	*s = c->strs[idx];
+	*s = strs[idx];
 	return true;
 }
+
+#define MARK(f) (has[(f) >> 6] |= (uint64_t)1 << ((f) & 63))
 
 int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 {
 	for (;;) {
 		uint64_t kind, len, flags, dt;
 		struct rd r;
-		size_t nlist = 0;
+		size_t nlist = 0, nstr;
+		const struct fdr_str *strs;
+		uint64_t has[2];
 
 		if (c->err)
 			return c->err > 0 ? 0 : c->err;
@@ -421,8 +464,11 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 		ev->flags = (uint16_t)flags;
 		ev->time_ns = c->prev_ns + (uint64_t)unzigzag(dt);
 		c->prev_ns = ev->time_ns;
-		ev->has[0] = ev->has[1] = 0;
 		c->nev++;
+		has[0] = has[1] = 0;	/* presence bits kept in registers */
+		/* Locals: stores into *ev may alias *c as far as the compiler knows. */
+		strs = c->strs;
+		nstr = c->nstr;
 		while (r.p < r.end) {
 			uint64_t tag, v, n;
 			unsigned f;
@@ -431,28 +477,28 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 			if (!rd_varint(&r, &tag))
 				goto corrupt;
 			f = tag >> 3 < FDR_F_MAX ? (unsigned)(tag >> 3) : 0;
-			want = f ? (int)fdr_field_type(f) : FDR_T_NONE;
+			want = field_types[f];
 			switch (tag & 7) {
 			case WT_VARINT:
 				if (!rd_varint(&r, &v))
 					goto corrupt;
 				if (want == FDR_T_U64)
-					fdr_event_set_u(ev, f, v);
+					ev->f[f].u = v, MARK(f);
 				break;
 			case WT_ZIGZAG:
 				if (!rd_varint(&r, &v))
 					goto corrupt;
 				if (want == FDR_T_I64)
-					fdr_event_set_i(ev, f, unzigzag(v));
+					ev->f[f].i = unzigzag(v), MARK(f);
 				break;
 			case WT_STR: {
 				struct fdr_str s;
 
-				if (!rd_str(c, &r, &s))
+				if (!rd_str(strs, nstr, &r, &s))
 					goto corrupt;
 				if (want == FDR_T_STR) {
 					ev->f[f].s = s;
-					fdr_event_mark(ev, f);
+					MARK(f);
 				}
 				break;
 			}
@@ -470,12 +516,12 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 				if (nlist + n > c->listcap)
 					goto corrupt;
 				for (uint64_t i = 0; i < n; i++)
-					if (!rd_str(c, &r, &c->lists[nlist + i]))
+					if (!rd_str(strs, nstr, &r, &c->lists[nlist + i]))
 						goto corrupt;
 				if (want == FDR_T_STRV) {
 					ev->f[f].v.v = n ? c->lists + nlist : NULL;
 					ev->f[f].v.n = (uint32_t)n;
-					fdr_event_mark(ev, f);
+					MARK(f);
 				}
 				nlist += n;
 				break;
@@ -495,7 +541,7 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 					ev->f[f].a.family = fam;
 					memset(ev->f[f].a.b, 0, sizeof(ev->f[f].a.b));
 					memcpy(ev->f[f].a.b, r.p, alen);
-					fdr_event_mark(ev, f);
+					MARK(f);
 				}
 				r.p += alen;
 				break;
@@ -505,6 +551,8 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 				break;
 			}
 		}
+		ev->has[0] = has[0];
+		ev->has[1] = has[1];
 		return 1;
 	}
 corrupt:

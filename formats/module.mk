@@ -45,3 +45,18 @@ $(BUILD)/tools/gen-corpus: $(call objs,tests/formats/gen-corpus.c) $(FORMATS_LIB
 .PHONY: fuzz-corpus
 fuzz-corpus: $(BUILD)/tools/gen-corpus
 	$(BUILD)/tools/gen-corpus tests/fuzz/corpus
+
+# Bench (make bench): not installed.
+BENCH_SCRIPTS += bench/formats.sh
+BENCH_PROGS += $(BUILD)/bench/formats-bench
+$(BUILD)/bench/formats-bench: $(call objs,bench/formats-bench.c) $(FORMATS_LIB)
+	@mkdir -p $(@D)
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(FORMATS_LIB) $(FORMATS_LDLIBS)
+bench-run: $(BUILD)/bench/formats-bench
+# Header dependencies of the two programs above (not in ALL_SRCS).
+-include $(BUILD)/obj/bench/formats-bench.d $(BUILD)/obj/tests/formats/gen-corpus.d
+
+# A second reader from SPEC.md alone (Python), checked against the library.
+SCRIPT_TESTS += tests/formats/spec-reader.sh
+tests: $(BUILD)/tools/gen-corpus

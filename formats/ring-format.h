@@ -125,10 +125,23 @@ static inline bool rd_varint(struct rd *r, uint64_t *v)
 	const uint8_t *p = r->p;
 	uint64_t x = 0;
 
-	if (p < r->end && !(*p & 0x80)) {	/* one-byte fast path */
-		*v = *p;
-		r->p = p + 1;
-		return true;
+	if (r->end - p >= 3) {	/* fast paths: most values take 1 to 3 bytes */
+		if (!(p[0] & 0x80)) {
+			*v = p[0];
+			r->p = p + 1;
+			return true;
+		}
+		if (!(p[1] & 0x80)) {
+			*v = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+			r->p = p + 2;
+			return true;
+		}
+		if (!(p[2] & 0x80)) {
+			*v = (uint64_t)(p[0] & 0x7f) | (uint64_t)(p[1] & 0x7f) << 7 |
+			     (uint64_t)p[2] << 14;
+			r->p = p + 3;
+			return true;
+		}
 	}
 	for (unsigned shift = 0; shift < 64; shift += 7) {
 		uint8_t b;
@@ -252,6 +265,11 @@ struct blkenc {
 	size_t time_off;	/* raw offset of the first event's 10-byte time */
 };
 
+/* Field types by id (index < 256; 0 = none), ready after codec_init(),
+ * which blkenc_init() and fdr_cursor_new() call. */
+extern uint8_t field_types[256];
+void codec_init(void);
+
 void blkenc_init(struct blkenc *e);
 void blkenc_release(struct blkenc *e);
 /* Forget the events (keeps the memory). */
@@ -267,6 +285,9 @@ void blkenc_range(const struct blkenc *e, size_t n, uint64_t *first, uint64_t *l
 /* Cursor internals the writer needs to carry events over to the next block. */
 int cursor_load_payload(struct fdr_cursor *c, const uint8_t *payload, size_t len,
 			uint64_t base_ns, uint32_t events);
+/* Position c at event k (k >= 1) of e's raw buffer, with the string table
+ * and time base it has there, to re-encode the events k.. elsewhere. */
+int cursor_load_carry(struct fdr_cursor *c, const struct blkenc *e, size_t k);
 
 /* ---- system calls (fault injection) --------------------------------------- */
 

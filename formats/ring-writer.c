@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,11 +176,12 @@ static int cut(struct fdr_ring_writer *w, size_t k)
 	/* Carry events k.. into a fresh encoder. */
 	blkenc_reset(&w->enc2);
 	if (k < w->enc.nev) {
-		size_t i = 0;
-
-		cursor_load_payload(w->carry, w->enc.raw, w->enc.len, first, UINT32_MAX);
+		/* Decode from event k on (not from the start: the carried tail
+		 * is short) with the string table as it was there. */
+		if ((rc = cursor_load_carry(w->carry, &w->enc, k)))
+			return rc;
 		while ((rc = fdr_cursor_next(w->carry, w->tmpev)) == 1)
-			if (i++ >= k && (rc = blkenc_add(&w->enc2, w->tmpev)))
+			if ((rc = blkenc_add(&w->enc2, w->tmpev)))
 				return rc;
 		if (rc < 0)
 			return rc;
@@ -363,6 +365,11 @@ int fdr_writer_open(const char *path, const struct fdr_ring_meta *meta,
 		rc = -errno;
 		goto out_free;
 	}
+	/* One writer per ring: a second one would overwrite the first's slots. */
+	if (flock(w->fd, LOCK_EX | LOCK_NB)) {
+		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		goto out_unlink;
+	}
 	if (!created) {
 		if (ring_sys.fstat(w->fd, &st)) {
 			rc = -errno;
@@ -469,29 +476,30 @@ static int fits_alone(struct fdr_ring_writer *w, const struct fdr_event *ev)
 	uint64_t first, last, kinds;
 	int rc;
 
-	for (unsigned f = 0; f < FDR_F_MAX; f++) {
-		if (!(ev->has[f >> 6] >> (f & 63))) {
-			f |= 63;	/* no more fields in this word */
-			continue;
-		}
-		if (!fdr_event_has(ev, f))
-			continue;
-		switch (fdr_field_type(f)) {
-		case FDR_T_STR:
-			if (ev->f[f].s.len > FDR_MAX_STR)
-				return FDR_E_TOOBIG;
-			bound += 32 + (size_t)ev->f[f].s.len;
-			break;
-		case FDR_T_STRV:
-			if (ev->f[f].v.n > FDR_MAX_LIST)
-				return FDR_E_TOOBIG;
-			bound += 16;
-			for (uint32_t i = 0; i < ev->f[f].v.n; i++)
-				bound += 24 + (size_t)ev->f[f].v.v[i].len;
-			break;
-		default:
-			bound += 32;
-			break;
+	for (unsigned wd = 0; wd < 2; wd++) {
+		uint64_t bits = ev->has[wd];
+
+		while (bits) {
+			unsigned f = (unsigned)__builtin_ctzll(bits) + 64 * wd;
+
+			bits &= bits - 1;
+			switch (field_types[f]) {
+			case FDR_T_STR:
+				if (ev->f[f].s.len > FDR_MAX_STR)
+					return FDR_E_TOOBIG;
+				bound += 32 + (size_t)ev->f[f].s.len;
+				break;
+			case FDR_T_STRV:
+				if (ev->f[f].v.n > FDR_MAX_LIST)
+					return FDR_E_TOOBIG;
+				bound += 16;
+				for (uint32_t i = 0; i < ev->f[f].v.n; i++)
+					bound += 24 + (size_t)ev->f[f].v.v[i].len;
+				break;
+			default:
+				bound += 32;
+				break;
+			}
 		}
 	}
 	if (bound < FDR_MAX_EVENT_RAW && (size_t)LZ4_compressBound((int)bound) <= w->cap)

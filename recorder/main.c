@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "rec-core.h"
 
@@ -97,6 +98,15 @@ int main(int argc, char **argv)
 	if (rec_settings_from_opts(&s, &opts, err, sizeof(err)) < 0) {
 		fprintf(stderr, "fdr-record: %s\n", err);
 		goto out;
+	}
+	/* one open ring file per container: lift the soft fd limit */
+	{
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
 	}
 	rc = 1;
 	if (rec_check_dir(s.dir, err, sizeof(err)) < 0) {

@@ -9,23 +9,24 @@
 
 #include "rec-procfs.h"
 
-static ssize_t read_at(int dirfd, const char *name, char *buf, size_t size)
+/* One read: procfs fills the buffer in one call (seq_file and cmdline
+ * alike), so a second read for end of file would be a wasted syscall on
+ * the hot path; a full buffer means truncated, which callers cap anyway. */
+static ssize_t read_path(const char *path, char *buf, size_t size)
 {
-	size_t len = 0;
 	ssize_t n;
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
 	if (fd < 0)
 		return -errno;
-	while (len < size && (n = read(fd, buf + len, size - len)) > 0)
-		len += (size_t)n;
+	n = read(fd, buf, size);
 	close(fd);
-	return (ssize_t)len;
+	return n;
 }
 
-static bool link_at(int dirfd, const char *name, char *buf, size_t size)
+static bool link_path(const char *path, char *buf, size_t size)
 {
-	ssize_t n = readlinkat(dirfd, name, buf, size - 1);
+	ssize_t n = readlink(path, buf, size - 1);
 
 	if (n <= 0)
 		return false;
@@ -132,10 +133,10 @@ int rec_procfs_parse_status(const char *buf, size_t len, struct rec_procinfo *pi
 	return 0;
 }
 
-static bool read_u32(int dirfd, const char *name, uint32_t *out)
+static bool read_u32(const char *path, uint32_t *out)
 {
 	char buf[32];
-	ssize_t n = read_at(dirfd, name, buf, sizeof(buf) - 1);
+	ssize_t n = read_path(path, buf, sizeof(buf) - 1);
 	uint32_t v[1];
 
 	if (n <= 0)
@@ -148,26 +149,17 @@ static bool read_u32(int dirfd, const char *name, uint32_t *out)
 
 unsigned rec_procfs_read(pid_t pid, unsigned what, struct rec_procinfo *pi)
 {
-	char path[32], buf[4096];
+	char path[64], buf[4096], *name;
 	unsigned got = 0;
 	ssize_t n;
-	int dirfd;
+	int len;
 
 	pi->pid = pid;
-	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	dirfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return 0;
-	/* cgroup first: an exiting task leaves its cgroups (cgroup_exit) after
-	 * it loses its memory (exit_mm), so when cmdline still reads after
-	 * this, the cgroup read was the live one. */
-	if (what & REC_PI_CGROUP) {
-		n = read_at(dirfd, "cgroup", buf, sizeof(buf));
-		if (n > 0 && rec_cgroup_parse_file(buf, (size_t)n, &pi->cg) >= 0)
-			got |= REC_PI_CGROUP;
-	}
+	len = snprintf(path, sizeof(path), "/proc/%d/", (int)pid);
+	name = path + len;
+#define P(s) (memcpy(name, s, sizeof(s)), path)
 	if (what & REC_PI_ARGV) {
-		n = read_at(dirfd, "cmdline", pi->args, sizeof(pi->args));
+		n = read_path(P("cmdline"), pi->args, sizeof(pi->args));
 		if (n > 0) {
 			rec_procfs_split_argv(pi, (size_t)n);
 			if ((size_t)n == sizeof(pi->args))
@@ -175,20 +167,27 @@ unsigned rec_procfs_read(pid_t pid, unsigned what, struct rec_procinfo *pi)
 			got |= REC_PI_ARGV;
 		}
 	}
-	if ((what & REC_PI_EXE) && link_at(dirfd, "exe", pi->exe, sizeof(pi->exe)))
+	/* cgroup after cmdline, before exe: an exiting task leaves its cgroups
+	 * (cgroup_exit: it then reads as the root, i.e. the host) only after
+	 * it lost its memory (exit_mm), and exe needs that memory: when exe
+	 * still reads after this, this read was live. */
+	if (what & REC_PI_CGROUP) {
+		n = read_path(P("cgroup"), buf, sizeof(buf));
+		if (n > 0 && rec_cgroup_parse_file(buf, (size_t)n, &pi->cg) >= 0)
+			got |= REC_PI_CGROUP;
+	}
+	if ((what & REC_PI_EXE) && link_path(P("exe"), pi->exe, sizeof(pi->exe)))
 		got |= REC_PI_EXE;
-	if ((what & REC_PI_CWD) && link_at(dirfd, "cwd", pi->cwd, sizeof(pi->cwd)))
+	if ((what & REC_PI_CWD) && link_path(P("cwd"), pi->cwd, sizeof(pi->cwd)))
 		got |= REC_PI_CWD;
 	if (what & REC_PI_STATUS) {
-		n = read_at(dirfd, "status", buf, sizeof(buf));
+		n = read_path(P("status"), buf, sizeof(buf));
 		if (n > 0 && rec_procfs_parse_status(buf, (size_t)n, pi) == 0)
 			got |= REC_PI_STATUS;
 	}
-	if (what & REC_PI_LOGIN) {
-		if (read_u32(dirfd, "loginuid", &pi->loginuid) &&
-		    read_u32(dirfd, "sessionid", &pi->sessionid))
-			got |= REC_PI_LOGIN;
-	}
-	close(dirfd);
+	if ((what & REC_PI_LOGIN) && read_u32(P("loginuid"), &pi->loginuid) &&
+	    read_u32(P("sessionid"), &pi->sessionid))
+		got |= REC_PI_LOGIN;
+#undef P
 	return got;
 }

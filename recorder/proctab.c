@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-/* Process table: open addressing with linear probing and backward-shift
- * deletion (no tombstones), plus a FIFO of exits for expiry. */
+/* Process table: an open-addressing index (linear probing, backward-shift
+ * deletion, no tombstones) over entries kept densely in fixed chunks, so
+ * memory grows with the processes present, not with the table's capacity,
+ * and entries never move; plus a FIFO of exits for expiry. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -8,10 +10,11 @@
 
 #include "rec-proctab.h"
 
-struct slot {
+#define CHUNK 1024
+
+struct entry {
 	struct rec_proc p;
 	uint64_t exit_ns;
-	bool used;
 };
 
 struct exit_rec {
@@ -20,8 +23,12 @@ struct exit_rec {
 };
 
 struct rec_proctab {
-	struct slot *slots;
+	uint32_t *idx;		/* cap slots: 0 empty, else entry number + 1 */
 	size_t mask, count, max;
+	struct entry **chunks;	/* max / CHUNK + 1 chunk pointers */
+	size_t nentries;	/* entries ever handed out (high-water mark) */
+	uint32_t *freelist;
+	size_t nfree;
 	struct exit_rec *exits;	/* FIFO of max entries */
 	size_t ehead, elen;
 };
@@ -38,6 +45,11 @@ static size_t hash_pid(pid_t pid)
 	return x;
 }
 
+static struct entry *ent(const struct rec_proctab *t, uint32_t n)
+{
+	return &t->chunks[n / CHUNK][n % CHUNK];
+}
+
 struct rec_proctab *rec_proctab_new(size_t max)
 {
 	struct rec_proctab *t = calloc(1, sizeof(*t));
@@ -49,9 +61,11 @@ struct rec_proctab *rec_proctab_new(size_t max)
 		max = 8;
 	while (cap < max * 2)
 		cap *= 2;
-	t->slots = calloc(cap, sizeof(*t->slots));
+	t->idx = calloc(cap, sizeof(*t->idx));
+	t->chunks = calloc(max / CHUNK + 1, sizeof(*t->chunks));
+	t->freelist = calloc(max, sizeof(*t->freelist));
 	t->exits = calloc(max, sizeof(*t->exits));
-	if (!t->slots || !t->exits) {
+	if (!t->idx || !t->chunks || !t->freelist || !t->exits) {
 		rec_proctab_free(t);
 		return NULL;
 	}
@@ -64,50 +78,66 @@ void rec_proctab_free(struct rec_proctab *t)
 {
 	if (!t)
 		return;
-	free(t->slots);
+	if (t->chunks)
+		for (size_t i = 0; i <= t->max / CHUNK; i++)
+			free(t->chunks[i]);
+	free(t->chunks);
+	free(t->idx);
+	free(t->freelist);
 	free(t->exits);
 	free(t);
 }
 
-static struct slot *find(struct rec_proctab *t, pid_t pid)
+/* Slot of pid in the index, or the empty slot where it would go. */
+static size_t probe(const struct rec_proctab *t, pid_t pid, bool *found)
 {
 	for (size_t i = hash_pid(pid) & t->mask;; i = (i + 1) & t->mask) {
-		struct slot *s = &t->slots[i];
-
-		if (!s->used)
-			return NULL;
-		if (s->p.pid == pid)
-			return s;
+		if (!t->idx[i]) {
+			*found = false;
+			return i;
+		}
+		if (ent(t, t->idx[i] - 1)->p.pid == pid) {
+			*found = true;
+			return i;
+		}
 	}
+}
+
+static struct entry *find(struct rec_proctab *t, pid_t pid)
+{
+	bool found;
+	size_t i = probe(t, pid, &found);
+
+	return found ? ent(t, t->idx[i] - 1) : NULL;
 }
 
 struct rec_proc *rec_proctab_get(struct rec_proctab *t, pid_t pid)
 {
-	struct slot *s = find(t, pid);
+	struct entry *e = find(t, pid);
 
-	return s ? &s->p : NULL;
+	return e ? &e->p : NULL;
 }
 
 void rec_proctab_del(struct rec_proctab *t, pid_t pid)
 {
-	size_t i, j;
-	struct slot *s = find(t, pid);
+	bool found;
+	size_t i = probe(t, pid, &found), j;
 
-	if (!s)
+	if (!found)
 		return;
-	i = (size_t)(s - t->slots);
+	t->freelist[t->nfree++] = t->idx[i] - 1;
 	/* Backward shift: move later members of the probe run into the hole
 	 * when their home slot does not lie cyclically in (i, j]. */
-	for (j = (i + 1) & t->mask; t->slots[j].used; j = (j + 1) & t->mask) {
-		size_t home = hash_pid(t->slots[j].p.pid) & t->mask;
+	for (j = (i + 1) & t->mask; t->idx[j]; j = (j + 1) & t->mask) {
+		size_t home = hash_pid(ent(t, t->idx[j] - 1)->p.pid) & t->mask;
 		bool in_range = i <= j ? (home > i && home <= j) : (home > i || home <= j);
 
 		if (!in_range) {
-			t->slots[i] = t->slots[j];
+			t->idx[i] = t->idx[j];
 			i = j;
 		}
 	}
-	memset(&t->slots[i], 0, sizeof(t->slots[i]));
+	t->idx[i] = 0;
 	t->count--;
 }
 
@@ -117,12 +147,12 @@ static bool drop_oldest_exit(struct rec_proctab *t)
 {
 	while (t->elen) {
 		struct exit_rec e = t->exits[t->ehead];
-		struct slot *s;
+		struct entry *x;
 
 		t->ehead = (t->ehead + 1) % t->max;
 		t->elen--;
-		s = find(t, e.pid);
-		if (s && s->p.exited && s->exit_ns == e.exit_ns) {
+		x = find(t, e.pid);
+		if (x && x->p.exited && x->exit_ns == e.exit_ns) {
 			rec_proctab_del(t, e.pid);
 			return true;
 		}
@@ -130,40 +160,58 @@ static bool drop_oldest_exit(struct rec_proctab *t)
 	return false;
 }
 
+static int new_entry(struct rec_proctab *t, uint32_t *out)
+{
+	if (t->nfree) {
+		*out = t->freelist[--t->nfree];
+		return 0;
+	}
+	if (t->nentries == t->max)
+		return -ENOSPC;
+	if (!t->chunks[t->nentries / CHUNK]) {
+		t->chunks[t->nentries / CHUNK] = malloc(CHUNK * sizeof(struct entry));
+		if (!t->chunks[t->nentries / CHUNK])
+			return -ENOMEM;
+	}
+	*out = (uint32_t)t->nentries++;
+	return 0;
+}
+
 struct rec_proc *rec_proctab_put(struct rec_proctab *t, pid_t pid)
 {
-	struct slot *s = find(t, pid);
+	struct entry *e = find(t, pid);
+	bool found;
+	uint32_t n;
+	size_t i;
 
-	if (s) {
-		if (s->p.exited) {
-			memset(s, 0, sizeof(*s));
-			s->used = true;
-			s->p.pid = pid;
+	if (e) {
+		if (e->p.exited) {
+			memset(e, 0, sizeof(*e));
+			e->p.pid = pid;
 		}
-		return &s->p;
+		return &e->p;
 	}
 	if (t->count >= t->max && !drop_oldest_exit(t))
 		return NULL;
-	for (size_t i = hash_pid(pid) & t->mask;; i = (i + 1) & t->mask) {
-		s = &t->slots[i];
-		if (!s->used)
-			break;
-	}
-	memset(s, 0, sizeof(*s));
-	s->used = true;
-	s->p.pid = pid;
+	if (new_entry(t, &n) < 0)
+		return NULL;
+	i = probe(t, pid, &found);
+	t->idx[i] = n + 1;
+	e = ent(t, n);
+	memset(e, 0, sizeof(*e));
+	e->p.pid = pid;
 	t->count++;
-	return &s->p;
+	return &e->p;
 }
 
 void rec_proctab_exited(struct rec_proctab *t, pid_t pid, uint64_t now_ns)
 {
-	struct slot *s = find(t, pid);
+	struct entry *e = find(t, pid);
 
-	if (!s || s->p.exited)
+	if (!e || e->p.exited)
 		return;
-	s->p.exited = true;
-	s->exit_ns = now_ns;
+	e->p.exited = true;
+	e->exit_ns = now_ns;
 	if (t->elen == t->max)
 		drop_oldest_exit(t);
 	if (t->elen == t->max) {	/* queue full of stale records */
@@ -178,14 +226,14 @@ void rec_proctab_expire(struct rec_proctab *t, uint64_t now_ns, uint64_t keep_ns
 {
 	while (t->elen) {
 		struct exit_rec e = t->exits[t->ehead];
-		struct slot *s;
+		struct entry *x;
 
 		if (e.exit_ns + keep_ns > now_ns)
 			break;
 		t->ehead = (t->ehead + 1) % t->max;
 		t->elen--;
-		s = find(t, e.pid);
-		if (s && s->p.exited && s->exit_ns == e.exit_ns)
+		x = find(t, e.pid);
+		if (x && x->p.exited && x->exit_ns == e.exit_ns)
 			rec_proctab_del(t, e.pid);
 	}
 }
@@ -199,6 +247,6 @@ void rec_proctab_foreach(struct rec_proctab *t, void (*fn)(struct rec_proc *p, v
 			 void *arg)
 {
 	for (size_t i = 0; i <= t->mask; i++)
-		if (t->slots[i].used)
-			fn(&t->slots[i].p, arg);
+		if (t->idx[i])
+			fn(&ent(t, t->idx[i] - 1)->p, arg);
 }

@@ -5,10 +5,11 @@
 /*
  * rec-procfs: read what /proc says about one process, fast (open/read with
  * fixed buffers, no stdio), in the order that loses least when the process
- * is exiting: cgroup (a dying task leaves its cgroups only after its memory,
- * so a cgroup read before a successful cmdline read is the live one), then
- * cmdline, exe and cwd (they vanish with the process's memory and fs), then
- * status, loginuid, sessionid (readable from a zombie). All content is attacker controlled: every read is capped.
+ * is exiting: cmdline first, then cgroup (a task that exited reads as the
+ * root cgroup, i.e. the host, but only after it lost its memory: an exe
+ * read that succeeds after it proves it live), exe and cwd (they vanish
+ * with the process's memory and fs), then status, loginuid, sessionid
+ * (readable from a zombie). All content is attacker controlled: every read is capped.
  */
 
 #include <stdbool.h>

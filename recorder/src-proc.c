@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
 #include <linux/netlink.h>
@@ -28,6 +29,7 @@
 #include <unistd.h>
 
 #include "rec-core.h"
+#include "rec-audit.h"
 #include "rec-procfs.h"
 
 extern const struct source_ops src_proc;
@@ -42,8 +44,56 @@ struct seqtrack {
 	bool seen;
 };
 
+/* ---- argv from the kernel audit EXECVE record (--exec-audit) ----------
+ *
+ * The kernel logs an exec's argv as it happens; /proc has it only while the
+ * process lives. With --exec-audit, an exec whose /proc read came too late
+ * waits (at most PEND_NS) for its audit record instead of being written
+ * partial; its exit waits with it. Records of one audit event are gathered
+ * by serial (WIP), completed at EOE, and kept briefly by pid (DONE) for the
+ * case where audit is faster than the proc connector. */
+#define AUDIT_ARGS 8192
+#define NWIP 16
+#define NDONE 64
+#define NPEND 1024	/* ~5 KiB each, touched only when used */
+#define PEND_NS 1000000000ull	/* kauditd is a normal kernel thread: slow under load */
+
+struct audit_exec {
+	uint64_t serial, t;
+	pid_t pid;
+	bool used, failed;
+	size_t used_bytes;
+	char exe[REC_PATH_MAX];
+	char cwd[REC_PATH_MAX];
+	char args[AUDIT_ARGS];
+};
+
+struct pend {
+	bool used, has_exit;
+	uint64_t since;
+	pid_t pid;
+	struct rec_cgroup_id cg;
+	struct fdr_event ev, exit_ev;
+	char comm[16], exe[REC_PATH_MAX], pcomm[16], cwd[REC_PATH_MAX];
+};
+
+struct proc_state;
+static void audit_ready(struct rec *rec, struct proc_state *st);
+
 struct proc_state {
 	int fd;
+	int afd;		/* audit listener, -1 when off */
+	bool audit_rule_added, audit_enabled_changed;
+	struct rec_audit_state audit_saved;
+	char audit_key[32];	/* "fdr-exec-<pid>": each recorder removes only its own rule */
+	uint64_t audit_filled, audit_timeouts;
+	struct audit_exec wip[NWIP];
+	struct audit_exec done[NDONE];
+	unsigned done_next;
+	struct pend *pend;	/* NPEND */
+	uint64_t pend_full;
+	unsigned npend;		/* pends in use */
+	struct fdr_str pend_argv[REC_ARGV_MAX];	/* of the exec being resolved */
 	int64_t mono_to_wall;	/* wall = mono + this */
 	struct seqtrack cpu[MAX_CPUS];
 	uint64_t lost, enobufs, last_ns;
@@ -139,15 +189,12 @@ static void on_fork(struct rec *rec, struct proc_state *st, const struct proc_ev
 	if (pe->event_data.fork.child_pid != child || child == rec_self_pid(rec))
 		return;	/* a new thread */
 	pp = known(rec, parent, scratch);
-	/* The parent may have moved to another cgroup since we saw it (a
-	 * shell that joins a container's cgroup, then forks): ask again. */
-	if (pp && (rec_procfs_read(parent, REC_PI_CGROUP, scratch) & REC_PI_CGROUP) &&
-	    scratch->cg.id[0])	/* an exited parent reads as the host's */
-		copy_str(pp->container_id, sizeof(pp->container_id), scratch->cg.id);
-	if (pp)
+	if (pp) {
 		copy = *pp;
-	else
+	} else {
 		memset(&copy, 0, sizeof(copy));
+		copy.loginuid = copy.sessionid = (uint32_t)-1;
+	}
 	cp = rec_proctab_put(tab, child);
 	if (!cp)
 		cp = &copy;	/* table full: still record the event */
@@ -160,10 +207,120 @@ static void on_fork(struct rec *rec, struct proc_state *st, const struct proc_ev
 	fdr_event_init(&ev, FDR_PROC_FORK, t);
 	actor(&ev, cp);
 	if (pp)
-		set_strz(&ev, FDR_F_PCOMM, pp->comm);
+		set_strz(&ev, FDR_F_PCOMM, copy.comm);	/* pp may have moved */
 	else
 		ev.flags |= FDR_EVF_PARTIAL;
 	emit_proc(rec, cp, &ev);
+}
+
+
+static struct pend *pend_find(struct proc_state *st, pid_t pid)
+{
+	if (st->afd < 0 || !st->npend)
+		return NULL;
+	for (int i = 0; i < NPEND; i++)
+		if (st->pend[i].used && st->pend[i].pid == pid)
+			return &st->pend[i];
+	return NULL;
+}
+
+/* Re-point the event's strings at the pend's own copies. */
+static void pend_own(struct pend *pd, struct fdr_event *ev)
+{
+	static const struct { unsigned f; size_t off, size; } own[] = {
+		{ FDR_F_COMM, offsetof(struct pend, comm), sizeof(((struct pend *)0)->comm) },
+		{ FDR_F_EXE, offsetof(struct pend, exe), sizeof(((struct pend *)0)->exe) },
+		{ FDR_F_PCOMM, offsetof(struct pend, pcomm), sizeof(((struct pend *)0)->pcomm) },
+		{ FDR_F_CWD, offsetof(struct pend, cwd), sizeof(((struct pend *)0)->cwd) },
+	};
+
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+		struct fdr_str v = fdr_event_str(ev, own[i].f);
+		char *dst = (char *)pd + own[i].off;
+		size_t n;
+
+		if (!fdr_event_has(ev, own[i].f))
+			continue;
+		n = v.len < own[i].size - 1 ? v.len : own[i].size - 1;
+		if (v.p != dst)
+			memmove(dst, v.p, n);
+		dst[n] = '\0';
+		fdr_event_set_str(ev, own[i].f, dst, n);
+	}
+}
+
+/* Fill a waiting exec from its audit record and write it (and its exit). */
+static void pend_resolve(struct rec *rec, struct proc_state *st, struct pend *pd,
+			 const struct audit_exec *ax)
+{
+	if (ax && !ax->failed) {
+		uint32_t argc = 0;
+
+		for (size_t i = 0; i < ax->used_bytes && argc < REC_ARGV_MAX;) {
+			size_t n = strnlen(ax->args + i, ax->used_bytes - i);
+
+			st->pend_argv[argc].p = ax->args + i;
+			st->pend_argv[argc].len = (uint32_t)n;
+			argc++;
+			i += n + 1;
+		}
+		if (!fdr_event_has(&pd->ev, FDR_F_ARGV))
+			fdr_event_set_strv(&pd->ev, FDR_F_ARGV, st->pend_argv, argc);
+		if (!fdr_event_has(&pd->ev, FDR_F_CWD) && ax->cwd[0])
+			fdr_event_set_cstr(&pd->ev, FDR_F_CWD, ax->cwd);
+		if (!fdr_event_has(&pd->ev, FDR_F_EXE) && ax->exe[0])
+			fdr_event_set_cstr(&pd->ev, FDR_F_EXE, ax->exe);
+		if (fdr_event_has(&pd->ev, FDR_F_EXE) && fdr_event_has(&pd->ev, FDR_F_ARGV)) {
+			pd->ev.flags &= (uint16_t)~FDR_EVF_PARTIAL;
+			st->partial--;
+		}
+		st->audit_filled++;
+	} else {
+		st->audit_timeouts++;
+	}
+	rec_emit_cg(rec, &pd->cg, &pd->ev);
+	if (pd->has_exit)
+		rec_emit_cg(rec, &pd->cg, &pd->exit_ev);
+	pd->used = false;
+	st->npend--;
+}
+
+static const struct audit_exec *done_find(struct proc_state *st, pid_t pid, uint64_t t)
+{
+	for (int i = 0; i < NDONE; i++) {
+		const struct audit_exec *a = &st->done[i];
+
+		if (a->used && a->pid == pid && a->t + 2000000000ull > t && t + 2000000000ull > a->t)
+			return a;
+	}
+	return NULL;
+}
+
+/* Hold a partial exec for its audit record; false when it cannot wait. */
+static bool pend_add(struct rec *rec, struct proc_state *st, pid_t pid,
+		     const struct rec_cgroup_id *cg, const struct fdr_event *ev)
+{
+	const struct audit_exec *ax = done_find(st, pid, ev->time_ns);
+	struct pend *pd = NULL;
+
+	for (int i = 0; i < NPEND && !pd; i++)
+		if (!st->pend[i].used)
+			pd = &st->pend[i];
+	if (!pd) {
+		st->pend_full++;
+		return false;
+	}
+	pd->used = true;
+	st->npend++;
+	pd->has_exit = false;
+	pd->since = rec_now_ns();
+	pd->pid = pid;
+	pd->cg = *cg;
+	pd->ev = *ev;
+	pend_own(pd, &pd->ev);
+	if (ax)
+		pend_resolve(rec, st, pd, ax);
+	return true;
 }
 
 static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_event *pe,
@@ -176,7 +333,10 @@ static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_ev
 
 	if (pid == rec_self_pid(rec))
 		return;
-	got |= rec_procfs_read(pid, REC_PI_STATUS | REC_PI_LOGIN, pi);
+	/* loginuid and sessionid are inherited at fork (only a login
+	 * changes them, by writing /proc/self/loginuid): the table has them. */
+	got |= rec_procfs_read(pid, REC_PI_STATUS |
+			       (rec_proctab_get(tab, pid) ? 0 : REC_PI_LOGIN), pi);
 	p = rec_proctab_get(tab, pid);
 	if (!p) {
 		p = rec_proctab_put(tab, pid);
@@ -186,6 +346,7 @@ static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_ev
 		}
 		p->pid = pid;
 		p->start_ns = t;
+		p->loginuid = p->sessionid = (uint32_t)-1;
 	}
 	if (got & REC_PI_STATUS) {
 		p->ppid = pi->ppid;
@@ -202,11 +363,25 @@ static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_ev
 		copy_str(p->exe, sizeof(p->exe), pi->exe);
 	else
 		p->exe[0] = '\0';	/* the old image's path would be wrong */
-	/* A task that already exited reads as the host's (root) cgroup: trust
-	 * a host answer only while the process was alive (argv read after it);
-	 * else keep the container inherited at fork. */
-	if ((got & REC_PI_CGROUP) && !(got & REC_PI_ARGV) && !pi->cg.id[0])
+	/* A task that already exited reads as the host's (root) cgroup: a
+	 * host answer counts only when exe, read after it, proves the task
+	 * was alive then. */
+	if ((got & REC_PI_CGROUP) && !pi->cg.id[0] && !(got & REC_PI_EXE))
 		got &= ~(unsigned)REC_PI_CGROUP;
+	/* Gone before we looked: the container is the parent's. Ask the
+	 * parent now (it may have joined a container's cgroup after we last
+	 * saw it, as a shell does before it forks), not only our table. */
+	if (!(got & REC_PI_CGROUP) && p->ppid > 0) {
+		struct rec_cgroup_id cg = pi->cg;
+
+		if ((rec_procfs_read(p->ppid, REC_PI_CGROUP, pi) & REC_PI_CGROUP) &&
+		    pi->cg.id[0]) {	/* an exited parent reads as the host's */
+			copy_str(p->container_id, sizeof(p->container_id), pi->cg.id);
+			got |= REC_PI_CGROUP;
+		} else {
+			pi->cg = cg;
+		}
+	}
 	if (got & REC_PI_CGROUP)
 		copy_str(p->container_id, sizeof(p->container_id), pi->cg.id);
 
@@ -233,16 +408,24 @@ static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_ev
 		ev.flags |= FDR_EVF_PARTIAL;
 		st->partial++;
 	}
-	if (got & REC_PI_CGROUP) {
-		rec_emit_cg(rec, &pi->cg, &ev);
-	} else {
-		emit_proc(rec, p, &ev);
+	{
+		struct rec_cgroup_id cg = REC_CGROUP_ID_INIT;
+
+		if (got & REC_PI_CGROUP)
+			cg = pi->cg;
+		else
+			copy_str(cg.id, sizeof(cg.id), p->container_id);
+		if (st->afd >= 0 && (ev.flags & FDR_EVF_PARTIAL) && pend_add(rec, st, pid, &cg, &ev))
+			return;
+		rec_emit_cg(rec, &cg, &ev);
 	}
 }
 
-static void on_exit_ev(struct rec *rec, const struct proc_event *pe, uint64_t t)
+static void on_exit_ev(struct rec *rec, struct proc_state *st, const struct proc_event *pe,
+		       uint64_t t)
 {
 	pid_t pid = pe->event_data.exit.process_tgid;
+	struct pend *pd;
 	struct rec_proc *p, tmp;
 	uint32_t status = pe->event_data.exit.exit_code;
 	struct fdr_event ev;
@@ -263,10 +446,16 @@ static void on_exit_ev(struct rec *rec, const struct proc_event *pe, uint64_t t)
 		fdr_event_set_u(&ev, FDR_F_SIGNAL, status & 0x7f);
 	else
 		fdr_event_set_i(&ev, FDR_F_EXIT_CODE, (status >> 8) & 0xff);
-	if (p == &tmp)
+	pd = pend_find(st, pid);
+	if (pd && !pd->has_exit) {
+		pd->exit_ev = ev;
+		pend_own(pd, &pd->exit_ev);
+		pd->has_exit = true;
+	} else if (p == &tmp) {
 		rec_emit_pid(rec, pid, &ev);
-	else
+	} else {
 		emit_proc(rec, p, &ev);
+	}
 	rec_proctab_exited(rec_procs(rec), pid, t);
 }
 
@@ -360,6 +549,10 @@ static void proc_ready(struct rec *rec, void *state, int fd)
 	struct iovec iov[BATCH];
 	int n;
 
+	if (fd == st->afd) {
+		audit_ready(rec, st);
+		return;
+	}
 	for (;;) {
 		memset(mm, 0, sizeof(mm));
 		for (int i = 0; i < BATCH; i++) {
@@ -388,8 +581,8 @@ static void proc_ready(struct rec *rec, void *state, int fd)
 			if (pe && pe->what == PROC_EVENT_EXEC &&
 			    pe->event_data.exec.process_tgid != rec_self_pid(rec))
 				st->got[i] = rec_procfs_read(pe->event_data.exec.process_tgid,
-							     REC_PI_ARGV | REC_PI_EXE | REC_PI_CWD |
-							     REC_PI_CGROUP, &st->pi[i]);
+							     REC_PI_CGROUP | REC_PI_ARGV |
+							     REC_PI_EXE | REC_PI_CWD, &st->pi[i]);
 		}
 		/* pass 2: in order */
 		for (int i = 0; i < n; i++) {
@@ -410,7 +603,7 @@ static void proc_ready(struct rec *rec, void *state, int fd)
 				on_exec(rec, st, pe, t, &st->pi[i], st->got[i]);
 				break;
 			case PROC_EVENT_EXIT:
-				on_exit_ev(rec, pe, t);
+				on_exit_ev(rec, st, pe, t);
 				break;
 			case PROC_EVENT_UID:
 				on_id(rec, pe, t, false, &st->pi[i]);
@@ -428,6 +621,189 @@ static void proc_ready(struct rec *rec, void *state, int fd)
 		if (n < BATCH)
 			return;
 	}
+}
+
+
+/* ---- audit records -------------------------------------------------------- */
+
+static struct audit_exec *wip_get(struct proc_state *st, uint64_t serial, bool create)
+{
+	struct audit_exec *oldest = &st->wip[0];
+
+	for (int i = 0; i < NWIP; i++) {
+		if (st->wip[i].used && st->wip[i].serial == serial)
+			return &st->wip[i];
+		if (!st->wip[i].used || (oldest->used && st->wip[i].serial < oldest->serial))
+			oldest = &st->wip[i];
+	}
+	if (!create)
+		return NULL;
+	/* a free slot, or the oldest unfinished event (its EOE was lost) */
+	oldest->used = true;
+	oldest->serial = serial;
+	oldest->pid = 0;
+	oldest->failed = false;
+	oldest->used_bytes = 0;
+	oldest->exe[0] = oldest->cwd[0] = '\0';
+	return oldest;
+}
+
+static void audit_record(struct rec *rec, struct proc_state *st, const struct rec_audit_rec *r)
+{
+	struct audit_exec *ax;
+	uint64_t v;
+
+	switch (r->type) {
+	case AUDIT_SYSCALL:
+		if (rec_audit_u64(r, "syscall", &v) < 0 || (v != 59 && v != 322))
+			return;	/* execve, execveat (x86_64) */
+		ax = wip_get(st, r->serial, true);
+		ax->t = r->time_ns;
+		if (rec_audit_u64(r, "pid", &v) == 0)
+			ax->pid = (pid_t)v;
+		{
+			size_t n;
+			const char *ok = rec_audit_raw(r, "success", &n);
+
+			ax->failed = ok && !(n == 3 && memcmp(ok, "yes", 3) == 0);
+		}
+		rec_audit_str(r, "exe", ax->exe, sizeof(ax->exe));
+		break;
+	case AUDIT_EXECVE:
+		ax = wip_get(st, r->serial, true);
+		rec_audit_execve_args(r, ax->args, sizeof(ax->args), &ax->used_bytes);
+		break;
+	case AUDIT_CWD:
+		ax = wip_get(st, r->serial, false);
+		if (ax)
+			rec_audit_str(r, "cwd", ax->cwd, sizeof(ax->cwd));
+		break;
+	case AUDIT_EOE:
+		ax = wip_get(st, r->serial, false);
+		if (!ax)
+			return;
+		ax->used = false;
+		if (ax->pid <= 0 || ax->failed || !ax->used_bytes)
+			return;
+		{
+			struct pend *pd = pend_find(st, ax->pid);
+
+			if (pd) {
+				pend_resolve(rec, st, pd, ax);
+			} else {
+				st->done[st->done_next] = *ax;
+				st->done[st->done_next].used = true;
+				st->done_next = (st->done_next + 1) % NDONE;
+			}
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void audit_ready(struct rec *rec, struct proc_state *st)
+{
+	char buf[8970 + 64];	/* MAX_AUDIT_MESSAGE_LENGTH + header */
+
+	for (int i = 0; i < 4096; i++) {
+		struct rec_audit_rec r;
+		ssize_t n = recv(st->afd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EINTR || errno == ENOBUFS)
+				continue;
+			return;
+		}
+		if (rec_audit_parse(buf, (size_t)n, &r) == 0)
+			audit_record(rec, st, &r);
+	}
+}
+
+static void audit_expire(struct rec *rec, struct proc_state *st, uint64_t now)
+{
+	for (int i = 0; i < NPEND && st->npend; i++)
+		if (st->pend[i].used && st->pend[i].since + PEND_NS <= now)
+			pend_resolve(rec, st, &st->pend[i], NULL);
+}
+
+/* Turn on audit and the exec rule, remembering what to restore. */
+static int audit_start(struct rec *rec, struct proc_state *st)
+{
+	int err;
+
+	st->afd = -1;
+	snprintf(st->audit_key, sizeof(st->audit_key), "fdr-exec-%d", (int)rec_self_pid(rec));
+	st->pend = calloc(NPEND, sizeof(*st->pend));
+	if (!st->pend)
+		return -ENOMEM;
+	err = rec_audit_get(&st->audit_saved);
+	if (err < 0) {
+		rec_log(rec, "proc: --exec-audit: cannot query kernel audit: %s", strerror(-err));
+		goto out_free;
+	}
+	if (st->audit_saved.enabled == 2) {
+		rec_log(rec, "proc: --exec-audit: audit configuration is locked (enabled=2)");
+		err = -EPERM;
+		goto out_free;
+	}
+	err = rec_audit_set(1, st->audit_saved.backlog_limit < 8192 ? 8192 : 0);
+	if (err < 0) {
+		rec_log(rec, "proc: --exec-audit: cannot enable kernel audit: %s", strerror(-err));
+		goto out_free;
+	}
+	st->audit_enabled_changed = true;
+	err = rec_audit_exec_rule(true, st->audit_key);
+	if (err < 0 && err != -EEXIST) {
+		rec_log(rec, "proc: --exec-audit: cannot add the execve audit rule: %s", strerror(-err));
+		goto out_restore;
+	}
+	st->audit_rule_added = err == 0;
+	st->afd = rec_audit_listen();
+	if (st->afd < 0) {
+		err = st->afd;
+		rec_log(rec, "proc: --exec-audit: cannot join the audit multicast group: %s",
+			strerror(-err));
+		goto out_rule;
+	}
+	err = rec_watch_fd(rec, st->afd, &src_proc);
+	if (err < 0)
+		goto out_close;
+	return 0;
+out_close:
+	close(st->afd);
+	st->afd = -1;
+out_rule:
+	if (st->audit_rule_added)
+		rec_audit_exec_rule(false, st->audit_key);
+	st->audit_rule_added = false;
+out_restore:
+	rec_audit_set(st->audit_saved.enabled, st->audit_saved.backlog_limit < 8192 ?
+		      st->audit_saved.backlog_limit : 0);
+	st->audit_enabled_changed = false;
+out_free:
+	free(st->pend);
+	st->pend = NULL;
+	return err;
+}
+
+static void audit_stop(struct rec *rec, struct proc_state *st)
+{
+	if (st->afd >= 0) {
+		audit_ready(rec, st);
+		for (int i = 0; i < NPEND; i++)
+			if (st->pend[i].used)
+				pend_resolve(rec, st, &st->pend[i], NULL);
+		rec_unwatch_fd(rec, st->afd);
+		close(st->afd);
+		st->afd = -1;
+	}
+	if (st->audit_rule_added && rec_audit_exec_rule(false, st->audit_key) < 0)
+		rec_log(rec, "proc: cannot remove the execve audit rule (key %s)", st->audit_key);
+	if (st->audit_enabled_changed &&
+	    rec_audit_set(st->audit_saved.enabled, st->audit_saved.backlog_limit < 8192 ?
+			  st->audit_saved.backlog_limit : 0) < 0)
+		rec_log(rec, "proc: cannot restore the kernel audit state");
 }
 
 /* Every running process into the table, and a proc.exec (flag scan) each. */
@@ -501,6 +877,7 @@ static int proc_init(struct rec *rec, void **state)
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
+	st->afd = -1;
 	st->fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_CONNECTOR);
 	if (st->fd < 0) {
 		err = -errno;
@@ -534,6 +911,13 @@ static int proc_init(struct rec *rec, void **state)
 	err = rec_watch_fd(rec, st->fd, &src_proc);
 	if (err < 0)
 		goto out_close;
+	if (rec_option(rec, "exec-audit", 0) && strcmp(rec_option(rec, "exec-audit", 0), "1") == 0) {
+		err = audit_start(rec, st);
+		if (err < 0) {
+			rec_unwatch_fd(rec, st->fd);
+			goto out_close;
+		}
+	}
 	/* Subscribed first, scanned second: a process started in between is
 	 * seen twice at worst, never missed. */
 	scan_proc(rec, st);
@@ -549,9 +933,9 @@ static void proc_tick(struct rec *rec, void *state, uint64_t now_ns)
 {
 	struct proc_state *st = state;
 
-	(void)rec;
-	(void)now_ns;
 	st->mono_to_wall = clock_offset();
+	if (st->afd >= 0)
+		audit_expire(rec, st, now_ns);
 }
 
 static void proc_stop(struct rec *rec, void *state)
@@ -559,6 +943,12 @@ static void proc_stop(struct rec *rec, void *state)
 	struct proc_state *st = state;
 
 	proc_ready(rec, st, st->fd);	/* drain */
+	audit_stop(rec, st);
+	if (st->audit_filled || st->audit_timeouts || st->pend_full)
+		rec_log(rec, "proc: audit supplied argv of %llu execs; %llu waited in vain, %llu could not wait",
+			(unsigned long long)st->audit_filled,
+			(unsigned long long)st->audit_timeouts, (unsigned long long)st->pend_full);
+	free(st->pend);
 	rec_log(rec, "proc: %llu execs (%llu partial), %llu messages lost",
 		(unsigned long long)st->execs, (unsigned long long)st->partial,
 		(unsigned long long)st->lost);
@@ -567,10 +957,15 @@ static void proc_stop(struct rec *rec, void *state)
 	free(st);
 }
 
+static const struct rec_optdef proc_options[] = {
+	{ "exec-audit", NULL, "take argv also from the kernel audit EXECVE record (turns audit on and adds an execve rule; both restored at exit)", false },
+	{ NULL, NULL, NULL, false },
+};
+
 const struct source_ops src_proc = {
 	.name = "proc",
 	.on_by_default = true,
-	.options = NULL,
+	.options = proc_options,
 	.init = proc_init,
 	.on_ready = proc_ready,
 	.tick = proc_tick,

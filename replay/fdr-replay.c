@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "fdr-text.h"
+#include "replay/cmd-model.h"
 #include "replay/rp-filter.h"
 #include "replay/rp-output.h"
 #include "replay/rp-session.h"
@@ -37,6 +38,8 @@ static const char usage_text[] =
 	"  export     --format jsonl|csv|timesketch\n"
 	"  verify     check every block of every ring\n"
 	"  count      number of matching events (fast: parallel, unordered)\n"
+	"  learn      learn each image's normal behaviour into a model (learn --help)\n"
+	"  check      findings: what deviates from a model (check --help)\n"
 	"\n"
 	"filters (every subcommand):\n"
 	"  --since TIME, --until TIME   RFC 3339 (2024-05-01T12:00:00Z) or relative (-2h, -30m, now)\n"
@@ -649,6 +652,10 @@ int main(int argc, char **argv)
 	 * `| grep -q` work under `set -o pipefail`. */
 	signal(SIGPIPE, SIG_IGN);
 	o.cmd = argv[1];
+	if (!strcmp(o.cmd, "learn"))
+		return rp_cmd_learn(argc - 1, argv + 1);
+	if (!strcmp(o.cmd, "check"))
+		return rp_cmd_check(argc - 1, argv + 1);
 	static const char *const cmds[] = { "timeline", "tree", "sessions", "info", "export",
 					    "verify", "count" };
 	bool known = false;

@@ -44,8 +44,9 @@ static inline void gen_event(uint64_t i, struct fdr_event *ev, struct gen_buf *g
 					    "/usr/bin/python3", "/bin/sh", "/usr/bin/git" };
 	static const char *const users[] = { "root", "alice", "bob", "deploy" };
 	uint64_t r = gen_mix(i);
-	uint64_t t = 1700000000000000000ull + i * 1000003ull + (r % 5000);
-	unsigned pid = 1000 + (unsigned)(r >> 8) % 200, mode = (unsigned)(i % 20);
+	/* ~50 us apart with jitter; a process does a few things in a row */
+	uint64_t t = 1700000000000000000ull + i * 50021ull + (r % 5000);
+	unsigned pid = 1000 + (unsigned)(gen_mix(i / 8) % 200), mode = (unsigned)(i % 20);
 	struct fdr_addr a = { 4, { 10, 0, 0, (uint8_t)(r >> 16) } };
 	struct fdr_addr a6 = { 6, { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (uint8_t)r } };
 	const char *bin = bins[(r >> 20) % 6];

@@ -5,6 +5,7 @@
  * header errors, header copy selection, metadata.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -332,6 +333,16 @@ static void test_header_errors(void **state)
 	copy[4096 + 200] ^= 1;
 	write_file(copy, len);
 	assert_int_equal(fdr_reader_open(path, &r), FDR_E_HEADER);
+	/* a second writer while the first has it open */
+	write_file(buf, len);
+	{
+		struct fdr_ring_writer *w2 = NULL;
+
+		assert_int_equal(fdr_writer_open(path, &m, &o, &w), 0);
+		assert_int_equal(fdr_writer_open(path, &m, &o, &w2), -EBUSY);
+		assert_null(w2);
+		assert_int_equal(fdr_writer_close(w), 0);
+	}
 	/* other geometry on reopen */
 	write_file(buf, len);
 	o.slot_size = 8192;
@@ -390,6 +401,138 @@ static void test_header_copies(void **state)
 	free(buf);
 }
 
+static void test_seek(void **state)
+{
+	struct fdr_writer_opts o = { 8192 + 32 * 4096, 4096, FDR_SYNC_NONE };
+	struct fdr_ring_meta m;
+	struct fdr_ring_writer *w;
+	struct fdr_ring_reader *r;
+	size_t n;
+
+	(void)state;
+	fill_meta(&m);
+	assert_int_equal(fdr_writer_open(path, &m, &o, &w), 0);
+	append_range(w, 0, 3000);
+	assert_int_equal(fdr_writer_close(w), 0);
+	assert_int_equal(fdr_reader_open(path, &r), 0);
+	n = fdr_reader_nblocks(r);
+	assert_true(n > 5);
+	assert_int_equal(fdr_reader_seek(r, 0), 0);
+	assert_int_equal(fdr_reader_seek(r, UINT64_MAX), n);
+	for (size_t i = 0; i < n; i++) {
+		const struct fdr_block_info *b = fdr_reader_block(r, i);
+		size_t k = fdr_reader_seek(r, b->last_ns);
+
+		/* the first block reaching that time, and no earlier one does */
+		assert_true(k <= i);
+		assert_true(fdr_reader_block(r, k)->last_ns >= b->last_ns);
+		for (size_t j = 0; j < k; j++)
+			assert_true(fdr_reader_block(r, j)->last_ns < b->last_ns);
+	}
+	assert_null(fdr_reader_block(r, n));
+	fdr_reader_free(r);
+}
+
+/* A reader follows a ring while the writer appends and wraps. */
+static void test_refresh_live(void **state)
+{
+	struct fdr_writer_opts o = { 8192 + 6 * 4096, 4096, FDR_SYNC_NONE };
+	struct fdr_ring_meta m;
+	struct fdr_ring_writer *w;
+	struct fdr_ring_reader *r;
+	uint64_t lo, hi;
+
+	(void)state;
+	fill_meta(&m);
+	assert_int_equal(fdr_writer_open(path, &m, &o, &w), 0);
+	assert_int_equal(fdr_reader_open(path, &r), 0);
+	assert_int_equal(fdr_reader_nblocks(r), 0);
+	for (uint64_t i = 0; i < 4000; i += 250) {
+		append_range(w, i, i + 250);
+		assert_int_equal(fdr_writer_flush(w), 0);
+		assert_int_equal(fdr_reader_refresh(r), 0);
+		check_ring(r, &lo, &hi);
+		assert_int_equal(hi, i + 250);
+	}
+	/* a block overwritten after the scan: -ESTALE, not damage */
+	{
+		struct fdr_cursor *c;
+
+		assert_int_equal(fdr_cursor_new(&c), 0);
+		append_range(w, 4000, 8000);
+		assert_int_equal(fdr_writer_flush(w), 0);
+		assert_int_equal(fdr_cursor_load(c, r, 0), -ESTALE);
+		fdr_cursor_free(c);
+	}
+	assert_int_equal(fdr_writer_close(w), 0);
+	fdr_reader_free(r);
+}
+
+struct thread_arg {
+	struct fdr_ring_reader *r;
+	uint64_t events;
+};
+
+static void *decode_all(void *p)
+{
+	struct thread_arg *a = p;
+	struct fdr_cursor *c;
+	struct fdr_event *ev = malloc(sizeof(*ev)), *want = malloc(sizeof(*want));
+	struct gen_buf g;
+
+	if (!ev || !want || fdr_cursor_new(&c))
+		return NULL;
+	for (int rep = 0; rep < 5; rep++)
+		for (size_t b = 0; b < fdr_reader_nblocks(a->r); b++) {
+			char why[256];
+
+			if (fdr_cursor_load(c, a->r, b))
+				goto out;
+			while (fdr_cursor_next(c, ev) == 1) {
+				gen_event(fdr_event_u(ev, FDR_F_SEQ, 0), want, &g);
+				if (!ev_equal(ev, want, why))
+					goto out;
+				a->events++;
+			}
+		}
+out:
+	fdr_cursor_free(c);
+	free(ev);
+	free(want);
+	return NULL;
+}
+
+/* One reader, cursors on four threads at once (pread, no shared position). */
+static void test_threads(void **state)
+{
+	struct fdr_writer_opts o = { 8192 + 16 * 4096, 4096, FDR_SYNC_NONE };
+	struct fdr_ring_meta m;
+	struct fdr_ring_writer *w;
+	struct fdr_ring_reader *r;
+	pthread_t t[4];
+	struct thread_arg a[4];
+	uint64_t lo, hi;
+	size_t n;
+
+	(void)state;
+	fill_meta(&m);
+	assert_int_equal(fdr_writer_open(path, &m, &o, &w), 0);
+	append_range(w, 0, 2000);
+	assert_int_equal(fdr_writer_close(w), 0);
+	assert_int_equal(fdr_reader_open(path, &r), 0);
+	n = check_ring(r, &lo, &hi);
+	for (int i = 0; i < 4; i++) {
+		a[i].r = r;
+		a[i].events = 0;
+		assert_int_equal(pthread_create(&t[i], NULL, decode_all, &a[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(a[i].events, 5 * n);
+	}
+	fdr_reader_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -398,6 +541,9 @@ int main(void)
 		cmocka_unit_test_setup(test_flush_ping_pong, setup),
 		cmocka_unit_test_setup(test_header_errors, setup),
 		cmocka_unit_test_setup(test_header_copies, setup),
+		cmocka_unit_test_setup(test_seek, setup),
+		cmocka_unit_test_setup(test_refresh_live, setup),
+		cmocka_unit_test_setup(test_threads, setup),
 	};
 	int rc;
 

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef K8S_AUDIT_H
+#define K8S_AUDIT_H
+
+/*
+ * k8s-audit: pure decoder of Kubernetes audit events (audit.k8s.io/v1 and
+ * v1beta1 `Event`, and the `EventList` kube-apiserver's webhook backend
+ * POSTs) into FDR_K8S_AUDIT events. No I/O, no logging; JSON via jansson.
+ *
+ * What is kept (the rest, bulky request/response bodies, is dropped):
+ * FDR_F_VERB, FDR_F_USER, FDR_F_GROUPS, FDR_F_IMPERSONATED, FDR_F_RESOURCE,
+ * FDR_F_SUBRESOURCE, FDR_F_NAMESPACE, FDR_F_NAME, FDR_F_CODE, FDR_F_SOURCE_IPS,
+ * FDR_F_STAGE, FDR_F_AUDIT_ID, FDR_F_URI, FDR_F_USER_AGENT;
+ * FDR_F_EXEC_COMMAND: the `command=` query parameters of a pods/exec
+ * requestURI, URL-decoded, in order;
+ * FDR_F_POD_FLAGS: from the pod spec of the requestObject (a Pod, or the pod
+ * template of a Deployment/DaemonSet/StatefulSet/Job/CronJob...), or of the
+ * responseObject of a patch, or of a create/update whose requestObject was
+ * not logged:
+ * "privileged", "allowPrivilegeEscalation", "hostNetwork", "hostPID",
+ * "hostIPC", "hostPath" (once) and "hostPath=<path>" for each host path
+ * volume, "cap:<NAME>" for each capability added.
+ * Time: stageTimestamp, else requestReceivedTimestamp, else timestamp.
+ *
+ * Errors: -EBADMSG (not JSON), -EPROTO (JSON, but neither an audit Event nor
+ * an EventList; e.g. `{"kind":0}`), -E2BIG (over a cap).
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fdr-event.h"
+
+struct json_t;
+
+#define K8S_EV_BUF 16384
+#define K8S_MAX_GROUPS 32
+#define K8S_MAX_IPS 16
+#define K8S_MAX_CMD 64
+#define K8S_MAX_FLAGS 32
+
+/*
+ * A decoded event. pod and namespace_ name the pod the event is about when
+ * its resource is "pods" (so the caller can route it to that pod's
+ * containers), else they are "".
+ *
+ * Ownership: every string the event points to lives inside this struct;
+ * do not copy it by value.
+ */
+struct k8s_ev {
+	struct fdr_event ev;
+	char pod[256];
+	char namespace_[256];
+	struct fdr_str groups[K8S_MAX_GROUPS];
+	struct fdr_str ips[K8S_MAX_IPS];
+	struct fdr_str cmd[K8S_MAX_CMD];
+	struct fdr_str flags[K8S_MAX_FLAGS];
+	size_t used;
+	char buf[K8S_EV_BUF];
+};
+
+/* Decode one audit Event object into *out (overwritten). -EPROTO when it is
+ * not an object or carries neither verb nor auditID. */
+int k8s_audit_decode(struct json_t *event, struct k8s_ev *out);
+
+/*
+ * Parse a request body body[0..len) into a JSON tree and check that it is an
+ * Event or an EventList (apiVersion, when present, must start with "audit.k8s.io/").
+ * On success *root is the caller's (json_decref() it) and *nitems is the
+ * number of events it holds.
+ */
+int k8s_audit_load(const char *body, size_t len, struct json_t **root, size_t *nitems);
+
+/*
+ * The same as k8s_audit_load(), faster on bulky events: responseObject
+ * values the decoder will not read (most of them) are cut out before
+ * parsing and never parsed; those it reads are parsed from the original
+ * bytes. Decoding the result gives the same events as k8s_audit_load()'s.
+ */
+int k8s_audit_load_slim(const char *body, size_t len, struct json_t **root, size_t *nitems);
+
+/* Called for each decoded event; ev is valid for the call only. */
+typedef void k8s_audit_cb(void *ctx, const struct k8s_ev *ev);
+
+/* Decode every event of a tree that k8s_audit_load() accepted, using
+ * *scratch as the working event. Returns the number of events passed to cb;
+ * *bad (may be NULL) counts items that were not audit events. */
+size_t k8s_audit_each(struct json_t *root, struct k8s_ev *scratch,
+		      k8s_audit_cb *cb, void *ctx, size_t *bad);
+
+/* k8s_audit_load() + k8s_audit_each(): count of events or a negative error. */
+int k8s_audit_parse(const char *body, size_t len, struct k8s_ev *scratch,
+		    k8s_audit_cb *cb, void *ctx);
+
+#endif

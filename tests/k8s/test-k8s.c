@@ -1,0 +1,581 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Tests of the Kubernetes audit decoder (recorder/k8s-audit.h) against every
+ * real event in $FDR_SHARED/data/k8s-audit: Falco's regression traces (v1,
+ * v1beta1 and no apiVersion; with falco_k8s_audit_tests.yaml.labels saying
+ * which rule fires on which file) and crowdsec's pod-exec / privileged-pod
+ * logs. Each event is decoded alone and wrapped in an EventList, as the
+ * webhook backend sends it.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "recorder/docker-events.h"
+#include "recorder/k8s-audit.h"
+
+static char *shared_path(const char *rel)
+{
+	const char *base = getenv("FDR_SHARED");
+	char *p;
+
+	if (!base || asprintf(&p, "%s/data/k8s-audit/%s", base, rel) < 0)
+		return NULL;
+	return p;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static int no_data(void)
+{
+	char *p = shared_path("falco");
+	DIR *d = p ? opendir(p) : NULL;
+
+	free(p);
+	if (!d) {
+		printf("SKIP: no shared data (FDR_SHARED unset or ../shared/data/k8s-audit absent)\n");
+		return 1;
+	}
+	closedir(d);
+	return 0;
+}
+
+#define SKIP_IF_NO_DATA() do { if (no_data()) skip(); } while (0)
+
+/* What a test wants to know of an event. */
+struct seen {
+	char verb[32], user[128], resource[64], sub[32], ns[128], name[256], stage[32];
+	char cmd[256];		/* exec command joined by ' ' */
+	char flags[512];	/* pod flags joined by ';' */
+	char pod[520];
+	int64_t code;
+	int has_code;
+	uint32_t ngroups, nips;
+	uint64_t time_ns;
+};
+
+struct seen_list {
+	struct seen s[16];
+	size_t n;
+};
+
+static void str_to(char *dst, size_t size, struct fdr_str s)
+{
+	size_t n = s.len < size - 1 ? s.len : size - 1;
+
+	if (s.p)
+		memcpy(dst, s.p, n);
+	else
+		n = 0;
+	dst[n] = '\0';
+}
+
+static void join(char *dst, size_t size, struct fdr_strv v, char sep)
+{
+	size_t o = 0;
+
+	dst[0] = '\0';
+	for (uint32_t i = 0; i < v.n && o + v.v[i].len + 2 < size; i++) {
+		if (o && sep == ' ')
+			dst[o++] = ' ';
+		memcpy(dst + o, v.v[i].p, v.v[i].len);
+		o += v.v[i].len;
+		if (sep == ';')
+			dst[o++] = ';';
+		dst[o] = '\0';
+	}
+}
+
+static void on_event(void *ctx, const struct k8s_ev *k)
+{
+	struct seen_list *l = ctx;
+	struct seen *s;
+
+	assert_true(l->n < 16);
+	s = &l->s[l->n++];
+	memset(s, 0, sizeof(*s));
+	assert_int_equal(k->ev.kind, FDR_K8S_AUDIT);
+	str_to(s->verb, sizeof(s->verb), fdr_event_str(&k->ev, FDR_F_VERB));
+	str_to(s->user, sizeof(s->user), fdr_event_str(&k->ev, FDR_F_USER));
+	str_to(s->resource, sizeof(s->resource), fdr_event_str(&k->ev, FDR_F_RESOURCE));
+	str_to(s->sub, sizeof(s->sub), fdr_event_str(&k->ev, FDR_F_SUBRESOURCE));
+	str_to(s->ns, sizeof(s->ns), fdr_event_str(&k->ev, FDR_F_NAMESPACE));
+	str_to(s->name, sizeof(s->name), fdr_event_str(&k->ev, FDR_F_NAME));
+	str_to(s->stage, sizeof(s->stage), fdr_event_str(&k->ev, FDR_F_STAGE));
+	join(s->cmd, sizeof(s->cmd), fdr_event_strv(&k->ev, FDR_F_EXEC_COMMAND), ' ');
+	join(s->flags, sizeof(s->flags), fdr_event_strv(&k->ev, FDR_F_POD_FLAGS), ';');
+	snprintf(s->pod, sizeof(s->pod), "%s/%s", k->namespace_, k->pod);
+	s->has_code = fdr_event_has(&k->ev, FDR_F_CODE);
+	s->code = fdr_event_i(&k->ev, FDR_F_CODE, 0);
+	s->ngroups = fdr_event_strv(&k->ev, FDR_F_GROUPS).n;
+	s->nips = fdr_event_strv(&k->ev, FDR_F_SOURCE_IPS).n;
+	s->time_ns = k->ev.time_ns;
+}
+
+struct file_result {
+	struct seen_list alone;		/* each object POSTed as a single Event */
+	struct seen_list listed;	/* all objects wrapped in one EventList */
+	int rc_alone;			/* first error of a single decode */
+	size_t objects;
+};
+
+struct split_ctx {
+	struct file_result *r;
+	struct k8s_ev *scratch;
+	char *list;
+	size_t list_len;
+};
+
+static int on_object(void *ctx, const char *obj, size_t len)
+{
+	struct split_ctx *c = ctx;
+	int rc = k8s_audit_parse(obj, len, c->scratch, on_event, &c->r->alone);
+
+	if (rc < 0 && c->r->rc_alone == 0)
+		c->r->rc_alone = rc;
+	if (rc >= 0) {
+		if (c->r->objects)
+			c->list[c->list_len++] = ',';
+		memcpy(c->list + c->list_len, obj, len);
+		c->list_len += len;
+	}
+	c->r->objects++;
+	return 0;
+}
+
+/* Every object of a file alone, then the good ones in one EventList. */
+static struct file_result *decode_file(const char *rel)
+{
+	static const char head[] = "{\"kind\":\"EventList\",\"apiVersion\":\"audit.k8s.io/v1\","
+		"\"metadata\":{},\"items\":[";
+	struct file_result *r = calloc(1, sizeof(*r));
+	struct split_ctx c = { r, malloc(sizeof(struct k8s_ev)), NULL, 0 };
+	struct docker_splitter *sp;
+	char *path = shared_path(rel), *buf;
+	size_t len;
+	int rc;
+
+	buf = slurp(path, &len);
+	if (!buf)
+		fail_msg("cannot read %s", path);
+	c.list = malloc(len + 2 * sizeof(head) + 16);
+	memcpy(c.list, head, sizeof(head) - 1);
+	c.list_len = sizeof(head) - 1;
+	assert_int_equal(docker_splitter_new(1 << 20, &sp), 0);
+	assert_int_equal(docker_splitter_feed(sp, buf, len, on_object, &c), 0);
+	memcpy(c.list + c.list_len, "]}", 2);
+	c.list_len += 2;
+	rc = k8s_audit_parse(c.list, c.list_len, c.scratch, on_event, &r->listed);
+	assert_int_equal(rc, (int)r->listed.n);
+	docker_splitter_free(sp);
+	free(c.list);
+	free(c.scratch);
+	free(buf);
+	free(path);
+	return r;
+}
+
+/* The slim loader decodes every real file, wrapped, to the same events. */
+static void test_slim_same_events(void **state)
+{
+	char *dir, path[4096];
+	DIR *d;
+	struct dirent *e;
+	struct k8s_ev *k = malloc(sizeof(*k));
+	unsigned files = 0;
+
+	(void)state;
+	SKIP_IF_NO_DATA();
+	dir = shared_path("falco");
+	d = opendir(dir);
+	while ((e = readdir(d))) {
+		struct seen_list a = { .n = 0 }, b = { .n = 0 };
+		struct docker_splitter *sp;
+		struct split_ctx c;
+		struct file_result r;
+		json_t *root;
+		size_t len, items;
+		char *buf;
+
+		if (strlen(e->d_name) < 6 || strcmp(e->d_name + strlen(e->d_name) - 5, ".json") ||
+		    strcmp(e->d_name, "fal_01_003.json") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		buf = slurp(path, &len);
+		memset(&r, 0, sizeof(r));
+		c.r = &r;
+		c.scratch = k;
+		c.list = malloc(len + 128);
+		strcpy(c.list, "{\"kind\":\"EventList\",\"items\":[");
+		c.list_len = strlen(c.list);
+		assert_int_equal(docker_splitter_new(1 << 20, &sp), 0);
+		docker_splitter_feed(sp, buf, len, on_object, &c);
+		docker_splitter_free(sp);
+		memcpy(c.list + c.list_len, "]}", 2);
+		c.list_len += 2;
+		assert_int_equal(k8s_audit_load(c.list, c.list_len, &root, &items), 0);
+		k8s_audit_each(root, k, on_event, &a, NULL);
+		json_decref(root);
+		assert_int_equal(k8s_audit_load_slim(c.list, c.list_len, &root, &items), 0);
+		k8s_audit_each(root, k, on_event, &b, NULL);
+		json_decref(root);
+		assert_int_equal(a.n, b.n);
+		assert_memory_equal(a.s, b.s, a.n * sizeof(a.s[0]));
+		free(c.list);
+		free(buf);
+		files++;
+	}
+	closedir(d);
+	free(dir);
+	free(k);
+	assert_int_equal(files, 46);
+}
+
+static void test_every_falco_trace(void **state)
+{
+	char *dir;
+	DIR *d;
+	struct dirent *e;
+	unsigned files = 0, events = 0;
+
+	(void)state;
+	SKIP_IF_NO_DATA();
+	dir = shared_path("falco");
+	d = opendir(dir);
+	while ((e = readdir(d))) {
+		char rel[512];
+		struct file_result *r;
+		size_t n = strlen(e->d_name);
+
+		if (n < 5 || strcmp(e->d_name + n - 5, ".json") != 0)
+			continue;
+		snprintf(rel, sizeof(rel), "falco/%s", e->d_name);
+		r = decode_file(rel);
+		files++;
+		if (strcmp(e->d_name, "fal_01_003.json") == 0) {
+			/* {"kind":0}: well-formed JSON, not an audit event */
+			assert_int_equal(r->rc_alone, -EPROTO);
+			assert_int_equal(r->alone.n, 0);
+			free(r);
+			continue;
+		}
+		if (r->rc_alone)
+			fail_msg("%s: %d", rel, r->rc_alone);
+		assert_int_equal(r->alone.n, r->objects);
+		assert_int_equal(r->listed.n, r->objects);
+		assert_memory_equal(r->alone.s, r->listed.s, r->objects * sizeof(r->alone.s[0]));
+		for (size_t i = 0; i < r->alone.n; i++) {
+			struct seen *s = &r->alone.s[i];
+
+			assert_true(s->verb[0]);
+			assert_true(s->stage[0]);
+			assert_true(s->resource[0]);
+			assert_true(s->time_ns > 1500000000ull * 1000000000ull);
+			assert_true(s->nips >= 1);
+		}
+		events += (unsigned)r->alone.n;
+		free(r);
+	}
+	closedir(d);
+	free(dir);
+	printf("%u files, %u events\n", files, events);
+	assert_int_equal(files, 47);
+	assert_true(events >= 51);
+}
+
+/* The rules Falco's own tests expect to fire, checked against our fields. */
+static void test_falco_labels(void **state)
+{
+	char *path, *buf, *line, *save = NULL;
+	size_t len;
+	char rules[1024] = "";
+	int detect = 0, checked = 0;
+
+	(void)state;
+	SKIP_IF_NO_DATA();
+	path = shared_path("falco/falco_k8s_audit_tests.yaml.labels");
+	buf = slurp(path, &len);
+	assert_non_null(buf);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *p = line + strspn(line, " ");
+		char *f;
+
+		if (strncmp(p, "detect:", 7) == 0) {
+			detect = strstr(p, "True") != NULL;
+			rules[0] = '\0';
+		} else if (strncmp(p, "- ", 2) == 0 && strchr(p, ':') && !strstr(p, ".yaml")) {
+			strncat(rules, p + 2, sizeof(rules) - strlen(rules) - 2);
+			strcat(rules, "|");
+		} else if ((f = strstr(p, "trace_files/k8s_audit/")) && detect) {
+			char rel[256];
+			struct file_result *r;
+			struct seen *s;
+
+			snprintf(rel, sizeof(rel), "falco/%s", f + strlen("trace_files/k8s_audit/"));
+			r = decode_file(rel);
+			assert_true(r->alone.n >= 1);
+			s = &r->alone.s[0];
+			if (strstr(rules, "Attach/Exec Pod")) {
+				assert_string_equal(s->resource, "pods");
+				assert_true(strcmp(s->sub, "exec") == 0 || strcmp(s->sub, "attach") == 0);
+				checked++;
+			}
+			if (strstr(rules, "Create Privileged Pod")) {
+				assert_non_null(strstr(s->flags, "privileged;"));
+				checked++;
+			}
+			if (strstr(rules, "Create Sensitive Mount Pod")) {
+				assert_non_null(strstr(s->flags, "hostPath;"));
+				assert_non_null(strstr(s->flags, "hostPath=/"));
+				checked++;
+			}
+			if (strstr(rules, "Create HostNetwork Pod")) {
+				assert_non_null(strstr(s->flags, "hostNetwork;"));
+				checked++;
+			}
+			if (strstr(rules, "Pod Created in Kube Namespace")) {
+				assert_string_equal(s->resource, "pods");
+				assert_int_equal(strncmp(s->ns, "kube-", 5), 0);
+				checked++;
+			}
+			free(r);
+		}
+	}
+	printf("checked %d label expectations\n", checked);
+	assert_true(checked >= 12);
+	free(buf);
+	free(path);
+}
+
+static void test_negative_pods(void **state)
+{
+	struct file_result *r;
+
+	(void)state;
+	SKIP_IF_NO_DATA();
+	r = decode_file("falco/create_nginx_pod_unprivileged.json");
+	assert_string_equal(r->alone.s[0].flags, "");
+	free(r);
+	r = decode_file("falco/create_nginx_pod_nohostnetwork.json");
+	assert_null(strstr(r->alone.s[0].flags, "hostNetwork"));
+	free(r);
+	/* despite its name a "get" of a pod with a hostPath: flags describe
+	 * what a create/update/patch made, not what a read returned */
+	r = decode_file("falco/create_nginx_pod_unsensitive_mount.json");
+	assert_string_equal(r->alone.s[0].verb, "get");
+	assert_string_equal(r->alone.s[0].flags, "");
+	free(r);
+	r = decode_file("falco/create_nginx_pod_no_secctx_1st_container_privileged_2nd_container.json");
+	assert_non_null(strstr(r->alone.s[0].flags, "privileged;"));
+	free(r);
+}
+
+static void test_exec_pod_fields(void **state)
+{
+	struct file_result *r;
+	struct seen *s;
+	uint64_t t;
+
+	(void)state;
+	SKIP_IF_NO_DATA();
+	r = decode_file("falco/exec_pod.json");
+	s = &r->alone.s[0];
+	assert_string_equal(s->verb, "create");
+	assert_string_equal(s->user, "minikube-user");
+	assert_int_equal(s->ngroups, 2);
+	assert_string_equal(s->resource, "pods");
+	assert_string_equal(s->sub, "exec");
+	assert_string_equal(s->ns, "default");
+	assert_string_equal(s->name, "nginx-deployment-7998647bdf-phvq7");
+	assert_string_equal(s->pod, "default/nginx-deployment-7998647bdf-phvq7");
+	assert_string_equal(s->stage, "ResponseStarted");
+	assert_string_equal(s->cmd, "bash");
+	assert_true(s->has_code);
+	assert_int_equal(s->code, 101);
+	assert_int_equal(docker_time_parse("2018-10-26T13:38:34.902914Z", &t), 0);
+	assert_int_equal(s->time_ns, t);
+	free(r);
+}
+
+static void test_crowdsec(void **state)
+{
+	struct file_result *r;
+	struct seen *s;
+	size_t priv = 0;
+
+	(void)state;
+	SKIP_IF_NO_DATA();
+	r = decode_file("crowdsec/k8s-audit-pod-exec-file/k8s-audit-pod-exec-file.log");
+	assert_int_equal(r->rc_alone, 0);
+	assert_int_equal(r->alone.n, 1);
+	s = &r->alone.s[0];
+	assert_string_equal(s->cmd, "/bin/bash");	/* %2Fbin%2Fbash */
+	assert_string_equal(s->pod, "foo/test-pod-1");
+	assert_string_equal(s->user, "minikube-user");
+	free(r);
+	r = decode_file("crowdsec/k8s-audit-priv-pod-file/k8s-audit-priv-pod-file.log");
+	assert_int_equal(r->rc_alone, 0);
+	assert_true(r->alone.n >= 1);
+	for (size_t i = 0; i < r->alone.n; i++)
+		if (strstr(r->alone.s[i].flags, "privileged;"))
+			priv++;
+	assert_true(priv >= 1);
+	assert_string_equal(r->alone.s[0].pod, "foo/test-pod-1");
+	free(r);
+}
+
+/* ---- synthetic: what the webhook must refuse or tolerate ----------------- */
+
+static void nop(void *ctx, const struct k8s_ev *k)
+{
+	(void)k;
+	(*(int *)ctx)++;
+}
+
+static void test_bodies(void **state)
+{
+	struct k8s_ev *k = malloc(sizeof(*k));
+	int n = 0;
+	const char *v1beta = "{\"kind\":\"EventList\",\"apiVersion\":\"audit.k8s.io/v1beta1\",\"items\":["
+		"{\"kind\":\"Event\",\"verb\":\"get\",\"auditID\":\"a\"},7,{\"kind\":\"Event\"}]}";
+	const char *empty = "{\"kind\":\"EventList\",\"apiVersion\":\"audit.k8s.io/v1\",\"items\":null}";
+	const char *cmd = "{\"verb\":\"create\",\"objectRef\":{\"resource\":\"pods\",\"name\":\"p\","
+		"\"subresource\":\"exec\"},\"requestURI\":\"/api/v1/namespaces/x/pods/p/exec?"
+		"command=sh&command=-c&command=cat+%2Fetc%2Fshadow%7C%zz&container=c\","
+		"\"impersonatedUser\":{\"username\":\"eve\"},\"requestObject\":{\"kind\":\"Deployment\","
+		"\"spec\":{\"template\":{\"spec\":{\"hostPID\":true,\"containers\":[{\"securityContext\":"
+		"{\"capabilities\":{\"add\":[\"SYS_ADMIN\",\"NET_RAW\"]}}}]}}}}}";
+	json_t *root;
+	size_t items;
+
+	(void)state;
+	assert_int_equal(k8s_audit_parse("{\"kind\":", 8, k, nop, &n), -EBADMSG);
+	assert_int_equal(k8s_audit_parse("[]", 2, k, nop, &n), -EPROTO);
+	assert_int_equal(k8s_audit_parse("{\"kind\":0}", 10, k, nop, &n), -EPROTO);
+	assert_int_equal(k8s_audit_parse("{\"kind\":\"Pod\",\"apiVersion\":\"v1\"}", 32, k, nop, &n), -EPROTO);
+	assert_int_equal(k8s_audit_parse("{\"kind\":\"Event\",\"apiVersion\":\"v1\",\"verb\":\"get\"}", 47, k, nop, &n),
+			 -EPROTO);
+	assert_int_equal(k8s_audit_parse("{\"kind\":\"EventList\",\"items\":{}}", 31, k, nop, &n), -EPROTO);
+	assert_int_equal(n, 0);
+	assert_int_equal(k8s_audit_load(v1beta, strlen(v1beta), &root, &items), 0);
+	assert_int_equal(items, 3);
+	{
+		size_t bad = 0;
+
+		assert_int_equal(k8s_audit_each(root, k, nop, &n, &bad), 1);
+		assert_int_equal(bad, 2);
+	}
+	json_decref(root);
+	assert_int_equal(k8s_audit_parse(empty, strlen(empty), k, nop, &n), 0);
+
+	/* a create known only by its answer: flags and name from responseObject */
+	{
+		const char *c = "{\"kind\":\"Event\",\"verb\":\"create\",\"objectRef\":{\"resource\":\"pods\"},"
+			"\"responseObject\":{\"kind\":\"Pod\",\"metadata\":{\"name\":\"gen-x\"},\"spec\":{\"hostIPC\":true,"
+			"\"containers\":[{\"name\":\"padding-padding-padding-padding-padding\"}]}}}";
+
+		assert_int_equal(k8s_audit_parse(c, strlen(c), k, nop, &n), 1);
+		assert_true(fdr_str_eq(fdr_event_str(&k->ev, FDR_F_NAME), "gen-x"));
+		assert_int_equal(fdr_event_strv(&k->ev, FDR_F_POD_FLAGS).n, 1);
+		assert_true(fdr_str_eq(fdr_event_strv(&k->ev, FDR_F_POD_FLAGS).v[0], "hostIPC"));
+		assert_int_equal(k8s_audit_load_slim(c, strlen(c), &root, &items), 0);
+		assert_int_equal(k8s_audit_each(root, k, nop, &n, NULL), 1);
+		assert_true(fdr_str_eq(fdr_event_str(&k->ev, FDR_F_NAME), "gen-x"));
+		assert_true(fdr_str_eq(fdr_event_strv(&k->ev, FDR_F_POD_FLAGS).v[0], "hostIPC"));
+		json_decref(root);
+	}
+
+	assert_int_equal(k8s_audit_decode(NULL, k), -EPROTO);
+	{
+		json_t *e = json_loads(cmd, 0, NULL);
+		struct fdr_strv v;
+
+		assert_non_null(e);
+		assert_int_equal(k8s_audit_decode(e, k), 0);
+		v = fdr_event_strv(&k->ev, FDR_F_EXEC_COMMAND);
+		assert_int_equal(v.n, 3);
+		assert_true(fdr_str_eq(v.v[0], "sh"));
+		assert_true(fdr_str_eq(v.v[1], "-c"));
+		assert_true(fdr_str_eq(v.v[2], "cat /etc/shadow|%zz"));
+		assert_true(fdr_str_eq(fdr_event_str(&k->ev, FDR_F_IMPERSONATED), "eve"));
+		v = fdr_event_strv(&k->ev, FDR_F_POD_FLAGS);
+		assert_int_equal(v.n, 3);
+		assert_true(fdr_str_eq(v.v[0], "hostPID"));
+		assert_true(fdr_str_eq(v.v[1], "cap:SYS_ADMIN"));
+		assert_true(fdr_str_eq(v.v[2], "cap:NET_RAW"));
+		assert_false(fdr_event_has(&k->ev, FDR_F_CODE));
+		assert_int_equal(k->ev.time_ns, 0);
+		json_decref(e);
+	}
+	free(k);
+}
+
+/* Bulky or hostile values are capped, not overflowed. */
+static void test_caps(void **state)
+{
+	struct k8s_ev *k = malloc(sizeof(*k));
+	size_t cap = 1 << 20, o = 0;
+	char *j = malloc(cap);
+	int n = 0;
+
+	(void)state;
+	o += (size_t)snprintf(j + o, cap - o, "{\"kind\":\"Event\",\"verb\":\"create\",\"user\":{\"username\":\"");
+	memset(j + o, 'u', 100000);
+	o += 100000;
+	o += (size_t)snprintf(j + o, cap - o, "\",\"groups\":[");
+	for (int i = 0; i < 500; i++)
+		o += (size_t)snprintf(j + o, cap - o, "%s\"g%d\"", i ? "," : "", i);
+	o += (size_t)snprintf(j + o, cap - o, "]},\"objectRef\":{\"resource\":\"pods\"},\"requestURI\":\"/x?");
+	for (int i = 0; i < 500; i++)
+		o += (size_t)snprintf(j + o, cap - o, "command=%d&", i);
+	o += (size_t)snprintf(j + o, cap - o, "\"}");
+	assert_int_equal(k8s_audit_parse(j, o, k, nop, &n), 1);
+	assert_true(k->used <= K8S_EV_BUF);
+	assert_true(fdr_event_strv(&k->ev, FDR_F_GROUPS).n <= K8S_MAX_GROUPS);
+	assert_true(fdr_event_strv(&k->ev, FDR_F_EXEC_COMMAND).n <= K8S_MAX_CMD);
+	free(j);
+	free(k);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_falco_trace),
+		cmocka_unit_test(test_slim_same_events),
+		cmocka_unit_test(test_falco_labels),
+		cmocka_unit_test(test_negative_pods),
+		cmocka_unit_test(test_exec_pod_fields),
+		cmocka_unit_test(test_crowdsec),
+		cmocka_unit_test(test_bodies),
+		cmocka_unit_test(test_caps),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
