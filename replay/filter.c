@@ -146,6 +146,9 @@ enum ref { R_EVENT, R_KIND, R_TIME, R_HOST, R_CONTAINER, R_CNAME, R_CIMAGE, R_IM
 	   R_PARTIAL, R_UNCERTAIN };
 enum op { OP_EXISTS, OP_EQ, OP_NE, OP_GLOB, OP_NGLOB, OP_LT, OP_LE, OP_GT, OP_GE };
 enum vkind { V_NONE, V_STR, V_NUM, V_BOOL };
+/* Shape of a glob, decided once at parse time: most patterns people type
+ * are a literal with stars at the ends, matched without the general loop. */
+enum gshape { G_GENERIC, G_EXACT, G_PREFIX, G_SUFFIX, G_PRESUF, G_INFIX };
 
 struct node {
 	enum node_type type;
@@ -157,6 +160,16 @@ struct node {
 	char *str;		/* NUL-terminated (strings with NUL cannot be typed) */
 	__int128 num;
 	bool boolean;
+	/* Compiled by compile_test() so evaluation does no string work that
+	 * the text of the expression already settles. */
+	enum fdr_type ftype;	/* R_EVENT: the field's type */
+	size_t slen;		/* strlen(str) */
+	enum gshape gs;
+	size_t plen, xlen;	/* literal prefix / suffix lengths in str */
+	size_t moff, mlen;	/* G_INFIX: the literal between the stars */
+	uint64_t kname;		/* R_KIND: named kinds other than docker */
+	uint64_t kpass;		/* R_KIND: those of them whose name passes == or ~ */
+	int leaves;		/* tests under this node (set by count_leaves) */
 };
 
 static void node_free(struct node *n)
@@ -179,6 +192,20 @@ static struct node *node_new(enum node_type t)
 	return n;
 }
 
+/*
+ * The expression compiled for evaluation: one instruction per test leaf,
+ * each naming where to go when the test is true and when it is false (an
+ * index, or PROG_TRUE / PROG_FALSE to finish). && || ! become jumps, so
+ * evaluation is a loop without recursion and stops at the first test
+ * that settles the result.
+ */
+#define PROG_TRUE (-1)
+#define PROG_FALSE (-2)
+struct insn {
+	const struct node *n;	/* N_TEST or N_TRUE */
+	int t, f;
+};
+
 /* ---- the filter ---------------------------------------------------------- */
 
 struct strlist {
@@ -195,6 +222,9 @@ struct rp_filter {
 	bool pid_set, descendants;
 	uint64_t pid;
 	struct node *expr;	/* NULL = true */
+	uint64_t ekinds;	/* node_kinds(expr): a per-event kind pre-check */
+	struct insn *prog;	/* expr compiled to tests and jumps (compile_expr) */
+	struct uid { uint64_t v; bool ok; } *uids;	/* users.v[i] as a number */
 };
 
 static void strlist_add(struct strlist *l, const char *s)
@@ -239,6 +269,8 @@ void rp_filter_free(struct rp_filter *f)
 	strlist_release(&f->images);
 	strlist_release(&f->users);
 	strlist_release(&f->docker_globs);
+	free(f->uids);
+	free(f->prog);
 	node_free(f->expr);
 	free(f);
 }
@@ -270,6 +302,18 @@ void rp_filter_add_image(struct rp_filter *f, const char *glob)
 
 void rp_filter_add_user(struct rp_filter *f, const char *user)
 {
+	char *end;
+	unsigned long long uid;
+	struct uid *v = realloc(f->uids, (f->users.n + 1) * sizeof(*v));
+
+	if (!v)
+		abort();
+	f->uids = v;
+	/* Parsed once here, not per event. */
+	errno = 0;
+	uid = strtoull(user, &end, 10);
+	v[f->users.n].ok = *user && !*end && !errno;
+	v[f->users.n].v = uid;
 	strlist_add(&f->users, user);
 }
 
@@ -514,6 +558,7 @@ static const char *tok_desc(const struct lexer *lx)
 /* ---- parser ---------------------------------------------------------------- */
 
 static struct node *parse_or(struct lexer *lx);
+static uint64_t node_kinds(const struct node *n);
 
 static int resolve_field(const char *name, enum ref *ref, unsigned *field)
 {
@@ -549,6 +594,71 @@ static bool ref_numeric(enum ref r, unsigned field)
 	return t == FDR_T_U64 || t == FDR_T_I64;
 }
 
+/* Literal-and-stars shape of a glob; G_GENERIC when it has ? [ or \. */
+static void compile_glob(struct node *n)
+{
+	const char *p = n->str;
+	size_t len = n->slen, ls = 0, ts = 0;
+
+	n->gs = G_GENERIC;
+	if (strpbrk(p, "?[\\"))
+		return;
+	while (ls < len && p[ls] == '*')
+		ls++;
+	while (ts < len - ls && p[len - 1 - ts] == '*')
+		ts++;
+	const char *mid = p + ls;
+	size_t mlen = len - ls - ts;
+	const char *star = memchr(mid, '*', mlen);
+	if (!star) {
+		if (!ls && !ts) {
+			n->gs = G_EXACT;
+		} else if (!ls) {
+			n->gs = G_PREFIX;
+			n->plen = mlen;
+		} else if (!ts) {
+			n->gs = G_SUFFIX;
+			n->xlen = mlen;
+		} else {
+			n->gs = G_INFIX;
+			n->moff = ls;
+			n->mlen = mlen;
+		}
+		return;
+	}
+	/* One run of stars inside, none at the ends: prefix*suffix. */
+	size_t a = (size_t)(star - p), b = a;
+	while (b < len && p[b] == '*')
+		b++;
+	if (ls || ts || memchr(p + b, '*', len - b))
+		return;
+	n->gs = G_PRESUF;
+	n->plen = a;
+	n->xlen = len - b;
+}
+
+static void compile_test(struct node *n)
+{
+	if (n->ref == R_EVENT)
+		n->ftype = fdr_field_type(n->field);
+	if (n->vk != V_STR)
+		return;
+	n->slen = strlen(n->str);
+	compile_glob(n);
+	if (n->ref == R_KIND) {
+		for (unsigned k = 1; k < FDR_KIND_MAX; k++) {
+			const char *name = fdr_kind_name(k);
+			if (!name || k == FDR_DOCKER || strlen(name) >= 80)
+				continue;
+			n->kname |= 1ull << k;
+			bool eq = n->op == OP_GLOB || n->op == OP_NGLOB ? glob_c(n->str, name)
+									: !strcmp(n->str, name);
+			if (eq)
+				n->kpass |= 1ull << k;
+		}
+	}
+}
+
 static struct node *parse_test(struct lexer *lx)
 {
 	size_t fcol = lx->pos + 1;
@@ -576,6 +686,7 @@ static struct node *parse_test(struct lexer *lx)
 		goto out_free;
 	if (lx->tok != T_OP) {
 		n->op = OP_EXISTS;
+		compile_test(n);
 		return n;
 	}
 	n->op = lx->op;
@@ -642,6 +753,7 @@ static struct node *parse_test(struct lexer *lx)
 	}
 	if (lex(lx))
 		goto out_free;
+	compile_test(n);
 	return n;
 out_free:
 	node_free(n);
@@ -729,6 +841,59 @@ out_free:
 	return NULL;
 }
 
+static int count_leaves(struct node *n)
+{
+	switch (n->type) {
+	case N_AND:
+	case N_OR:
+		n->leaves = count_leaves(n->a) + count_leaves(n->b);
+		break;
+	case N_NOT:
+		n->leaves = count_leaves(n->a);
+		break;
+	default:
+		n->leaves = 1;
+		break;
+	}
+	return n->leaves;
+}
+
+/* Emit n at *pc so that it jumps to t when true and to f when false. */
+static void emit(struct insn *prog, int *pc, const struct node *n, int t, int f)
+{
+	switch (n->type) {
+	case N_AND:
+		emit(prog, pc, n->a, *pc + n->a->leaves, f);
+		emit(prog, pc, n->b, t, f);
+		break;
+	case N_OR:
+		emit(prog, pc, n->a, t, *pc + n->a->leaves);
+		emit(prog, pc, n->b, t, f);
+		break;
+	case N_NOT:
+		emit(prog, pc, n->a, f, t);
+		break;
+	default:
+		prog[*pc].n = n;
+		prog[*pc].t = t;
+		prog[*pc].f = f;
+		(*pc)++;
+		break;
+	}
+}
+
+static void compile_expr(struct rp_filter *f)
+{
+	int pc = 0, n = count_leaves(f->expr);
+	struct insn *prog = calloc((size_t)n, sizeof(*prog));
+
+	if (!prog)
+		abort();
+	emit(prog, &pc, f->expr, PROG_TRUE, PROG_FALSE);
+	free(f->prog);
+	f->prog = prog;
+}
+
 int rp_filter_add_expr(struct rp_filter *f, const char *text, struct rp_error *err)
 {
 	struct lexer lx = { .s = text, .err = err };
@@ -760,6 +925,8 @@ int rp_filter_add_expr(struct rp_filter *f, const char *text, struct rp_error *e
 		n = a;
 	}
 	f->expr = n;
+	f->ekinds = node_kinds(n);
+	compile_expr(f);
 	return 0;
 out_release:
 	fdr_buf_release(&lx.text);
@@ -948,14 +1115,35 @@ static struct fdr_str value_str(const struct node *n, const struct rp_ring *r,
 	return s;
 }
 
+static bool glob_node(const struct node *n, const char *s, size_t len)
+{
+	const char *p = n->str;
+
+	switch (n->gs) {
+	case G_EXACT:
+		return len == n->slen && (!len || !memcmp(s, p, len));
+	case G_PREFIX:
+		return len >= n->plen && (!n->plen || !memcmp(s, p, n->plen));
+	case G_SUFFIX:
+		return len >= n->xlen && (!n->xlen || !memcmp(s + len - n->xlen, p + n->slen - n->xlen, n->xlen));
+	case G_PRESUF:
+		return len >= n->plen + n->xlen && (!n->plen || !memcmp(s, p, n->plen)) &&
+		       (!n->xlen || !memcmp(s + len - n->xlen, p + n->slen - n->xlen, n->xlen));
+	case G_INFIX:
+		return !n->mlen || (len && memmem(s, len, p + n->moff, n->mlen));
+	default:
+		return rp_glob(p, s ? s : "", len);
+	}
+}
+
 static bool str_test(const struct node *n, struct fdr_str s)
 {
 	bool eq;
 
 	if (n->op == OP_GLOB || n->op == OP_NGLOB)
-		eq = rp_glob(n->str, s.p ? s.p : "", s.len);
+		eq = glob_node(n, s.p, s.len);
 	else
-		eq = fdr_str_eq(s, n->str);
+		eq = s.len == n->slen && (!s.len || !memcmp(s.p, n->str, s.len));
 	return (n->op == OP_NE || n->op == OP_NGLOB) ? !eq : eq;
 }
 
@@ -976,6 +1164,23 @@ static bool eval_test(const struct node *n, const struct rp_ring *r, const struc
 {
 	bool negative = n->op == OP_NE || n->op == OP_NGLOB;
 
+	/* Fast paths: an event field compared with a value of its own type,
+	 * and a kind test on a kind whose name settled it at parse time. */
+	if (n->ref == R_EVENT && n->op != OP_EXISTS) {
+		if (!fdr_event_has(ev, n->field))
+			return negative;
+		const union fdr_val *v = &ev->f[n->field];
+		if (n->ftype == FDR_T_STR && n->vk == V_STR)
+			return str_test(n, v->s);
+		if (n->ftype == FDR_T_U64 && n->vk == V_NUM)
+			return num_test(n->op, (__int128)v->u, n->num);
+		if (n->ftype == FDR_T_I64 && n->vk == V_NUM)
+			return num_test(n->op, (__int128)v->i, n->num);
+	} else if (n->ref == R_KIND && n->vk == V_STR && ev->kind < FDR_KIND_MAX &&
+		   ((n->kname >> ev->kind) & 1)) {
+		bool eq = (n->kpass >> ev->kind) & 1;
+		return negative ? !eq : eq;
+	}
 	if (n->ref == R_PARTIAL || n->ref == R_UNCERTAIN) {
 		bool v = ev->flags & (n->ref == R_PARTIAL ? FDR_EVF_PARTIAL : FDR_EVF_UNCERTAIN);
 		if (n->op == OP_EXISTS)
@@ -1006,7 +1211,7 @@ static bool eval_test(const struct node *n, const struct rp_ring *r, const struc
 		return num_test(n->op, a, n->num);
 	}
 	/* Strings: lists other than argv-like ones match when any element does. */
-	if (n->ref == R_EVENT && fdr_field_type(n->field) == FDR_T_STRV &&
+	if (n->ref == R_EVENT && n->ftype == FDR_T_STRV &&
 	    n->field != FDR_F_ARGV && n->field != FDR_F_EXEC_COMMAND) {
 		if (!fdr_event_has(ev, n->field))
 			return negative;
@@ -1014,7 +1219,7 @@ static bool eval_test(const struct node *n, const struct rp_ring *r, const struc
 		bool any = false;
 		for (uint32_t i = 0; i < v.n && !any; i++) {
 			bool eq = n->op == OP_GLOB || n->op == OP_NGLOB
-					  ? rp_glob(n->str, v.v[i].p ? v.v[i].p : "", v.v[i].len)
+					  ? glob_node(n, v.v[i].p, v.v[i].len)
 					  : fdr_str_eq(v.v[i], n->str);
 			any = eq;
 		}
@@ -1029,34 +1234,31 @@ static bool eval_test(const struct node *n, const struct rp_ring *r, const struc
 	return res;
 }
 
-static bool eval(const struct node *n, const struct rp_ring *r, const struct fdr_event *ev)
+static bool eval(const struct insn *prog, const struct rp_ring *r, const struct fdr_event *ev)
 {
-	switch (n->type) {
-	case N_AND: return eval(n->a, r, ev) && eval(n->b, r, ev);
-	case N_OR: return eval(n->a, r, ev) || eval(n->b, r, ev);
-	case N_NOT: return !eval(n->a, r, ev);
-	case N_TRUE: return n->boolean;
-	case N_TEST: return eval_test(n, r, ev);
+	int pc = 0;
+
+	for (;;) {
+		const struct insn *in = &prog[pc];
+		bool v = in->n->type == N_TRUE ? in->n->boolean : eval_test(in->n, r, ev);
+		pc = v ? in->t : in->f;
+		if (pc < 0)
+			return pc == PROG_TRUE;
 	}
-	return false;
 }
 
-static bool user_matches(const char *u, const struct fdr_event *ev)
+static bool user_matches(const char *u, const struct uid *uid, const struct fdr_event *ev)
 {
 	static const unsigned strs[] = { FDR_F_USER, FDR_F_RUNAS };
 	static const unsigned nums[] = { FDR_F_UID, FDR_F_EUID, FDR_F_LOGINUID };
-	char *end;
-	unsigned long long uid;
 
 	for (size_t i = 0; i < 2; i++)
 		if (fdr_event_has(ev, strs[i]) && fdr_str_eq(ev->f[strs[i]].s, u))
 			return true;
-	errno = 0;
-	uid = strtoull(u, &end, 10);
-	if (!*u || *end || errno)
+	if (!uid->ok)
 		return false;
 	for (size_t i = 0; i < 3; i++)
-		if (fdr_event_has(ev, nums[i]) && ev->f[nums[i]].u == uid)
+		if (fdr_event_has(ev, nums[i]) && ev->f[nums[i]].u == uid->v)
 			return true;
 	return false;
 }
@@ -1100,6 +1302,8 @@ bool rp_filter_event(const struct rp_filter *f, const struct rp_ring *r, const s
 			return false;
 		}
 	}
+	if (f->expr && ev->kind < FDR_KIND_MAX && !((f->ekinds >> ev->kind) & 1))
+		return false;	/* the same test rp_filter_block() makes on block kinds */
 	if (f->containers.n && r->is_host && !event_about_container(f, ev))
 		return false;
 	if (f->pid_set && !f->descendants && fdr_event_u(ev, FDR_F_PID, UINT64_MAX) != f->pid)
@@ -1107,11 +1311,11 @@ bool rp_filter_event(const struct rp_filter *f, const struct rp_ring *r, const s
 	if (f->users.n) {
 		bool ok = false;
 		for (size_t i = 0; i < f->users.n && !ok; i++)
-			ok = user_matches(f->users.v[i], ev);
+			ok = user_matches(f->users.v[i], &f->uids[i], ev);
 		if (!ok)
 			return false;
 	}
-	if (f->expr && !eval(f->expr, r, ev))
+	if (f->expr && !eval(f->prog, r, ev))
 		return false;
 	return true;
 }

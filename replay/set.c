@@ -877,7 +877,6 @@ void rp_scan_stats(const struct rp_scan *sc, struct rp_scan_stats *st)
 
 struct counter {
 	struct rp_scan *sc;
-	pthread_mutex_t *mu;
 	size_t *next;
 	uint64_t matched, events, decoded, damaged, whole;
 	int *errs;		/* per block: decode error */
@@ -894,9 +893,8 @@ static void *count_worker(void *arg)
 	if (!ev || fdr_cursor_new(&cur) < 0)
 		abort();
 	for (;;) {
-		pthread_mutex_lock(c->mu);
-		size_t j = (*c->next)++;
-		pthread_mutex_unlock(c->mu);
+		/* Whole blocks are the unit of work: one atomic per block. */
+		size_t j = __atomic_fetch_add(c->next, 1, __ATOMIC_RELAXED);
 		if (j >= sc->nb)
 			break;
 		const struct blk *b = &sc->blks[j];
@@ -955,7 +953,6 @@ int rp_scan_count(struct rp_set *s, const struct rp_scan_opts *opts, uint64_t *c
 	pthread_t *th = calloc(n, sizeof(*th));
 	struct counter *c = calloc(n, sizeof(*c));
 	int *errs = calloc(sc->nb + 1, sizeof(*errs));
-	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 	size_t next = 0;
 	unsigned started = 0;
 	if (!th || !c || !errs) {
@@ -964,7 +961,6 @@ int rp_scan_count(struct rp_set *s, const struct rp_scan_opts *opts, uint64_t *c
 	}
 	for (unsigned i = 0; i < n; i++) {
 		c[i].sc = sc;
-		c[i].mu = &mu;
 		c[i].next = &next;
 		c[i].errs = errs;
 		if (n == 1) {

@@ -137,6 +137,11 @@ cut -f1 "$tmp/mix.tsv" | sort -c || fail "merge out of time order"
 [ "$(cut -f3 "$tmp/mix.tsv" | sort -u | wc -l)" -eq "$total" ] || fail "duplicated events"
 [ "$(cut -f2 "$tmp/mix.tsv" | sort -u | wc -l)" -eq 3 ] || fail "hosts"
 [ "$("$R" count "$tmp/mix")" -eq "$total" ] || fail "count"
+# Pod metadata of a Kubernetes container's ring (ring 3: h0-c3.ring, 3 hosts).
+[ "$("$R" info --json "$tmp/mix/h0-c3.ring" | jq -r '.pod + " " + .pod_uid')" = \
+  "app-3 00000003-0000-4000-8000-000000000003" ] || fail "info --json pod_uid"
+"$R" info "$tmp/mix/h0-c3.ring" | grep -qx '  pod        shop/app-3 (uid 00000003-0000-4000-8000-000000000003)' ||
+	fail "info pod uid"
 [ "$("$R" count --threads 1 --host host1 --kind 'proc.*' "$tmp/mix")" -eq \
   "$("$R" timeline --json --host host1 --kind 'proc.*' "$tmp/mix" | wc -l)" ] || fail "count vs timeline"
 # A reader that stops early is not an error (pipefail is on).

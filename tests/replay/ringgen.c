@@ -95,6 +95,11 @@ static int cmd_mix(int argc, char **argv)
 			snprintf(m.container_id, sizeof(m.container_id), "%064x", r);
 			snprintf(m.container_name, sizeof(m.container_name), "app%u", r);
 			snprintf(m.image, sizeof(m.image), r % 2 ? "nginx:1.25" : "redis:7");
+			if (r % 4 == 3) {	/* a Kubernetes pod's container */
+				snprintf(m.pod, sizeof(m.pod), "app-%u", r);
+				snprintf(m.namespace_, sizeof(m.namespace_), "shop");
+				snprintf(m.pod_uid, sizeof(m.pod_uid), "%08x-0000-4000-8000-%012x", r, r);
+			}
 			snprintf(file, sizeof(file), "h%u-c%u.ring", h, r);
 		}
 		w[r] = open_ring(dir, file, &m, slot, size);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -366,10 +367,94 @@ static void test_descendants(void **state)
 	rp_filter_free(f);
 }
 
+/* Patterns the filter matches without the general glob loop (literal with
+ * stars at the ends, prefix*suffix, *infix*) must agree with rp_glob() on
+ * every string, including ones too short for prefix and suffix together. */
+static void test_glob_shapes(void **state)
+{
+	static const char *pats[] = {
+		"", "*", "**", "/bin/sh", "/bin/*", "*sh", "/bin/*sh", "/bin/**sh", "*bin*",
+		"**bin**", "ab*ba", "a*", "*a", "*a*", "a*b*c", "*a*b", "/bin/?sh", "[/]bin*",
+		"x\\*", "aba", "*/etc/*",
+	};
+	(void)state;
+	static const char *strs[] = {
+		"", "a", "ab", "aba", "abba", "ababa", "/bin/sh", "/bin/bash", "/bin/", "/binsh",
+		"/usr/bin/sh", "/etc/passwd", "/tmp/etc/x", "abc", "axbxc", "x*", "xy",
+	};
+	for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++) {
+		char text[128];
+		snprintf(text, sizeof(text), "exe ~ \"%s\"", pats[i]);
+		struct rp_filter *f = expr(text);
+		/* The lexer keeps "\*" as is for the glob. */
+		const char *pat = pats[i];
+		for (size_t j = 0; j < sizeof(strs) / sizeof(strs[0]); j++) {
+			struct fdr_event ev;
+			exec_ev(&ev, 1, 1, 0, strs[j]);
+			bool want = rp_glob(pat, strs[j], strlen(strs[j]));
+			if (rp_filter_event(f, &ring_web, &ev) != want) {
+				print_error("pattern '%s' on '%s': want %d\n", pats[i], strs[j], want);
+				fail();
+			}
+		}
+		rp_filter_free(f);
+	}
+}
+
+/* && || ! and parentheses compiled to jumps: every combination of three
+ * tests' outcomes against the same formula computed here. */
+static void test_boolean_structure(void **state)
+{
+	static const char *cases[] = {
+		"A && B || C", "A || B && C", "!(A || B) && !C", "!(A && !(B || !C))",
+		"(A || B) && (B || C) && !(A && C)", "not A or not (B and C) and true",
+		"false || A && (B || false)",
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (int m = 0; m < 8; m++) {
+			int a = m & 1, b = (m >> 1) & 1, c = (m >> 2) & 1, want;
+			switch (i) {
+			case 0: want = (a && b) || c; break;
+			case 1: want = a || (b && c); break;
+			case 2: want = !(a || b) && !c; break;
+			case 3: want = !(a && !(b || !c)); break;
+			case 4: want = (a || b) && (b || c) && !(a && c); break;
+			case 5: want = !a || (!(b && c) && 1); break;
+			default: want = a && b; break;
+			}
+			/* A, B, C: pid == 1, ppid == 1, uid == 1 on an event with
+			 * those values 1 or 0. */
+			char text[256], *o = text;
+			for (const char *p = cases[i]; *p; p++) {
+				const char *t = *p == 'A' ? "pid == 1" : *p == 'B' ? "ppid == 1" :
+						*p == 'C' ? "uid == 1" : NULL;
+				if (t) {
+					o += sprintf(o, "%s", t);
+				} else {
+					*o++ = *p;
+				}
+			}
+			*o = '\0';
+			struct rp_filter *f = expr(text);
+			struct fdr_event ev;
+			exec_ev(&ev, 1, (uint64_t)a, (uint64_t)b, "/bin/sh");
+			fdr_event_set_u(&ev, FDR_F_UID, (uint64_t)c);
+			if (rp_filter_event(f, &ring_web, &ev) != (bool)want) {
+				print_error("'%s' with A=%d B=%d C=%d: want %d\n", text, a, b, c, want);
+				fail();
+			}
+			rp_filter_free(f);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_glob),
+		cmocka_unit_test(test_glob_shapes),
+		cmocka_unit_test(test_boolean_structure),
 		cmocka_unit_test(test_issue_example),
 		cmocka_unit_test(test_operators),
 		cmocka_unit_test(test_errors),
