@@ -272,11 +272,25 @@ size_t rp_set_nhosts(const struct rp_set *s)
 /* ---- packed events -------------------------------------------------------- */
 
 /*
- * Arena record: u64 time, u16 kind, u16 flags, u8 keep (1 = matches the
- * stateless filter, 0 = kept only for pid tracking), 3 pad, u64 has[2],
- * then each present field in id order: u64/i64 as 8 bytes; str as u32 len +
- * bytes; strv as u32 n + (u32 len + bytes)*; addr as 17 bytes.
+ * Arena record: a 40-byte header (u64 time, u16 kind, u16 flags, u32 number
+ * of strv elements in the event, u64 has[2], u8 keep: 1 = matches the
+ * stateless filter, 0 = kept only for pid tracking, 7 pad), then each
+ * present field in id order: u64/i64 as 8 bytes; str as u32 len + bytes;
+ * strv as u32 n + (u32 len + bytes)*; addr as 17 bytes. A record is sized
+ * first and written with one reservation; unpacking is one pass because
+ * the header says how many list elements to make room for.
  */
+#define REC_HDR 40
+
+static uint8_t ftypes[FDR_F_MAX];	/* fdr_field_type() of every field id */
+static pthread_once_t ftypes_once = PTHREAD_ONCE_INIT;
+
+static void ftypes_init(void)
+{
+	for (unsigned f = 0; f < FDR_F_MAX; f++)
+		ftypes[f] = (uint8_t)fdr_field_type(f);
+}
+
 struct idx {
 	uint64_t time;
 	uint32_t off;
@@ -308,16 +322,16 @@ static void run_reserve(struct run *r, size_t n)
 	r->cap = cap;
 }
 
-static void put(struct run *r, const void *p, size_t n)
+static inline char *put(char *o, const void *p, size_t n)
 {
-	run_reserve(r, n);
-	memcpy(r->arena + r->len, p, n);
-	r->len += n;
+	memcpy(o, p, n);
+	return o + n;
 }
 
 static void pack(struct run *r, const struct fdr_event *ev, uint8_t keep)
 {
-	uint8_t hdr[32] = { 0 };
+	size_t need = REC_HDR;
+	uint32_t nsv = 0;
 
 	if (r->n == r->ncap) {
 		size_t cap = r->ncap ? r->ncap * 2 : 1024;
@@ -327,120 +341,137 @@ static void pack(struct run *r, const struct fdr_event *ev, uint8_t keep)
 		r->ix = ix;
 		r->ncap = cap;
 	}
-	r->ix[r->n].time = ev->time_ns;
-	r->ix[r->n].off = (uint32_t)r->len;
-	r->ix[r->n].pos = (uint32_t)r->n;
-	r->n++;
-	memcpy(hdr, &ev->time_ns, 8);
-	memcpy(hdr + 8, &ev->kind, 2);
-	memcpy(hdr + 10, &ev->flags, 2);
-	hdr[12] = keep;
-	memcpy(hdr + 16, ev->has, 16);
-	put(r, hdr, 32);
 	for (unsigned w = 0; w < 2; w++) {
 		uint64_t bits = ev->has[w];
 		while (bits) {
 			unsigned f = w * 64 + (unsigned)__builtin_ctzll(bits);
 			bits &= bits - 1;
 			const union fdr_val *v = &ev->f[f];
-			switch (fdr_field_type(f)) {
+			switch (ftypes[f]) {
 			case FDR_T_STR:
-				put(r, &v->s.len, 4);
-				put(r, v->s.p, v->s.len);
+				need += 4 + (size_t)v->s.len;
 				break;
 			case FDR_T_STRV:
-				put(r, &v->v.n, 4);
-				for (uint32_t i = 0; i < v->v.n; i++) {
-					put(r, &v->v.v[i].len, 4);
-					put(r, v->v.v[i].p, v->v.v[i].len);
-				}
+				need += 4 + 4 * (size_t)v->v.n;
+				for (uint32_t i = 0; i < v->v.n; i++)
+					need += v->v.v[i].len;
+				nsv += v->v.n;
 				break;
 			case FDR_T_ADDR:
-				put(r, &v->a, 17);
+				need += 17;
 				break;
 			default:
-				put(r, &v->u, 8);
+				need += 8;
 				break;
 			}
 		}
 	}
+	run_reserve(r, need);
+	r->ix[r->n].time = ev->time_ns;
+	r->ix[r->n].off = (uint32_t)r->len;
+	r->ix[r->n].pos = (uint32_t)r->n;
+	r->n++;
+	char *o = r->arena + r->len;
+	memset(o, 0, REC_HDR);
+	memcpy(o, &ev->time_ns, 8);
+	memcpy(o + 8, &ev->kind, 2);
+	memcpy(o + 10, &ev->flags, 2);
+	memcpy(o + 12, &nsv, 4);
+	memcpy(o + 16, ev->has, 16);
+	o[32] = (char)keep;
+	o += REC_HDR;
+	for (unsigned w = 0; w < 2; w++) {
+		uint64_t bits = ev->has[w];
+		while (bits) {
+			unsigned f = w * 64 + (unsigned)__builtin_ctzll(bits);
+			bits &= bits - 1;
+			const union fdr_val *v = &ev->f[f];
+			switch (ftypes[f]) {
+			case FDR_T_STR:
+				o = put(o, &v->s.len, 4);
+				if (v->s.len)
+					o = put(o, v->s.p, v->s.len);
+				break;
+			case FDR_T_STRV:
+				o = put(o, &v->v.n, 4);
+				for (uint32_t i = 0; i < v->v.n; i++) {
+					o = put(o, &v->v.v[i].len, 4);
+					if (v->v.v[i].len)
+						o = put(o, v->v.v[i].p, v->v.v[i].len);
+				}
+				break;
+			case FDR_T_ADDR:
+				o = put(o, &v->a, 17);
+				break;
+			default:
+				o = put(o, &v->u, 8);
+				break;
+			}
+		}
+	}
+	r->len += need;
 }
 
 /* Unpack record at off into ev; strv arrays go to *sv (grown). Returns keep. */
 static uint8_t unpack(const struct run *r, uint32_t off, struct fdr_event *ev,
 		      struct fdr_str **sv, size_t *svcap)
 {
-	const char *p = r->arena + off;
-	size_t nsv = 0;
-	uint8_t keep;
+	const char *p = r->arena + off, *q = p + REC_HDR;
+	uint32_t nsv;
+	size_t used = 0;
 
-	/* First pass: count strv elements so *sv never moves under us. */
 	memcpy(&ev->time_ns, p, 8);
 	memcpy(&ev->kind, p + 8, 2);
 	memcpy(&ev->flags, p + 10, 2);
-	keep = (uint8_t)p[12];
+	memcpy(&nsv, p + 12, 4);
 	memcpy(ev->has, p + 16, 16);
-	const char *q = p + 32;
-	for (int pass = 0; pass < 2; pass++) {
-		q = p + 32;
-		size_t used = 0;
-		for (unsigned w = 0; w < 2; w++) {
-			uint64_t bits = ev->has[w];
-			while (bits) {
-				unsigned f = w * 64 + (unsigned)__builtin_ctzll(bits);
-				bits &= bits - 1;
-				union fdr_val *v = &ev->f[f];
-				uint32_t n;
-				switch (fdr_field_type(f)) {
-				case FDR_T_STR:
-					memcpy(&n, q, 4);
-					v->s.len = n;
-					v->s.p = q + 4;
-					q += 4 + n;
-					break;
-				case FDR_T_STRV:
-					memcpy(&n, q, 4);
-					q += 4;
-					if (pass == 1) {
-						v->v.v = *sv + used;
-						v->v.n = n;
-					}
-					for (uint32_t i = 0; i < n; i++) {
-						uint32_t l;
-						memcpy(&l, q, 4);
-						if (pass == 1) {
-							(*sv)[used + i].p = q + 4;
-							(*sv)[used + i].len = l;
-						}
-						q += 4 + l;
-					}
-					used += n;
-					break;
-				case FDR_T_ADDR:
-					memcpy(&v->a, q, 17);
-					q += 17;
-					break;
-				default:
-					memcpy(&v->u, q, 8);
-					q += 8;
-					break;
-				}
-			}
-		}
-		if (pass == 0) {
-			nsv = used;
-			if (nsv > *svcap) {
-				struct fdr_str *n2 = realloc(*sv, nsv * sizeof(**sv));
-				if (!n2)
-					abort();
-				*sv = n2;
-				*svcap = nsv;
-			}
-			if (!nsv)
+	if (nsv > *svcap) {
+		struct fdr_str *n2 = realloc(*sv, nsv * sizeof(**sv));
+		if (!n2)
+			abort();
+		*sv = n2;
+		*svcap = nsv;
+	}
+	for (unsigned w = 0; w < 2; w++) {
+		uint64_t bits = ev->has[w];
+		while (bits) {
+			unsigned f = w * 64 + (unsigned)__builtin_ctzll(bits);
+			bits &= bits - 1;
+			union fdr_val *v = &ev->f[f];
+			uint32_t n;
+			switch (ftypes[f]) {
+			case FDR_T_STR:
+				memcpy(&n, q, 4);
+				v->s.len = n;
+				v->s.p = q + 4;
+				q += 4 + n;
 				break;
+			case FDR_T_STRV:
+				memcpy(&n, q, 4);
+				q += 4;
+				v->v.v = *sv + used;
+				v->v.n = n;
+				for (uint32_t i = 0; i < n; i++) {
+					uint32_t l;
+					memcpy(&l, q, 4);
+					(*sv)[used + i].p = q + 4;
+					(*sv)[used + i].len = l;
+					q += 4 + l;
+				}
+				used += n;
+				break;
+			case FDR_T_ADDR:
+				memcpy(&v->a, q, 17);
+				q += 17;
+				break;
+			default:
+				memcpy(&v->u, q, 8);
+				q += 8;
+				break;
+			}
 		}
 	}
-	return keep;
+	return (uint8_t)p[32];
 }
 
 static int idx_cmp(const void *a, const void *b)
@@ -494,7 +525,7 @@ struct rp_scan {
 
 	/* merge */
 	struct run **heap;
-	size_t nheap;
+	size_t nheap, heapcap;
 	struct run *retired;	/* exhausted run, freed on the next call */
 	struct fdr_event ev;
 	struct fdr_str *sv;
@@ -649,6 +680,7 @@ int rp_scan_new(struct rp_set *s, const struct rp_scan_opts *opts, struct rp_sca
 
 	if (!sc)
 		return -ENOMEM;
+	pthread_once(&ftypes_once, ftypes_init);
 	sc->set = s;
 	sc->opts = *opts;
 	sc->track = opts->filter && rp_filter_tracks_pids(opts->filter);
@@ -800,11 +832,15 @@ static void sift_down(struct rp_scan *sc, size_t i)
 
 static void heap_push(struct rp_scan *sc, struct run *r)
 {
-	struct run **h = realloc(sc->heap, (sc->nheap + 1) * sizeof(*h));
-
-	if (!h)
-		abort();
-	sc->heap = h;
+	if (sc->nheap == sc->heapcap) {
+		size_t cap = sc->heapcap ? sc->heapcap * 2 : 64;
+		struct run **nh = realloc(sc->heap, cap * sizeof(*nh));
+		if (!nh)
+			abort();
+		sc->heap = nh;
+		sc->heapcap = cap;
+	}
+	struct run **h = sc->heap;
 	size_t i = sc->nheap++;
 	h[i] = r;
 	while (i && run_less(h[i], h[(i - 1) / 2])) {
