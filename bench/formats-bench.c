@@ -35,6 +35,28 @@ static double now(void)
 
 static volatile uint64_t sink;
 
+/* LZ4 alone over one block payload: one LZ4 block (v1.0) or the chained
+ * chunks of v1.1 (SPEC.md 4). Returns the bytes decompressed or -1. */
+static int lz4_payload(const uint8_t *in, uint32_t comp, uint8_t *out, uint32_t raw, bool v11)
+{
+	uint32_t i = 0, o = 0;
+
+	if (!v11)
+		return LZ4_decompress_safe((const char *)in, (char *)out, (int)comp, (int)raw);
+	while (i + 4 <= comp) {
+		uint32_t clen = get_le32(in + i), d = o < 65536 ? o : 65536;
+		int n = LZ4_decompress_safe_usingDict((const char *)in + i + 4, (char *)out + o,
+						      (int)clen, (int)(raw - o),
+						      (const char *)out + o - d, (int)d);
+
+		if (n <= 0)
+			return -1;
+		i += 4 + clen;
+		o += (uint32_t)n;
+	}
+	return (int)o;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 0) : 2000000;
@@ -51,6 +73,7 @@ int main(int argc, char **argv)
 	double t0, t_gen = 1e9, t_enc = 1e9, t_dec = 1e9, t_lz4 = 1e9, t_lz4c = 1e9;
 	uint64_t events_in_blocks = 0, slots_used = 0, decoded = 0;
 	uint8_t **comp, *out;
+	bool v11;
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/fdr-bench-%d.ring", dir, (int)getpid());
@@ -119,6 +142,7 @@ int main(int argc, char **argv)
 	}
 
 	/* the physical limit: LZ4_decompress_safe over the same payloads (in memory) */
+	v11 = fdr_reader_geometry(r)->incompat_flags & RING_INCOMPAT_CHUNKED;
 	comp = calloc(fdr_reader_nblocks(r), sizeof(*comp));
 	out = malloc(FDR_MAX_RAW);
 	for (size_t i = 0; i < fdr_reader_nblocks(r); i++) {
@@ -138,8 +162,8 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < fdr_reader_nblocks(r); i++) {
 			const struct fdr_block_info *b = fdr_reader_block(r, i);
 
-			if (LZ4_decompress_safe((const char *)comp[i], (char *)out, (int)b->comp_size,
-						(int)b->raw_size) != (int)b->raw_size)
+			if (lz4_payload(comp[i], b->comp_size, out, b->raw_size, v11) !=
+			    (int)b->raw_size)
 				return 1;
 			sink += out[0];
 		}
@@ -148,7 +172,7 @@ int main(int argc, char **argv)
 	}
 
 	/* the cost of one LZ4_compress_default pass over the same raw blocks
-	 * (the writer needs about two per block: measure, then the cut) */
+	 * (v1.0 writers needed about two per block, v1.1 one) */
 	{
 		uint8_t *raw = malloc(FDR_MAX_RAW), *dst = malloc(LZ4_compressBound(FDR_MAX_RAW));
 
@@ -158,8 +182,7 @@ int main(int argc, char **argv)
 			for (size_t i = 0; i < fdr_reader_nblocks(r); i++) {
 				const struct fdr_block_info *b = fdr_reader_block(r, i);
 
-				if (LZ4_decompress_safe((const char *)comp[i], (char *)raw,
-							(int)b->comp_size, (int)b->raw_size) < 0)
+				if (lz4_payload(comp[i], b->comp_size, raw, b->raw_size, v11) < 0)
 					return 1;
 				t0 = now();
 				sink += (uint64_t)LZ4_compress_default((const char *)raw, (char *)dst,

@@ -24,10 +24,40 @@
 uint8_t field_types[256];
 static pthread_once_t field_types_once = PTHREAD_ONCE_INIT;
 
+/* The decoder's action for each 1-byte or 2-byte tag (tag < 1024, field id
+ * < 128): store a value of the field's type, or parse and skip a value of a
+ * wire type that does not match the field, or end the record. One switch
+ * per field instead of a switch and a type comparison. */
+enum {
+	ACT_U64, ACT_I64, ACT_STR, ACT_STRV, ACT_ADDR,
+	ACT_SKIP_VARINT, ACT_SKIP_STR, ACT_SKIP_STRV, ACT_SKIP_ADDR, ACT_END,
+};
+static uint8_t tag_act[1024];
+
 static void field_types_init(void)
 {
+	static const uint8_t wire_of[] = {
+		[FDR_T_U64] = WT_VARINT, [FDR_T_I64] = WT_ZIGZAG, [FDR_T_STR] = WT_STR,
+		[FDR_T_STRV] = WT_STRV, [FDR_T_ADDR] = WT_ADDR,
+	};
+	static const uint8_t act_of[] = {
+		[FDR_T_U64] = ACT_U64, [FDR_T_I64] = ACT_I64, [FDR_T_STR] = ACT_STR,
+		[FDR_T_STRV] = ACT_STRV, [FDR_T_ADDR] = ACT_ADDR,
+	};
+	static const uint8_t skip_of[8] = {
+		ACT_SKIP_VARINT, ACT_SKIP_VARINT, ACT_SKIP_STR, ACT_SKIP_STRV, ACT_SKIP_ADDR,
+		ACT_END, ACT_END, ACT_END,
+	};
+
 	for (unsigned f = 1; f < FDR_F_MAX; f++)
 		field_types[f] = (uint8_t)fdr_field_type(f);
+	for (unsigned tag = 0; tag < 1024; tag++) {
+		unsigned f = tag >> 3, wt = tag & 7, t = f < FDR_F_MAX ? field_types[f] : 0;
+
+		tag_act[tag] = t && t < sizeof(wire_of) && f != 0 && wire_of[t] == wt &&
+					       (t != FDR_T_U64 || wt == WT_VARINT) ?
+				       act_of[t] : skip_of[wt];
+	}
 }
 
 void codec_init(void)
@@ -154,6 +184,11 @@ static int intern(struct blkenc *e, struct fdr_str s, uint32_t *idx)
 	return 0;
 }
 
+static inline uint32_t varint_len(uint64_t v)
+{
+	return v < 0x80 ? 1 : (uint32_t)(64 - __builtin_clzll(v) + 6) / 7;
+}
+
 static int body_reserve(struct blkenc *e, size_t used, size_t more)
 {
 	return grow((void **)&e->body, &e->bodycap, used + more, 1);
@@ -171,7 +206,9 @@ int blkenc_add(struct blkenc *e, const struct fdr_event *ev)
 	    (rc = grow((void **)&e->ev, &e->evcap, e->nev + 1, sizeof(*e->ev))))
 		return rc;
 	b += flen = put_varint(e->body + b, ev->flags);
-	if (e->nev == 0) {
+	if (e->column) {
+		/* v1.1: the time goes to the column written with the block */
+	} else if (e->nev == 0) {
 		put_varint10(e->body + b, 0);	/* patched by blkenc_set_base() */
 		b += 10;
 	} else {
@@ -244,6 +281,8 @@ int blkenc_add(struct blkenc *e, const struct fdr_event *ev)
 	memcpy(e->raw + e->len, e->body, b);
 	e->len += b;
 	e->ev[e->nev].end = (uint32_t)e->len;
+	e->ev[e->nev].col = e->nev ? e->ev[e->nev - 1].col +
+			     varint_len(zigzag((int64_t)(ev->time_ns - prev))) : 10;
 	e->ev[e->nev].kind = ev->kind;
 	e->ev[e->nev].time_ns = ev->time_ns;
 	e->nev++;
@@ -264,6 +303,19 @@ void blkenc_set_base(struct blkenc *e, uint64_t base)
 {
 	if (e->nev && e->time_off != SIZE_MAX)
 		put_varint10(e->raw + e->time_off, zigzag((int64_t)(e->ev[0].time_ns - base)));
+}
+
+size_t blkenc_column(const struct blkenc *e, size_t n, uint64_t base, uint8_t *out)
+{
+	size_t o = 0;
+	uint64_t prev = base;
+
+	for (size_t i = 0; i < n; i++) {
+		o += put_varint(out + o, zigzag((int64_t)(e->ev[i].time_ns - prev)));
+		prev = e->ev[i].time_ns;
+	}
+	put_le32(out + o, (uint32_t)o);
+	return o + BLK_COL_TRAILER;
 }
 
 void blkenc_range(const struct blkenc *e, size_t n, uint64_t *first, uint64_t *last,
@@ -297,6 +349,8 @@ struct fdr_cursor {
 	size_t nstr, strcap;
 	struct fdr_str *lists;	/* string lists of the current event */
 	size_t listcap;
+	struct rd col;		/* rest of the time column (LAYOUT_COLUMN) */
+	int layout;
 	uint64_t prev_ns;
 	uint32_t nev, expect_ev;	/* expect_ev = UINT32_MAX: unknown */
 	int err;		/* sticky: the rest of the block is skipped */
@@ -326,8 +380,23 @@ void fdr_cursor_free(struct fdr_cursor *c)
 }
 
 int cursor_load_payload(struct fdr_cursor *c, const uint8_t *payload, size_t len,
-			uint64_t base_ns, uint32_t events)
+			uint64_t base_ns, uint32_t events, int layout)
 {
+	c->layout = layout;
+	c->col.p = c->col.end = NULL;
+	if (layout == LAYOUT_COLUMN) {
+		uint32_t clen;
+
+		if (len < BLK_COL_TRAILER ||
+		    (clen = get_le32(payload + len - BLK_COL_TRAILER)) > len - BLK_COL_TRAILER) {
+			c->err = FDR_E_CORRUPT;
+			return FDR_E_CORRUPT;
+		}
+		len -= BLK_COL_TRAILER;
+		c->col.p = payload + len - clen;
+		c->col.end = payload + len;
+		len -= clen;
+	}
 	c->payload = payload;
 	c->payload_len = len;
 	c->in.p = payload;
@@ -354,7 +423,8 @@ int cursor_load_carry(struct fdr_cursor *c, const struct blkenc *e, size_t k)
 		c->strs[i].p = (const char *)e->raw + e->str[i].off;
 		c->strs[i].len = e->str[i].len;
 	}
-	cursor_load_payload(c, e->raw + from, e->len - from, e->ev[k - 1].time_ns, UINT32_MAX);
+	cursor_load_payload(c, e->raw + from, e->len - from, e->ev[k - 1].time_ns, UINT32_MAX,
+			    e->column ? LAYOUT_NOTIME : LAYOUT_INLINE);
 	c->nstr = n;
 	return 0;
 }
@@ -365,7 +435,7 @@ int fdr_cursor_load_raw(struct fdr_cursor *c, const void *payload, size_t len)
 		c->err = FDR_E_CORRUPT;
 		return FDR_E_CORRUPT;
 	}
-	return cursor_load_payload(c, payload, len, 0, UINT32_MAX);
+	return cursor_load_payload(c, payload, len, 0, UINT32_MAX, LAYOUT_INLINE);
 }
 
 /* Internal for the reader: decompress a checked block into the cursor. */
@@ -383,15 +453,45 @@ int cursor_load_block(struct fdr_cursor *c, const struct blk_hdr *h, const uint8
 		if (grow((void **)&c->buf, &c->bufcap, h->raw_size + 1, 1))
 			return -ENOMEM;
 		memcpy(c->buf, payload, h->raw_size);
-	} else {
+	} else if ((h->flags & BLK_COMP_MASK) == BLK_COMP_LZ4) {
 		if (grow((void **)&c->buf, &c->bufcap, h->raw_size + 1, 1))
 			return -ENOMEM;
 		n = LZ4_decompress_safe((const char *)payload, (char *)c->buf, (int)h->comp_size,
 					(int)h->raw_size);
 		if (n < 0 || (uint32_t)n != h->raw_size)
 			return FDR_E_CORRUPT;
+	} else {
+		/* v1.1 chained chunks: each decompresses right after the previous
+		 * one, which it may use as its dictionary (up to 64 KiB back). */
+		size_t in = 0, out = 0;
+
+		if (grow((void **)&c->buf, &c->bufcap, h->raw_size + 1, 1))
+			return -ENOMEM;
+		while (in < h->comp_size) {
+			uint32_t clen;
+			size_t dict = out < 65536 ? out : 65536;
+
+			if (h->comp_size - in < BLK_CHUNK_HDR || out == h->raw_size)
+				return FDR_E_CORRUPT;
+			clen = get_le32(payload + in);
+			in += BLK_CHUNK_HDR;
+			if (clen == 0 || clen > h->comp_size - in)
+				return FDR_E_CORRUPT;
+			n = LZ4_decompress_safe_usingDict((const char *)payload + in,
+							  (char *)c->buf + out, (int)clen,
+							  (int)(h->raw_size - out),
+							  (const char *)c->buf + out - dict, (int)dict);
+			if (n <= 0)
+				return FDR_E_CORRUPT;
+			in += clen;
+			out += (size_t)n;
+		}
+		if (out != h->raw_size)
+			return FDR_E_CORRUPT;
+		return cursor_load_payload(c, c->buf, h->raw_size, h->first_ns, h->events,
+					   LAYOUT_COLUMN);
 	}
-	return cursor_load_payload(c, c->buf, h->raw_size, h->first_ns, h->events);
+	return cursor_load_payload(c, c->buf, h->raw_size, h->first_ns, h->events, LAYOUT_INLINE);
 }
 
 /* Scratch for the reader to read a slot into (owned by the cursor). */
@@ -420,7 +520,7 @@ static inline bool rd_str(const struct fdr_str *strs, size_t nstr, struct rd *r,
 	return true;
 }
 
-#define MARK(f) (has[(f) >> 6] |= (uint64_t)1 << ((f) & 63))
+#define MARK(f) (has |= (unsigned __int128)1 << (f))
 
 int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 {
@@ -429,12 +529,13 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 		struct rd r;
 		size_t nlist = 0, nstr;
 		const struct fdr_str *strs;
-		uint64_t has[2];
+		unsigned __int128 has;
 
 		if (c->err)
 			return c->err > 0 ? 0 : c->err;
 		if (c->in.p == c->in.end) {
-			if (c->expect_ev != UINT32_MAX && c->nev != c->expect_ev)
+			if ((c->expect_ev != UINT32_MAX && c->nev != c->expect_ev) ||
+			    c->col.p != c->col.end)
 				goto corrupt;
 			c->err = 1;
 			return 0;
@@ -458,51 +559,68 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 		}
 		if (kind >= FDR_KIND_MAX)
 			continue;	/* a future record type: skipped by length */
-		if (c->nev == UINT32_MAX - 1 || !rd_varint(&r, &flags) || !rd_varint(&r, &dt))
+		if (c->nev == UINT32_MAX - 1 || !rd_varint(&r, &flags))
 			goto corrupt;
+		if (c->layout == LAYOUT_INLINE) {
+			if (!rd_varint(&r, &dt))
+				goto corrupt;
+		} else if (c->layout == LAYOUT_COLUMN) {
+			if (!rd_varint(&c->col, &dt))
+				goto corrupt;
+		} else {
+			dt = zigzag(-(int64_t)c->prev_ns);	/* times: 0 */
+		}
 		ev->kind = (uint16_t)kind;
 		ev->flags = (uint16_t)flags;
 		ev->time_ns = c->prev_ns + (uint64_t)unzigzag(dt);
 		c->prev_ns = ev->time_ns;
 		c->nev++;
-		has[0] = has[1] = 0;	/* presence bits kept in registers */
+		has = 0;	/* presence bits kept in registers */
 		/* Locals: stores into *ev may alias *c as far as the compiler knows. */
 		strs = c->strs;
 		nstr = c->nstr;
 		while (r.p < r.end) {
 			uint64_t tag, v, n;
-			unsigned f;
-			int want;
+			unsigned f, act;
 
 			if (!rd_varint(&r, &tag))
 				goto corrupt;
-			f = tag >> 3 < FDR_F_MAX ? (unsigned)(tag >> 3) : 0;
-			want = field_types[f];
-			switch (tag & 7) {
-			case WT_VARINT:
+			f = (unsigned)(tag >> 3);
+			act = tag < 1024 ? tag_act[tag] : (tag & 7) < 5 ?
+				(tag & 7) == WT_STR ? ACT_SKIP_STR : (tag & 7) == WT_STRV ?
+				ACT_SKIP_STRV : (tag & 7) == WT_ADDR ? ACT_SKIP_ADDR : ACT_SKIP_VARINT :
+				ACT_END;
+			switch (act) {
+			case ACT_U64:
 				if (!rd_varint(&r, &v))
 					goto corrupt;
-				if (want == FDR_T_U64)
-					ev->f[f].u = v, MARK(f);
+				ev->f[f].u = v;
+				MARK(f);
 				break;
-			case WT_ZIGZAG:
+			case ACT_I64:
 				if (!rd_varint(&r, &v))
 					goto corrupt;
-				if (want == FDR_T_I64)
-					ev->f[f].i = unzigzag(v), MARK(f);
+				ev->f[f].i = unzigzag(v);
+				MARK(f);
 				break;
-			case WT_STR: {
+			case ACT_SKIP_VARINT:
+				if (!rd_varint(&r, &v))
+					goto corrupt;
+				break;
+			case ACT_STR:
+				if (!rd_str(strs, nstr, &r, &ev->f[f].s))
+					goto corrupt;
+				MARK(f);
+				break;
+			case ACT_SKIP_STR: {
 				struct fdr_str s;
 
 				if (!rd_str(strs, nstr, &r, &s))
 					goto corrupt;
-				if (want == FDR_T_STR) {
-					ev->f[f].s = s;
-					MARK(f);
-				}
 				break;
 			}
-			case WT_STRV:
+			case ACT_STRV:
+			case ACT_SKIP_STRV:
 				if (!rd_varint(&r, &n) || n > FDR_MAX_LIST ||
 				    n > (uint64_t)(r.end - r.p))
 					goto corrupt;
@@ -518,14 +636,15 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 				for (uint64_t i = 0; i < n; i++)
 					if (!rd_str(strs, nstr, &r, &c->lists[nlist + i]))
 						goto corrupt;
-				if (want == FDR_T_STRV) {
+				if (act == ACT_STRV) {
 					ev->f[f].v.v = n ? c->lists + nlist : NULL;
 					ev->f[f].v.n = (uint32_t)n;
 					MARK(f);
 				}
 				nlist += n;
 				break;
-			case WT_ADDR: {
+			case ACT_ADDR:
+			case ACT_SKIP_ADDR: {
 				uint8_t fam;
 				size_t alen;
 
@@ -537,7 +656,7 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 				alen = fam == 4 ? 4 : 16;
 				if ((size_t)(r.end - r.p) < alen)
 					goto corrupt;
-				if (want == FDR_T_ADDR) {
+				if (act == ACT_ADDR) {
 					ev->f[f].a.family = fam;
 					memset(ev->f[f].a.b, 0, sizeof(ev->f[f].a.b));
 					memcpy(ev->f[f].a.b, r.p, alen);
@@ -551,8 +670,8 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 				break;
 			}
 		}
-		ev->has[0] = has[0];
-		ev->has[1] = has[1];
+		ev->has[0] = (uint64_t)has;
+		ev->has[1] = (uint64_t)(has >> 64);
 		return 1;
 	}
 corrupt:

@@ -20,17 +20,18 @@
 #include "fdr-event.h"
 #include "fdr-ring.h"
 
-/* ---- constants of SPEC.md v1.0 ----------------------------------------- */
+/* ---- constants of SPEC.md v1.1 ----------------------------------------- */
 
 #define RING_MAGIC "FDRRING\0"
 #define RING_VERSION_MAJOR 1
-#define RING_VERSION_MINOR 0
+#define RING_VERSION_MINOR 1
 #define RING_HDR_COPY_SIZE 4096u	/* each header copy */
 #define RING_HDR_FIXED_SIZE 64u	/* fixed part of a v1.0 header copy */
 #define RING_DATA_OFFSET 8192u
 #define RING_COMPAT_META_TRUNCATED 1u	/* some metadata did not fit */
 #define RING_COMPAT_KNOWN RING_COMPAT_META_TRUNCATED
-#define RING_INCOMPAT_KNOWN 0u
+#define RING_INCOMPAT_CHUNKED 1u	/* blocks may use compression 2 (v1.1) */
+#define RING_INCOMPAT_KNOWN RING_INCOMPAT_CHUNKED
 
 #define RING_SLOT_MIN 4096u
 #define RING_SLOT_MAX (16u << 20)
@@ -41,7 +42,10 @@
 #define BLK_HDR_SIZE 64u
 #define BLK_COMP_MASK 0x000fu
 #define BLK_COMP_NONE 0u
-#define BLK_COMP_LZ4 1u
+#define BLK_COMP_LZ4 1u	/* v1.0: one LZ4 block, times inline */
+#define BLK_COMP_LZ4C 2u	/* v1.1: chained LZ4 chunks, time column */
+#define BLK_CHUNK_HDR 4u	/* u32 compressed length before each chunk */
+#define BLK_COL_TRAILER 4u	/* u32 time column length at the end of the raw payload */
 #define BLK_CSUM_OFF 56u
 
 /* Caps on sizes read from input (SPEC.md "Limits"). */
@@ -243,6 +247,7 @@ int ring_hdr_get(const uint8_t *buf, uint64_t len, struct ring_hdr *h, int *whic
 
 struct enc_event {
 	uint32_t end;		/* raw offset after this event's record */
+	uint32_t col;		/* time column bytes up to this event (first: 10) */
 	uint16_t kind;
 	uint64_t time_ns;
 };
@@ -263,6 +268,7 @@ struct blkenc {
 	uint8_t *body;		/* scratch for one event body */
 	size_t bodycap;
 	size_t time_off;	/* raw offset of the first event's 10-byte time */
+	bool column;		/* v1.1 layout: times go to a column, not into records */
 };
 
 /* Field types by id (index < 256; 0 = none), ready after codec_init(),
@@ -278,15 +284,29 @@ void blkenc_reset(struct blkenc *e);
 int blkenc_add(struct blkenc *e, const struct fdr_event *ev);
 /* Patch the first event's time for a block whose first_ns is base. */
 void blkenc_set_base(struct blkenc *e, uint64_t base);
+/* Column layout (v1.1): write the time column of the first n events for a
+ * block whose first_ns is base, then its u32 length, into out (at least
+ * e->ev[n - 1].col + BLK_COL_TRAILER bytes); returns the bytes written. */
+size_t blkenc_column(const struct blkenc *e, size_t n, uint64_t base, uint8_t *out);
 /* Time range and kinds of the first n events. */
 void blkenc_range(const struct blkenc *e, size_t n, uint64_t *first, uint64_t *last,
 		  uint64_t *kinds);
 
-/* Cursor internals the writer needs to carry events over to the next block. */
+/* Payload layouts a cursor decodes. */
+enum {
+	LAYOUT_INLINE = 0,	/* v1.0: time in each event body */
+	LAYOUT_COLUMN = 1,	/* v1.1: time column and u32 length after the records */
+	LAYOUT_NOTIME = 2,	/* writer-internal: column records without their column */
+};
+
+/* Point c at a raw payload (not copied) of the given layout; FDR_E_CORRUPT
+ * when a column payload's trailer is impossible. events: UINT32_MAX when
+ * unknown. Used by the reader, the writer's carry-over, tests and fuzzers. */
 int cursor_load_payload(struct fdr_cursor *c, const uint8_t *payload, size_t len,
-			uint64_t base_ns, uint32_t events);
+			uint64_t base_ns, uint32_t events, int layout);
 /* Position c at event k (k >= 1) of e's raw buffer, with the string table
- * and time base it has there, to re-encode the events k.. elsewhere. */
+ * and time base it has there, to re-encode the events k.. elsewhere (for a
+ * column encoder the times come out as 0: take them from e->ev[]). */
 int cursor_load_carry(struct fdr_cursor *c, const struct blkenc *e, size_t k);
 
 /* ---- system calls (fault injection) --------------------------------------- */

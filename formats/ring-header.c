@@ -106,7 +106,7 @@ int blk_hdr_get(const uint8_t *p, size_t avail, uint32_t slot_size, struct blk_h
 	    h->comp_size > slot_size - h->header_size || h->raw_size > FDR_MAX_RAW ||
 	    h->first_ns > h->last_ns)
 		return FDR_E_CORRUPT;
-	if ((h->flags & BLK_COMP_MASK) > BLK_COMP_LZ4 || (h->flags & ~BLK_COMP_MASK))
+	if ((h->flags & BLK_COMP_MASK) > BLK_COMP_LZ4C || (h->flags & ~BLK_COMP_MASK))
 		return FDR_E_INCOMPAT;
 	return 0;
 }

@@ -2,11 +2,17 @@
 /*
  * Ring writer (SPEC.md "Writing a ring").
  *
- * Slots are filled by compressed size: events accumulate in the encoder's
- * raw buffer; when the predicted compressed size (previous ratio) reaches the
- * slot, LZ4_compress_destSize tells how much really fits, the block is cut at
- * the last event boundary that fits and the rest is carried to the next block
- * (re-encoded, since strings are interned per block).
+ * Slots are filled by compressed size with one compression pass (SPEC.md
+ * v1.1 "chained chunks"): events accumulate in the encoder's raw buffer; every
+ * CHUNK_RAW bytes (or sooner, when the slot is nearly full) the whole events
+ * not yet compressed are compressed as one chunk with LZ4 streaming
+ * (LZ4_compress_fast_continue: earlier chunks are the dictionary) straight
+ * into the slot image. A chunk is only compressed when LZ4_compressBound() of
+ * it fits in what is left of the slot, with room kept for the block's time
+ * column, so compression never fails and never has to be redone. When not
+ * even one more event fits, the block is sealed and the events not yet
+ * compressed are carried to the next block (re-encoded, since strings are
+ * interned per block).
  *
  * Crash safety: a block is written with one pwrite into a slot that holds
  * nothing still needed: a free slot, the stale older revision of the open
@@ -48,13 +54,21 @@ struct fdr_ring_writer {
 	struct fdr_cursor *carry;
 	struct fdr_event *tmpev;
 	uint8_t *sbuf;		/* one slot: header + compressed payload */
+	uint8_t *colbuf;	/* the open block's time column (raw) */
+	size_t colcap;
+	LZ4_stream_t *lz;	/* streaming state of the open block */
+	const uint8_t *dict_raw;	/* enc.raw the stream's dictionary points into */
+	size_t done;		/* raw record bytes already compressed into sbuf */
+	size_t done_n;		/* events already compressed */
+	size_t comp;		/* chunk bytes in sbuf (after the block header) */
+	uint8_t *scratch;	/* fits_alone()'s trial compression, cap bytes */
+	uint32_t last_raw, last_comp;	/* payload sizes of the last block written */
 	/* the open block */
 	uint64_t seq;
 	uint32_t rev;		/* last revision written, 0 = never */
 	int64_t cur, alt;	/* its slot (newest revision) and ping-pong partner */
 	size_t flushed_n;	/* events in its newest revision on disk */
 	bool dirty;
-	size_t check_at;	/* raw length at which to measure compression */
 	struct fdr_writer_stats st;
 };
 
@@ -94,28 +108,139 @@ static uint32_t alloc_slot(struct fdr_ring_writer *w)
 	return best;
 }
 
-/* Write the first n events (compressed: comp bytes already in sbuf) as the
- * next revision of the open block. */
-static int write_block(struct fdr_ring_writer *w, size_t n, size_t comp)
+static void stream_reset(struct fdr_ring_writer *w)
+{
+	LZ4_resetStream_fast(w->lz);
+	w->dict_raw = w->enc.raw;
+	w->done = w->done_n = w->comp = 0;
+}
+
+/* Raw bytes compressed per chunk: small enough that the slot fills to
+ * within a few events, large enough that per-chunk costs stay negligible. */
+#define CHUNK_RAW 8192u
+
+/* Whether events [done_n, j) can be compressed as one more chunk, keeping
+ * room for the time column of events [0, j). */
+static bool chunk_fits(const struct fdr_ring_writer *w, size_t j)
+{
+	size_t raw = w->enc.ev[j - 1].end - w->done;
+	size_t col = w->enc.ev[j - 1].col + BLK_COL_TRAILER;
+	size_t need = 2 * BLK_CHUNK_HDR + (size_t)LZ4_COMPRESSBOUND(raw) +
+		      (size_t)LZ4_COMPRESSBOUND(col);
+
+	return need <= w->cap - w->comp;
+}
+
+/* Compress the events not yet compressed into the slot image, as many as
+ * fit. *full: some are left that do not fit (the block must be sealed). */
+static int compress_pending(struct fdr_ring_writer *w, bool *full)
+{
+	*full = false;
+	while (w->done_n < w->enc.nev) {
+		size_t lo = w->done_n, hi = w->enc.nev, j, raw, bound;
+		int n;
+
+		if (w->done_n == 0 && !chunk_fits(w, 1)) {
+			/* A first event larger than the bound allows: it may still
+			 * compress well enough (fits_alone() checked it does). */
+			raw = w->enc.ev[0].end;
+			bound = w->cap - 2 * BLK_CHUNK_HDR -
+				(size_t)LZ4_COMPRESSBOUND(w->enc.ev[0].col + BLK_COL_TRAILER);
+			n = LZ4_compress_fast_continue(w->lz, (const char *)w->enc.raw,
+						       (char *)w->sbuf + BLK_HDR_SIZE +
+							       BLK_CHUNK_HDR,
+						       (int)raw, (int)bound, 1);
+			if (n <= 0) {
+				stream_reset(w);	/* its state is undefined now */
+				return FDR_E_TOOBIG;
+			}
+			put_le32(w->sbuf + BLK_HDR_SIZE, (uint32_t)n);
+			w->comp = BLK_CHUNK_HDR + (size_t)n;
+			w->done = raw;
+			w->done_n = 1;
+			continue;
+		}
+
+		if (!chunk_fits(w, hi)) {
+			/* largest j in (done_n, nev) that fits; lo: none yet */
+			while (hi - lo > 1) {
+				size_t mid = lo + (hi - lo) / 2;
+
+				if (chunk_fits(w, mid))
+					lo = mid;
+				else
+					hi = mid;
+			}
+			if (lo == w->done_n) {
+				*full = true;
+				return w->done_n ? 0 : FDR_E_TOOBIG;
+			}
+			hi = lo;
+		}
+		j = hi;
+		if (w->enc.raw != w->dict_raw && w->done) {
+			/* the raw buffer moved (realloc): re-point the dictionary */
+			size_t d = w->done < 65536 ? w->done : 65536;
+
+			LZ4_loadDict(w->lz, (const char *)w->enc.raw + w->done - d, (int)d);
+			w->dict_raw = w->enc.raw;
+		}
+		raw = w->enc.ev[j - 1].end - w->done;
+		bound = (size_t)LZ4_COMPRESSBOUND(raw);
+		n = LZ4_compress_fast_continue(w->lz, (const char *)w->enc.raw + w->done,
+					       (char *)w->sbuf + BLK_HDR_SIZE + w->comp +
+						       BLK_CHUNK_HDR,
+					       (int)raw, (int)bound, 1);
+		if (n <= 0)
+			return FDR_E_TOOBIG;	/* cannot happen: bound was reserved */
+		put_le32(w->sbuf + BLK_HDR_SIZE + w->comp, (uint32_t)n);
+		w->comp += BLK_CHUNK_HDR + (size_t)n;
+		w->done = w->enc.ev[j - 1].end;
+		w->done_n = j;
+	}
+	return 0;
+}
+
+/* Write the compressed events (all of them: done_n) as the next revision of
+ * the open block, with their time column as the last chunk. */
+static int write_block(struct fdr_ring_writer *w)
 {
 	struct blk_hdr h = { 0 };
 	uint32_t target = w->alt >= 0 ? (uint32_t)w->alt : alloc_slot(w);
 	bool evict = w->slots[target].live;
-	int rc;
+	size_t n = w->done_n, col, room;
+	int cc, rc;
 
 	h.header_size = BLK_HDR_SIZE;
-	h.flags = BLK_COMP_LZ4;
+	h.flags = BLK_COMP_LZ4C;
 	h.seq = w->seq;
 	h.revision = w->rev + 1;
 	h.events = (uint32_t)n;
 	blkenc_range(&w->enc, n, &h.first_ns, &h.last_ns, &h.kinds);
-	h.raw_size = w->enc.ev[n - 1].end;
-	h.comp_size = (uint32_t)comp;
+	if (w->enc.ev[n - 1].col + BLK_COL_TRAILER > w->colcap) {
+		size_t c = w->enc.ev[n - 1].col + BLK_COL_TRAILER + 4096;
+		uint8_t *p = realloc(w->colbuf, c);
+
+		if (!p)
+			return -ENOMEM;
+		w->colbuf = p;
+		w->colcap = c;
+	}
+	col = blkenc_column(&w->enc, n, h.first_ns, w->colbuf);
+	room = w->cap - w->comp - BLK_CHUNK_HDR;
+	cc = LZ4_compress_default((const char *)w->colbuf,
+				  (char *)w->sbuf + BLK_HDR_SIZE + w->comp + BLK_CHUNK_HDR,
+				  (int)col, (int)room);
+	if (cc <= 0)
+		return FDR_E_TOOBIG;	/* cannot happen: room was reserved */
+	put_le32(w->sbuf + BLK_HDR_SIZE + w->comp, (uint32_t)cc);
+	h.raw_size = (uint32_t)(w->done + col);
+	h.comp_size = (uint32_t)(w->comp + BLK_CHUNK_HDR + (size_t)cc);
 	blk_hdr_put(w->sbuf, &h);
 	h.checksum = blk_checksum(w->sbuf, &h, w->sbuf + BLK_HDR_SIZE);
 	put_le64(w->sbuf + BLK_CSUM_OFF, h.checksum);
 
-	rc = sys_pwrite_all(w->fd, w->sbuf, BLK_HDR_SIZE + comp,
+	rc = sys_pwrite_all(w->fd, w->sbuf, BLK_HDR_SIZE + h.comp_size,
 			    w->hdr.data_offset + (uint64_t)target * w->hdr.slot_size);
 	if (!rc)
 		rc = sys_sync(w);
@@ -137,41 +262,24 @@ static int write_block(struct fdr_ring_writer *w, size_t n, size_t comp)
 	w->rev = h.revision;
 	w->flushed_n = n;
 	w->st.blocks++;
+	w->last_raw = h.raw_size;
+	w->last_comp = h.comp_size;
 	return 0;
 }
 
-/* Seal the first k events as the final content of the open block and start
- * the next block with the rest. */
-static int cut(struct fdr_ring_writer *w, size_t k)
+/* Seal the compressed events as the final content of the open block and
+ * start the next block with the rest. */
+static int cut(struct fdr_ring_writer *w)
 {
-	size_t floor = w->flushed_n ? w->flushed_n : 1, comp = 0;
-	uint64_t first, last, kinds;
+	size_t k = w->done_n;
 	int rc;
 
-	if (k < floor)
-		k = floor;
-	if (k > w->enc.nev)
-		k = w->enc.nev;
-	for (;; k--) {
-		blkenc_range(&w->enc, k, &first, &last, &kinds);
-		blkenc_set_base(&w->enc, first);
-		if (k == w->flushed_n && w->rev)
-			break;	/* exactly what is on disk already */
-		comp = (size_t)LZ4_compress_default((const char *)w->enc.raw,
-						    (char *)w->sbuf + BLK_HDR_SIZE,
-						    (int)w->enc.ev[k - 1].end, (int)w->cap);
-		if (comp || k == floor)
-			break;
-	}
-	if (!comp && !(k == w->flushed_n && w->rev)) {
-		/* A single event that does not fit: cannot happen after the
-		 * append-time check, but never loop on it. */
-		return FDR_E_TOOBIG;
-	}
-	if (comp && (rc = write_block(w, k, comp)))
-		return rc;
-	w->st.raw_bytes += w->enc.ev[k - 1].end;
-	w->st.comp_bytes += comp ? comp : 0;
+	if (k == 0)
+		return FDR_E_TOOBIG;	/* cannot happen: fits_alone() checked */
+	if (!(k == w->flushed_n && w->rev) && (rc = write_block(w)))
+		return rc;	/* (else: exactly what is on disk already) */
+	w->st.raw_bytes += w->last_raw;
+	w->st.comp_bytes += w->last_comp;
 
 	/* Carry events k.. into a fresh encoder. */
 	blkenc_reset(&w->enc2);
@@ -180,9 +288,11 @@ static int cut(struct fdr_ring_writer *w, size_t k)
 		 * is short) with the string table as it was there. */
 		if ((rc = cursor_load_carry(w->carry, &w->enc, k)))
 			return rc;
-		while ((rc = fdr_cursor_next(w->carry, w->tmpev)) == 1)
+		for (size_t i = k; (rc = fdr_cursor_next(w->carry, w->tmpev)) == 1; i++) {
+			w->tmpev->time_ns = w->enc.ev[i].time_ns;
 			if ((rc = blkenc_add(&w->enc2, w->tmpev)))
 				return rc;
+		}
 		if (rc < 0)
 			return rc;
 	}
@@ -192,6 +302,7 @@ static int cut(struct fdr_ring_writer *w, size_t k)
 		w->enc = w->enc2;
 		w->enc2 = t;
 	}
+	stream_reset(w);
 	w->seq++;
 	w->st.next_seq = w->seq;
 	w->rev = 0;
@@ -202,47 +313,24 @@ static int cut(struct fdr_ring_writer *w, size_t k)
 	return 0;
 }
 
-static void set_check(struct fdr_ring_writer *w, size_t raw, size_t comp)
-{
-	uint64_t at = comp ? (uint64_t)raw * w->cap / comp : (uint64_t)raw * 2;
-
-	if (at < raw + 256)
-		at = raw + 256;
-	w->check_at = (size_t)at;
-}
-
-/* Measure the open block; cut it if it no longer fits (always when force). */
+/* Compress what is pending; seal the block when it is full (always when
+ * force). */
 static int seal_fill(struct fdr_ring_writer *w, bool force)
 {
-	int src = (int)w->enc.len, comp;
-	size_t k = 0, lo, hi;
-	uint64_t first, last, kinds;
+	bool full;
+	int rc;
 
-	if (!w->enc.nev)
-		return 0;
-	blkenc_range(&w->enc, w->enc.nev, &first, &last, &kinds);
-	blkenc_set_base(&w->enc, first);
-	comp = LZ4_compress_destSize((const char *)w->enc.raw, (char *)w->sbuf + BLK_HDR_SIZE,
-				     &src, (int)w->cap);
-	if (!force && (size_t)src == w->enc.len) {
-		set_check(w, w->enc.len, (size_t)comp);
-		return 0;
+	for (;;) {
+		if ((rc = compress_pending(w, &full)))
+			return rc;
+		if (!full && !force)
+			return 0;
+		if ((rc = cut(w)))
+			return rc;
+		if (!full)
+			return 0;
+		force = false;	/* the carried events start the next block */
 	}
-	/* k = events whose end <= src */
-	lo = 0;
-	hi = w->enc.nev;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (w->enc.ev[mid].end <= (uint32_t)src)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	k = lo;
-	if (comp > 0 && src > 0)
-		set_check(w, (size_t)src, (size_t)comp);
-	return cut(w, k ? k : 1);
 }
 
 /* ---- lifecycle --------------------------------------------------------------- */
@@ -284,8 +372,11 @@ static int load_existing(struct fdr_ring_writer *w, const char *path)
 	if (h.slot_size != w->opts.slot_size || h.slot_count != w->nslots ||
 	    h.data_offset != RING_DATA_OFFSET)
 		return FDR_E_GEOMETRY;
-	if (h.minor != RING_VERSION_MINOR || h.compat & ~RING_COMPAT_KNOWN)
-		return FDR_E_VERSION;	/* only continue rings exactly like ours */
+	/* Continue rings of our minor version or older (a 1.0 ring: its blocks
+	 * stay as they are, the header is rewritten as 1.1 below), never newer
+	 * ones or ones with promises we do not know. */
+	if (h.minor > RING_VERSION_MINOR || h.compat & ~RING_COMPAT_KNOWN)
+		return FDR_E_VERSION;
 	rc = fdr_reader_open(path, &r);
 	if (rc)
 		return rc;
@@ -343,12 +434,13 @@ int fdr_writer_open(const char *path, const struct fdr_ring_meta *meta,
 	w->slots = calloc(nslots, sizeof(*w->slots));
 	w->sbuf = malloc(opts->slot_size);
 	w->tmpev = malloc(sizeof(*w->tmpev));
-	if (!w->slots || !w->sbuf || !w->tmpev || fdr_cursor_new(&w->carry)) {
+	w->lz = LZ4_createStream();
+	if (!w->slots || !w->sbuf || !w->tmpev || !w->lz || fdr_cursor_new(&w->carry)) {
 		rc = -ENOMEM;
 		goto out_free;
 	}
-	set_check(w, 0, 0);
-	w->check_at = w->cap;	/* first measure at one slot of raw bytes */
+	w->enc.column = w->enc2.column = true;
+	stream_reset(w);
 
 	w->fd = ring_sys.open(path, O_RDWR | O_CLOEXEC, 0);
 	if (w->fd < 0 && errno == ENOENT) {
@@ -379,6 +471,7 @@ int fdr_writer_open(const char *path, const struct fdr_ring_meta *meta,
 	}
 	w->hdr.major = RING_VERSION_MAJOR;
 	w->hdr.minor = RING_VERSION_MINOR;
+	w->hdr.incompat = RING_INCOMPAT_CHUNKED;
 	w->hdr.header_size = RING_HDR_FIXED_SIZE;
 	w->hdr.slot_size = opts->slot_size;
 	w->hdr.slot_count = nslots;
@@ -428,6 +521,9 @@ out_free:
 	blkenc_release(&w->enc);
 	blkenc_release(&w->enc2);
 	fdr_cursor_free(w->carry);
+	LZ4_freeStream(w->lz);
+	free(w->colbuf);
+	free(w->scratch);
 	free(w->tmpev);
 	free(w->sbuf);
 	free(w->slots);
@@ -468,12 +564,18 @@ void fdr_writer_stats(const struct fdr_ring_writer *w, struct fdr_writer_stats *
 
 /* ---- appending ------------------------------------------------------------- */
 
-/* Whether ev alone fits in a slot: a cheap bound, else a real compression. */
+/* Whether one event of raw bytes fits an empty slot as one chunk, with the
+ * block's time column (compress_pending() needs exactly this). */
+static bool fits_empty(const struct fdr_ring_writer *w, size_t raw)
+{
+	return 2 * BLK_CHUNK_HDR + (size_t)LZ4_COMPRESSBOUND(raw) +
+	       (size_t)LZ4_COMPRESSBOUND(10 + BLK_COL_TRAILER) <= w->cap;
+}
+
+/* Whether ev alone fits in a slot: a cheap bound, else its exact size. */
 static int fits_alone(struct fdr_ring_writer *w, const struct fdr_event *ev)
 {
-	size_t bound = 64;
-	int comp;
-	uint64_t first, last, kinds;
+	size_t bound = 64, raw;
 	int rc;
 
 	for (unsigned wd = 0; wd < 2; wd++) {
@@ -502,18 +604,27 @@ static int fits_alone(struct fdr_ring_writer *w, const struct fdr_event *ev)
 			}
 		}
 	}
-	if (bound < FDR_MAX_EVENT_RAW && (size_t)LZ4_compressBound((int)bound) <= w->cap)
+	if (bound < FDR_MAX_EVENT_RAW && fits_empty(w, bound))
 		return 0;
+	/* The exact size: encode it alone, as it would start a block. */
 	blkenc_reset(&w->enc2);
 	rc = blkenc_add(&w->enc2, ev);
+	raw = w->enc2.len;
+	blkenc_reset(&w->enc2);
 	if (rc)
 		return rc;
-	blkenc_range(&w->enc2, 1, &first, &last, &kinds);
-	blkenc_set_base(&w->enc2, first);
-	comp = LZ4_compress_default((const char *)w->enc2.raw, (char *)w->sbuf + BLK_HDR_SIZE,
-				    (int)w->enc2.len, (int)w->cap);
+	if (fits_empty(w, raw))
+		return 0;
+	/* Larger than the bound allows: does it really compress enough? */
+	if (!w->scratch && !(w->scratch = malloc(w->cap)))
+		return -ENOMEM;
+	rc = blkenc_add(&w->enc2, ev);
+	raw = (size_t)LZ4_compress_default((const char *)w->enc2.raw, (char *)w->scratch,
+					   (int)w->enc2.len,
+					   (int)(w->cap - 2 * BLK_CHUNK_HDR -
+						 LZ4_COMPRESSBOUND(10 + BLK_COL_TRAILER)));
 	blkenc_reset(&w->enc2);
-	return comp > 0 ? 0 : FDR_E_TOOBIG;
+	return rc ? rc : raw > 0 ? 0 : FDR_E_TOOBIG;
 }
 
 int fdr_writer_append(struct fdr_ring_writer *w, const struct fdr_event *ev)
@@ -524,7 +635,8 @@ int fdr_writer_append(struct fdr_ring_writer *w, const struct fdr_event *ev)
 	rc = fits_alone(w, ev);
 	if (rc)
 		return rc;
-	if (w->enc.len > FDR_MAX_RAW - FDR_MAX_EVENT_RAW || w->enc.nev >= (1u << 20)) {
+	if (w->enc.nev && (w->enc.len + w->enc.ev[w->enc.nev - 1].col + 64 >
+			   FDR_MAX_RAW - FDR_MAX_EVENT_RAW || w->enc.nev >= (1u << 20))) {
 		rc = seal_fill(w, true);
 		if (rc)
 			return rc;
@@ -534,7 +646,9 @@ int fdr_writer_append(struct fdr_ring_writer *w, const struct fdr_event *ev)
 		return rc;
 	w->dirty = true;
 	w->st.events++;
-	if (w->enc.len >= w->check_at)
+	/* Compress a chunk every CHUNK_RAW bytes, or as soon as the pending
+	 * bytes might not fit any more (then as much as fits, or seal). */
+	if (w->enc.len - w->done >= CHUNK_RAW || !chunk_fits(w, w->enc.nev))
 		rc = seal_fill(w, false);
 	return rc;
 }
@@ -542,23 +656,19 @@ int fdr_writer_append(struct fdr_ring_writer *w, const struct fdr_event *ev)
 int fdr_writer_flush(struct fdr_ring_writer *w)
 {
 	while (w->dirty && w->enc.nev) {
-		uint64_t first, last, kinds;
-		int comp, rc;
+		bool full;
+		int rc = compress_pending(w, &full);
 
-		blkenc_range(&w->enc, w->enc.nev, &first, &last, &kinds);
-		blkenc_set_base(&w->enc, first);
-		comp = LZ4_compress_default((const char *)w->enc.raw, (char *)w->sbuf + BLK_HDR_SIZE,
-					    (int)w->enc.len, (int)w->cap);
-		if (comp > 0) {
-			rc = write_block(w, w->enc.nev, (size_t)comp);
-			if (rc)
-				return rc;
-			w->dirty = false;
-			return 0;
-		}
-		rc = seal_fill(w, true);
 		if (rc)
 			return rc;
+		if (full) {	/* seal what fits; the rest goes to the next block */
+			if ((rc = cut(w)))
+				return rc;
+			continue;
+		}
+		if ((rc = write_block(w)))
+			return rc;
+		w->dirty = false;
 	}
 	w->dirty = false;
 	return 0;
@@ -576,6 +686,9 @@ int fdr_writer_close(struct fdr_ring_writer *w)
 	blkenc_release(&w->enc);
 	blkenc_release(&w->enc2);
 	fdr_cursor_free(w->carry);
+	LZ4_freeStream(w->lz);
+	free(w->colbuf);
+	free(w->scratch);
 	free(w->tmpev);
 	free(w->sbuf);
 	free(w->slots);

@@ -198,6 +198,30 @@ static int write_test_ring(const char *path)
 	return fdr_writer_close(w) ? 1 : 0;
 }
 
+/* Append events 3000..3099 to the ring written by --ring (of any version). */
+static int continue_ring(const char *path)
+{
+	struct fdr_writer_opts o = { 8192 + 6 * 4096, 4096, FDR_SYNC_NONE };
+	struct fdr_ring_meta m = { 0 };
+	struct fdr_ring_writer *w;
+	struct fdr_event ev;
+	struct gen_buf g;
+	int rc;
+
+	strcpy(m.hostname, "spec-host-2");
+	m.created_ns = 1700000000000000000ull;
+	if ((rc = fdr_writer_open(path, &m, &o, &w))) {
+		fprintf(stderr, "gen-corpus: %s: %s\n", path, fdr_strerror(rc));
+		return 1;
+	}
+	for (uint64_t i = 3000; i < 3100; i++) {
+		gen_event(i, &ev, &g);
+		if (fdr_writer_append(w, &ev) || (i % 37 == 0 && fdr_writer_flush(w)))
+			return 1;
+	}
+	return fdr_writer_close(w) ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	char tmp[] = "/tmp/fdr-gen-corpus-XXXXXX";
@@ -210,9 +234,12 @@ int main(int argc, char **argv)
 		return write_test_ring(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "--dump"))
 		return dump(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "--continue"))
+		return continue_ring(argv[2]);
 	fd = mkstemp(tmp);
 	if (argc != 2 || fd < 0) {
-		fprintf(stderr, "usage: gen-corpus DIR (tests/fuzz/corpus) | --ring PATH | --dump PATH\n");
+		fprintf(stderr, "usage: gen-corpus DIR (tests/fuzz/corpus) | --ring PATH | --dump PATH | "
+				"--continue PATH\n");
 		return 2;
 	}
 	close(fd);
@@ -267,6 +294,27 @@ int main(int argc, char **argv)
 		}
 		blkenc_set_base(&e, 1700000000000000000ull);
 		rc |= save("fuzz-event", "mix", e.raw, e.len);
+		{	/* v1.1 column layout (fuzz-event decodes inputs both ways) */
+			struct blkenc e2;
+			uint8_t *col;
+
+			blkenc_init(&e2);
+			e2.column = true;
+			for (uint64_t i = 0; i < 40; i++) {
+				gen_event(i, &ev, &g);
+				if (blkenc_add(&e2, &ev))
+					goto fail;
+			}
+			col = malloc(e2.len + e2.ev[39].col + BLK_COL_TRAILER);
+			if (!col)
+				goto fail;
+			memcpy(col, e2.raw, e2.len);
+			rc |= save("fuzz-event", "mix-column", col,
+				   e2.len + blkenc_column(&e2, 40, 1700000000000000000ull,
+							  col + e2.len));
+			free(col);
+			blkenc_release(&e2);
+		}
 		blkenc_reset(&e);
 		fdr_event_init(&ev, FDR_K8S_AUDIT, 5);
 		for (unsigned f = 1; f < FDR_F_MAX; f++)

@@ -17,6 +17,9 @@ xxh.XXH3_64bits.restype = ctypes.c_uint64
 xxh.XXH3_64bits.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
 lz4.LZ4_decompress_safe.restype = ctypes.c_int
 lz4.LZ4_decompress_safe.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_int]
+lz4.LZ4_decompress_safe_usingDict.restype = ctypes.c_int
+lz4.LZ4_decompress_safe_usingDict.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.c_int,
+                                              ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
 
 
 def xxh3(b):
@@ -77,7 +80,7 @@ def header_copy(b, off):
         raise Damage("header")
     if struct.unpack_from("<Q", h, hsize + meta_len)[0] != xxh3(h[:hsize + meta_len]):
         raise Damage("checksum")
-    if incompat:
+    if incompat & ~1:  # bit 0 CHUNKED (v1.1) is known
         raise Damage("incompat")
     if (slot_size % 4096 or not 4096 <= slot_size <= 16 << 20 or not 2 <= slot_count <= 1 << 24
             or data_off % 4096 or not 8192 <= data_off <= 1 << 40):
@@ -132,7 +135,7 @@ def blocks(b, h):
         (hs, flags, seq, rev, events, first, last, kinds, raw, comp, csum) = \
             struct.unpack_from("<HHQIIQQQIIQ", hd, 4)
         ok = (64 <= hs <= h["slot_size"] and comp <= h["slot_size"] - hs and raw <= 64 << 20
-              and first <= last and flags & 0xF in (0, 1) and not flags & 0xFFF0)
+              and first <= last and flags & 0xF in (0, 1, 2) and not flags & 0xFFF0)
         if ok:
             payload = b[off + hs:off + hs + comp]
             ok = xxh3(hd[:56] + b[off + 64:off + hs] + payload) == csum
@@ -153,8 +156,38 @@ def decode(blk):
         if n != blk["raw"]:
             raise Damage("lz4")
         b = out.raw[:n]
+    elif blk["flags"] & 0xF == 2:  # SPEC 4.2: chained chunks into one buffer
+        raw, pay = blk["raw"], blk["payload"]
+        out = ctypes.create_string_buffer(raw + 1)
+        base = ctypes.addressof(out)
+        i = o = 0
+        while i < len(pay):
+            if len(pay) - i < 4 or o == raw:
+                raise Damage("chunk header")
+            clen = struct.unpack_from("<I", pay, i)[0]
+            i += 4
+            if clen == 0 or clen > len(pay) - i:
+                raise Damage("chunk length")
+            d = min(o, 65536)
+            n = lz4.LZ4_decompress_safe_usingDict(pay[i:i + clen], base + o, clen, raw - o,
+                                                  base + o - d, d)
+            if n <= 0:
+                raise Damage("lz4 chunk")
+            i += clen
+            o += n
+        if o != raw:
+            raise Damage("raw size")
+        b = out.raw[:raw]
     else:
         b = blk["payload"]
+    col = None
+    if blk["flags"] & 0xF == 2:  # column layout: records, time column, u32 col_len
+        if len(b) < 4 or struct.unpack_from("<I", b, len(b) - 4)[0] > len(b) - 4:
+            raise Damage("column length")
+        clen = struct.unpack_from("<I", b, len(b) - 4)[0]
+        b = b[:len(b) - 4]
+        col, cp = b[len(b) - clen:], 0
+        b = b[:len(b) - clen]
     strings, evs, p, t = [], [], 0, blk["first"]
     while p < len(b):
         kind, p = varint(b, p, len(b))
@@ -168,7 +201,10 @@ def decode(blk):
         if kind >= 64:
             continue
         flags, q = varint(b, body, end)
-        dt, q = varint(b, q, end)
+        if col is None:
+            dt, q = varint(b, q, end)
+        else:
+            dt, cp = varint(col, cp, len(col))
         t = (t + unzigzag(dt)) % (1 << 64)
         fields = {}
         while q < end:
@@ -206,7 +242,7 @@ def decode(blk):
             if want == wt:
                 fields[fid] = val
         evs.append((kind, flags & 0xFFFF, t, fields))
-    if len(evs) != blk["events"]:
+    if len(evs) != blk["events"] or (col is not None and cp != len(col)):
         raise Damage("event count")
     return evs
 

@@ -162,6 +162,52 @@ static void test_spec_example(void **state)
 	fdr_cursor_free(c);
 }
 
+/* SPEC.md 8, the v1.1 column layout of the same block; and what a reader
+ * must call damage in it. */
+static void test_spec_example_v11(void **state)
+{
+	static const uint8_t ex[] = {
+		0x00, 0x02, 's', 'h',
+		0x02, 0x07, 0x00,
+		0x08, 0x2a,
+		0x3b, 0x02, 0x00, 0x00,
+		0x00,
+		0x01, 0x00, 0x00, 0x00,
+	};
+	uint8_t bad[sizeof(ex)];
+	struct fdr_cursor *c;
+	struct fdr_event ev;
+	struct fdr_strv v;
+
+	(void)state;
+	assert_int_equal(fdr_cursor_new(&c), 0);
+	assert_int_equal(cursor_load_payload(c, ex, sizeof(ex), 7, 1, LAYOUT_COLUMN), 0);
+	assert_int_equal(fdr_cursor_next(c, &ev), 1);
+	assert_int_equal(ev.kind, FDR_PROC_EXEC);
+	assert_int_equal(ev.time_ns, 7);
+	assert_int_equal(fdr_event_u(&ev, FDR_F_PID, 0), 42);
+	v = fdr_event_strv(&ev, FDR_F_ARGV);
+	assert_int_equal(v.n, 2);
+	assert_true(v.v[0].len == 2 && !memcmp(v.v[1].p, "sh", 2));
+	assert_int_equal(fdr_cursor_next(c, &ev), 0);
+	/* col_len past the payload */
+	memcpy(bad, ex, sizeof(ex));
+	bad[sizeof(ex) - 4] = 15;
+	assert_int_equal(cursor_load_payload(c, bad, sizeof(bad), 0, 1, LAYOUT_COLUMN),
+			 FDR_E_CORRUPT);
+	assert_int_equal(fdr_cursor_next(c, &ev), FDR_E_CORRUPT);
+	/* an empty column: the event has no time */
+	bad[sizeof(ex) - 4] = 0;
+	assert_int_equal(cursor_load_payload(c, bad, sizeof(bad), 0, 1, LAYOUT_COLUMN), 0);
+	assert_int_equal(fdr_cursor_next(c, &ev), FDR_E_CORRUPT);
+	/* a column longer than the events: bytes left over */
+	bad[sizeof(ex) - 4] = 2;
+	assert_int_equal(cursor_load_payload(c, bad + 1, sizeof(bad) - 1, 0, UINT32_MAX,
+					     LAYOUT_COLUMN), 0);
+	assert_int_equal(fdr_cursor_next(c, &ev), FDR_E_CORRUPT);
+	fdr_cursor_free(c);
+}
+
 static void test_skipping(void **state)
 {
 	/* unknown record kind 70 (skipped), event kind 63 (unknown, decoded),
@@ -339,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_every_kind_and_field),
 		cmocka_unit_test(test_time_deltas),
 		cmocka_unit_test(test_spec_example),
+		cmocka_unit_test(test_spec_example_v11),
 		cmocka_unit_test(test_skipping),
 		cmocka_unit_test(test_damage),
 		cmocka_unit_test(test_maximal_in_ring),

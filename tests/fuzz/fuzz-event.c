@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fuzz the event decoder: the input is an uncompressed block payload
- * (SPEC.md "Block payload") decoded with fdr_cursor_load_raw. Every field
- * of every event is touched so ASan sees any pointer the decoder got wrong.
+ * (SPEC.md "Block payload") decoded twice: in the v1.0 inline layout with
+ * fdr_cursor_load_raw, then in the v1.1 column layout (SPEC.md 4.2). Every
+ * field of every event is touched so ASan sees any pointer the decoder got
+ * wrong.
  */
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "fdr-ring.h"
+#include "formats/ring-format.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -24,8 +27,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fdr_cursor_new(&own))
 		return 0;
 	c = own;
-	if (fdr_cursor_load_raw(c, data, size) == 0) {
-		while (fdr_cursor_next(c, &ev) == 1) {
+	for (int layout = 0; layout < 2; layout++) {
+		int rc = layout ? cursor_load_payload(c, data, size, 0, UINT32_MAX, LAYOUT_COLUMN)
+				: fdr_cursor_load_raw(c, data, size);
+
+		while (rc == 0 && fdr_cursor_next(c, &ev) == 1) {
 			sink += ev.time_ns + ev.kind + ev.flags;
 			for (unsigned f = 1; f < FDR_F_MAX; f++) {
 				if (!fdr_event_has(&ev, f))
