@@ -201,9 +201,19 @@ static struct node *node_new(enum node_type t)
  */
 #define PROG_TRUE (-1)
 #define PROG_FALSE (-2)
+enum icode {
+	I_TEST,		/* eval_test(n) */
+	I_CONST,	/* n->boolean */
+	I_STR,		/* string field, == != ~ !~ a string */
+	I_U64,		/* unsigned field compared with a number */
+	I_I64,		/* signed field compared with a number */
+};
 struct insn {
 	const struct node *n;	/* N_TEST or N_TRUE */
 	int t, f;
+	enum icode code;
+	unsigned field;
+	bool negative;		/* != or !~: true when the field is absent */
 };
 
 /* ---- the filter ---------------------------------------------------------- */
@@ -223,6 +233,10 @@ struct rp_filter {
 	uint64_t pid;
 	struct node *expr;	/* NULL = true */
 	uint64_t ekinds;	/* node_kinds(expr): a per-event kind pre-check */
+	/* Derived by refresh() after every change, so the per-event test
+	 * starts with one bit test and one flag: */
+	uint64_t evkinds;	/* kinds (< 64) that --kind and the expression let through */
+	bool rest;		/* --container, --pid without descendants or --user set */
 	struct insn *prog;	/* expr compiled to tests and jumps (compile_expr) */
 	struct uid { uint64_t v; bool ok; } *uids;	/* users.v[i] as a number */
 };
@@ -248,6 +262,20 @@ static void strlist_release(struct strlist *l)
 	l->n = 0;
 }
 
+static uint64_t node_kinds(const struct node *n);
+
+static void refresh(struct rp_filter *f)
+{
+	uint64_t m = ALL_KINDS;
+
+	if (f->kinds_set)
+		m = f->kmask | (f->docker_any ? 1ull << FDR_DOCKER : 0);
+	if (f->expr)
+		m &= f->ekinds;
+	f->evkinds = m;
+	f->rest = f->containers.n || (f->pid_set && !f->descendants) || f->users.n;
+}
+
 int rp_filter_new(struct rp_filter **out)
 {
 	struct rp_filter *f = calloc(1, sizeof(*f));
@@ -256,6 +284,7 @@ int rp_filter_new(struct rp_filter **out)
 		return -ENOMEM;
 	f->until = UINT64_MAX;
 	f->kmask = ALL_KINDS;
+	refresh(f);
 	*out = f;
 	return 0;
 }
@@ -293,6 +322,7 @@ void rp_filter_add_host(struct rp_filter *f, const char *glob)
 void rp_filter_add_container(struct rp_filter *f, const char *s)
 {
 	strlist_add(&f->containers, s);
+	refresh(f);
 }
 
 void rp_filter_add_image(struct rp_filter *f, const char *glob)
@@ -315,6 +345,7 @@ void rp_filter_add_user(struct rp_filter *f, const char *user)
 	v[f->users.n].ok = *user && !*end && !errno;
 	v[f->users.n].v = uid;
 	strlist_add(&f->users, user);
+	refresh(f);
 }
 
 void rp_filter_set_pid(struct rp_filter *f, uint64_t pid, bool descendants)
@@ -322,6 +353,7 @@ void rp_filter_set_pid(struct rp_filter *f, uint64_t pid, bool descendants)
 	f->pid_set = true;
 	f->pid = pid;
 	f->descendants = descendants;
+	refresh(f);
 }
 
 static void seterr(struct rp_error *err, size_t col, const char *fmt, ...)
@@ -370,6 +402,7 @@ int rp_filter_add_kinds(struct rp_filter *f, const char *list, struct rp_error *
 	}
 	f->kinds_set = true;
 	f->kmask = mask;
+	refresh(f);
 	return 0;
 }
 
@@ -558,7 +591,6 @@ static const char *tok_desc(const struct lexer *lx)
 /* ---- parser ---------------------------------------------------------------- */
 
 static struct node *parse_or(struct lexer *lx);
-static uint64_t node_kinds(const struct node *n);
 
 static int resolve_field(const char *name, enum ref *ref, unsigned *field)
 {
@@ -873,12 +905,24 @@ static void emit(struct insn *prog, int *pc, const struct node *n, int t, int f)
 	case N_NOT:
 		emit(prog, pc, n->a, f, t);
 		break;
-	default:
-		prog[*pc].n = n;
-		prog[*pc].t = t;
-		prog[*pc].f = f;
-		(*pc)++;
+	default: {
+		struct insn *in = &prog[(*pc)++];
+		in->n = n;
+		in->t = t;
+		in->f = f;
+		in->field = n->field;
+		in->negative = n->op == OP_NE || n->op == OP_NGLOB;
+		in->code = I_TEST;
+		if (n->type == N_TRUE)
+			in->code = I_CONST;
+		else if (n->ref == R_EVENT && n->op != OP_EXISTS && n->ftype == FDR_T_STR && n->vk == V_STR)
+			in->code = I_STR;
+		else if (n->ref == R_EVENT && n->op != OP_EXISTS && n->ftype == FDR_T_U64 && n->vk == V_NUM)
+			in->code = I_U64;
+		else if (n->ref == R_EVENT && n->op != OP_EXISTS && n->ftype == FDR_T_I64 && n->vk == V_NUM)
+			in->code = I_I64;
 		break;
+	}
 	}
 }
 
@@ -927,6 +971,7 @@ int rp_filter_add_expr(struct rp_filter *f, const char *text, struct rp_error *e
 	f->expr = n;
 	f->ekinds = node_kinds(n);
 	compile_expr(f);
+	refresh(f);
 	return 0;
 out_release:
 	fdr_buf_release(&lx.text);
@@ -1240,7 +1285,26 @@ static bool eval(const struct insn *prog, const struct rp_ring *r, const struct 
 
 	for (;;) {
 		const struct insn *in = &prog[pc];
-		bool v = in->n->type == N_TRUE ? in->n->boolean : eval_test(in->n, r, ev);
+		bool v;
+		switch (in->code) {
+		case I_STR:
+			v = fdr_event_has(ev, in->field) ? str_test(in->n, ev->f[in->field].s) : in->negative;
+			break;
+		case I_U64:
+			v = fdr_event_has(ev, in->field) ? num_test(in->n->op, (__int128)ev->f[in->field].u, in->n->num)
+							 : in->negative;
+			break;
+		case I_I64:
+			v = fdr_event_has(ev, in->field) ? num_test(in->n->op, (__int128)ev->f[in->field].i, in->n->num)
+							 : in->negative;
+			break;
+		case I_CONST:
+			v = in->n->boolean;
+			break;
+		default:
+			v = eval_test(in->n, r, ev);
+			break;
+		}
 		pc = v ? in->t : in->f;
 		if (pc < 0)
 			return pc == PROG_TRUE;
@@ -1283,27 +1347,9 @@ static bool event_about_container(const struct rp_filter *f, const struct fdr_ev
 	return false;
 }
 
-bool rp_filter_event(const struct rp_filter *f, const struct rp_ring *r, const struct fdr_event *ev)
+/* --container, --pid (without descendants), --user. */
+static bool event_rest(const struct rp_filter *f, const struct rp_ring *r, const struct fdr_event *ev)
 {
-	if (ev->time_ns < f->since || ev->time_ns > f->until)
-		return false;
-	if (f->kinds_set) {
-		if (ev->kind == FDR_DOCKER) {
-			bool ok = false;
-			if (!f->docker_any)
-				return false;
-			char kb[80];
-			rp_kind_name(ev, kb, sizeof(kb));
-			for (size_t i = 0; i < f->docker_globs.n && !ok; i++)
-				ok = glob_c(f->docker_globs.v[i], kb);
-			if (!ok)
-				return false;
-		} else if (ev->kind >= 64 || !(f->kmask & (1ull << ev->kind))) {
-			return false;
-		}
-	}
-	if (f->expr && ev->kind < FDR_KIND_MAX && !((f->ekinds >> ev->kind) & 1))
-		return false;	/* the same test rp_filter_block() makes on block kinds */
 	if (f->containers.n && r->is_host && !event_about_container(f, ev))
 		return false;
 	if (f->pid_set && !f->descendants && fdr_event_u(ev, FDR_F_PID, UINT64_MAX) != f->pid)
@@ -1315,9 +1361,40 @@ bool rp_filter_event(const struct rp_filter *f, const struct rp_ring *r, const s
 		if (!ok)
 			return false;
 	}
-	if (f->expr && !eval(f->prog, r, ev))
-		return false;
 	return true;
+}
+
+/* --kind on a docker event: its action decides. */
+static bool docker_kind_ok(const struct rp_filter *f, const struct fdr_event *ev)
+{
+	char kb[80];
+
+	rp_kind_name(ev, kb, sizeof(kb));
+	for (size_t i = 0; i < f->docker_globs.n; i++)
+		if (glob_c(f->docker_globs.v[i], kb))
+			return true;
+	return false;
+}
+
+bool rp_filter_event(const struct rp_filter *f, const struct rp_ring *r, const struct fdr_event *ev)
+{
+	unsigned k = ev->kind;
+
+	if (ev->time_ns < f->since || ev->time_ns > f->until)
+		return false;
+	/* --kind and the kinds the expression can match (the same test
+	 * rp_filter_block() makes on a block's kinds). */
+	if (k < FDR_KIND_MAX) {
+		if (!((f->evkinds >> k) & 1))
+			return false;
+	} else if (f->kinds_set) {
+		return false;
+	}
+	if (k == FDR_DOCKER && f->kinds_set && !docker_kind_ok(f, ev))
+		return false;
+	if (f->rest && !event_rest(f, r, ev))
+		return false;
+	return !f->expr || eval(f->prog, r, ev);
 }
 
 /* ---- pid descendants ------------------------------------------------------- */
