@@ -1376,6 +1376,25 @@ static bool docker_kind_ok(const struct rp_filter *f, const struct fdr_event *ev
 	return false;
 }
 
+enum rp_pre rp_filter_pre(const struct rp_filter *f, unsigned kind, uint64_t time_ns, const uint64_t *pid)
+{
+	if (time_ns < f->since || time_ns > f->until)
+		return RP_PRE_NO;
+	if (kind < FDR_KIND_MAX) {
+		if (!((f->evkinds >> kind) & 1))
+			return RP_PRE_NO;
+	} else if (f->kinds_set) {
+		return RP_PRE_NO;
+	}
+	if (pid && f->pid_set && !f->descendants && *pid != f->pid)
+		return RP_PRE_NO;
+	/* Left for the fields: a docker event's action under --kind, the
+	 * expression, --container on the host ring, --user, --pid. */
+	if (f->expr || f->rest || (kind == FDR_DOCKER && f->kinds_set) || kind >= FDR_KIND_MAX)
+		return RP_PRE_MAYBE;
+	return RP_PRE_YES;
+}
+
 bool rp_filter_event(const struct rp_filter *f, const struct rp_ring *r, const struct fdr_event *ev)
 {
 	unsigned k = ev->kind;

@@ -449,6 +449,43 @@ static void test_boolean_structure(void **state)
 	}
 }
 
+/* Before decoding: kind, time and pid settle what they can; everything else
+ * leaves the event to rp_filter_event(). Checked against rp_filter_event()
+ * on real events for every verdict other than "maybe". */
+static void test_pre(void **state)
+{
+	struct rp_filter *f;
+	struct rp_error err = RP_ERROR_INIT;
+	uint64_t pid = 42, other = 43;
+	struct fdr_event ev;
+
+	(void)state;
+	assert_int_equal(rp_filter_new(&f), 0);
+	assert_int_equal(rp_filter_pre(f, FDR_PROC_EXEC, 5, NULL), RP_PRE_YES);
+	assert_int_equal(rp_filter_add_kinds(f, "proc.*,docker.exec*", &err), 0);
+	rp_filter_set_since(f, 100);
+	rp_filter_set_until(f, 200);
+	assert_int_equal(rp_filter_pre(f, FDR_PROC_EXEC, 150, NULL), RP_PRE_YES);
+	exec_ev(&ev, 150, 42, 1, "/bin/sh");
+	assert_true(rp_filter_event(f, &ring_web, &ev));
+	assert_int_equal(rp_filter_pre(f, FDR_PROC_EXEC, 99, NULL), RP_PRE_NO);
+	assert_int_equal(rp_filter_pre(f, FDR_PROC_EXEC, 201, NULL), RP_PRE_NO);
+	exec_ev(&ev, 201, 42, 1, "/bin/sh");
+	assert_false(rp_filter_event(f, &ring_web, &ev));
+	assert_int_equal(rp_filter_pre(f, FDR_FILE_OPEN, 150, NULL), RP_PRE_NO);
+	assert_int_equal(rp_filter_pre(f, FDR_DOCKER, 150, NULL), RP_PRE_MAYBE);	/* the action decides */
+	rp_filter_set_pid(f, 42, false);
+	assert_int_equal(rp_filter_pre(f, FDR_PROC_EXEC, 150, &other), RP_PRE_NO);
+	assert_int_equal(rp_filter_pre(f, FDR_PROC_EXEC, 150, &pid), RP_PRE_MAYBE);
+	assert_int_equal(rp_filter_pre(f, FDR_PROC_EXEC, 150, NULL), RP_PRE_MAYBE);
+	rp_filter_free(f);
+	/* The expression's kinds count; its other tests need the fields. */
+	f = expr("kind == \"net.connect\" && dport == 4444");
+	assert_int_equal(rp_filter_pre(f, FDR_PROC_EXEC, 1, NULL), RP_PRE_NO);
+	assert_int_equal(rp_filter_pre(f, FDR_NET_CONNECT, 1, NULL), RP_PRE_MAYBE);
+	rp_filter_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -459,6 +496,7 @@ int main(void)
 		cmocka_unit_test(test_operators),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_kind_pushdown),
+		cmocka_unit_test(test_pre),
 		cmocka_unit_test(test_ring_parts),
 		cmocka_unit_test(test_user),
 		cmocka_unit_test(test_descendants),
