@@ -184,9 +184,10 @@ static int intern(struct blkenc *e, struct fdr_str s, uint32_t *idx)
 	return 0;
 }
 
-static inline uint32_t varint_len(uint64_t v)
+/* Bytes of v as a little-endian integer without its leading zero bytes (>= 1). */
+static inline uint32_t byte_len(uint64_t v)
 {
-	return v < 0x80 ? 1 : (uint32_t)(64 - __builtin_clzll(v) + 6) / 7;
+	return v < 0x100 ? 1 : (uint32_t)(64 - __builtin_clzll(v) + 7) / 8;
 }
 
 static int body_reserve(struct blkenc *e, size_t used, size_t more)
@@ -281,8 +282,19 @@ int blkenc_add(struct blkenc *e, const struct fdr_event *ev)
 	memcpy(e->raw + e->len, e->body, b);
 	e->len += b;
 	e->ev[e->nev].end = (uint32_t)e->len;
-	e->ev[e->nev].col = e->nev ? e->ev[e->nev - 1].col +
-			     varint_len(zigzag((int64_t)(ev->time_ns - prev))) : 10;
+	if (e->nev == 0) {
+		e->tmin = ev->time_ns;
+		e->tw = 1;
+	} else {
+		uint32_t w = byte_len(zigzag((int64_t)(ev->time_ns - prev)));
+
+		e->tmin = ev->time_ns < e->tmin ? ev->time_ns : e->tmin;
+		e->tw = w > e->tw ? w : e->tw;
+		/* the first event's delta to the block's first_ns (the minimum) */
+		w = byte_len(zigzag((int64_t)(e->ev[0].time_ns - e->tmin)));
+		e->tw = w > e->tw ? w : e->tw;
+	}
+	e->ev[e->nev].col = 1 + (uint32_t)(e->nev + 1) * e->tw;
 	e->ev[e->nev].kind = ev->kind;
 	e->ev[e->nev].time_ns = ev->time_ns;
 	e->nev++;
@@ -307,15 +319,25 @@ void blkenc_set_base(struct blkenc *e, uint64_t base)
 
 size_t blkenc_column(const struct blkenc *e, size_t n, uint64_t base, uint8_t *out)
 {
-	size_t o = 0;
-	uint64_t prev = base;
+	uint64_t prev = base, all = 0;
+	uint32_t w;
 
 	for (size_t i = 0; i < n; i++) {
-		o += put_varint(out + o, zigzag((int64_t)(e->ev[i].time_ns - prev)));
+		all |= zigzag((int64_t)(e->ev[i].time_ns - prev));
 		prev = e->ev[i].time_ns;
 	}
-	put_le32(out + o, (uint32_t)o);
-	return o + BLK_COL_TRAILER;
+	w = byte_len(all);
+	out[0] = (uint8_t)w;
+	prev = base;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = zigzag((int64_t)(e->ev[i].time_ns - prev));
+
+		prev = e->ev[i].time_ns;
+		for (uint32_t k = 0; k < w; k++)
+			out[1 + k * n + i] = (uint8_t)(v >> (8 * k));
+	}
+	put_le32(out + 1 + w * n, (uint32_t)(1 + w * n));
+	return 1 + w * n + BLK_COL_TRAILER;
 }
 
 void blkenc_range(const struct blkenc *e, size_t n, uint64_t *first, uint64_t *last,
@@ -337,6 +359,13 @@ void blkenc_range(const struct blkenc *e, size_t n, uint64_t *first, uint64_t *l
 
 /* ---- cursor --------------------------------------------------------------- */
 
+/* An event record with kind, flags and time decoded, fields not yet. */
+struct ev_hdr {
+	uint16_t kind, flags;
+	uint64_t time_ns;
+	struct rd body;		/* its fields */
+};
+
 struct fdr_cursor {
 	struct rd in;		/* rest of the payload */
 	const uint8_t *payload;
@@ -349,7 +378,10 @@ struct fdr_cursor {
 	size_t nstr, strcap;
 	struct fdr_str *lists;	/* string lists of the current event */
 	size_t listcap;
-	struct rd col;		/* rest of the time column (LAYOUT_COLUMN) */
+	const uint8_t *col;	/* time column planes (LAYOUT_COLUMN) */
+	struct ev_hdr peek;	/* the next event, when peeked */
+	bool peeked;
+	uint32_t ncol, colw;	/* its values and their width in bytes */
 	int layout;
 	uint64_t prev_ns;
 	uint32_t nev, expect_ev;	/* expect_ev = UINT32_MAX: unknown */
@@ -383,7 +415,9 @@ int cursor_load_payload(struct fdr_cursor *c, const uint8_t *payload, size_t len
 			uint64_t base_ns, uint32_t events, int layout)
 {
 	c->layout = layout;
-	c->col.p = c->col.end = NULL;
+	c->peeked = false;
+	c->col = NULL;
+	c->ncol = c->colw = 0;
 	if (layout == LAYOUT_COLUMN) {
 		uint32_t clen;
 
@@ -393,8 +427,15 @@ int cursor_load_payload(struct fdr_cursor *c, const uint8_t *payload, size_t len
 			return FDR_E_CORRUPT;
 		}
 		len -= BLK_COL_TRAILER;
-		c->col.p = payload + len - clen;
-		c->col.end = payload + len;
+		/* width byte, then width planes of ncol bytes */
+		if (clen == 0 || payload[len - clen] == 0 || payload[len - clen] > 8 ||
+		    (clen - 1) % payload[len - clen]) {
+			c->err = FDR_E_CORRUPT;
+			return FDR_E_CORRUPT;
+		}
+		c->colw = payload[len - clen];
+		c->ncol = (clen - 1) / c->colw;
+		c->col = payload + len - clen + 1;
 		len -= clen;
 	}
 	c->payload = payload;
@@ -507,6 +548,7 @@ void cursor_fail(struct fdr_cursor *c, int err);
 void cursor_fail(struct fdr_cursor *c, int err)
 {
 	c->err = err;
+	c->peeked = false;
 }
 
 static inline bool rd_str(const struct fdr_str *strs, size_t nstr, struct rd *r,
@@ -522,20 +564,21 @@ static inline bool rd_str(const struct fdr_str *strs, size_t nstr, struct rd *r,
 
 #define MARK(f) (has |= (unsigned __int128)1 << (f))
 
-int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
+/* Move to the next event record: its kind, flags and time are decoded (and
+ * the time chain advanced), its fields are left in h->body. String
+ * definitions on the way are added to the table. 1, 0 at the end, or the
+ * sticky error. */
+static inline int cursor_advance(struct fdr_cursor *c, struct ev_hdr *h)
 {
 	for (;;) {
 		uint64_t kind, len, flags, dt;
 		struct rd r;
-		size_t nlist = 0, nstr;
-		const struct fdr_str *strs;
-		unsigned __int128 has;
 
 		if (c->err)
 			return c->err > 0 ? 0 : c->err;
 		if (c->in.p == c->in.end) {
 			if ((c->expect_ev != UINT32_MAX && c->nev != c->expect_ev) ||
-			    c->col.p != c->col.end)
+			    (c->layout == LAYOUT_COLUMN && c->nev != c->ncol))
 				goto corrupt;
 			c->err = 1;
 			return 0;
@@ -550,8 +593,10 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 			if (len > FDR_MAX_STR)
 				goto corrupt;
 			if (c->nstr == c->strcap &&
-			    grow((void **)&c->strs, &c->strcap, c->nstr + 1, sizeof(*c->strs)))
-				goto nomem;
+			    grow((void **)&c->strs, &c->strcap, c->nstr + 1, sizeof(*c->strs))) {
+				c->err = -ENOMEM;
+				return -ENOMEM;
+			}
 			c->strs[c->nstr].p = (const char *)r.p;
 			c->strs[c->nstr].len = (uint32_t)len;
 			c->nstr++;
@@ -565,16 +610,82 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 			if (!rd_varint(&r, &dt))
 				goto corrupt;
 		} else if (c->layout == LAYOUT_COLUMN) {
-			if (!rd_varint(&c->col, &dt))
+			const uint8_t *p = c->col + c->nev;
+
+			if (c->nev >= c->ncol)
 				goto corrupt;
+			dt = p[0];
+			for (uint32_t k = 1; k < c->colw; k++)
+				dt |= (uint64_t)p[(size_t)k * c->ncol] << (8 * k);
 		} else {
 			dt = zigzag(-(int64_t)c->prev_ns);	/* times: 0 */
 		}
-		ev->kind = (uint16_t)kind;
-		ev->flags = (uint16_t)flags;
-		ev->time_ns = c->prev_ns + (uint64_t)unzigzag(dt);
-		c->prev_ns = ev->time_ns;
+		h->kind = (uint16_t)kind;
+		h->flags = (uint16_t)flags;
+		h->time_ns = c->prev_ns + (uint64_t)unzigzag(dt);
+		h->body = r;
+		c->prev_ns = h->time_ns;
 		c->nev++;
+		return 1;
+	}
+corrupt:
+	c->err = FDR_E_CORRUPT;
+	return FDR_E_CORRUPT;
+}
+
+int fdr_cursor_peek(struct fdr_cursor *c, struct fdr_event_peek *p)
+{
+	int rc;
+
+	if (!c->peeked) {
+		if ((rc = cursor_advance(c, &c->peek)) != 1)
+			return rc;
+		c->peeked = true;
+	}
+	p->kind = c->peek.kind;
+	p->flags = c->peek.flags;
+	p->time_ns = c->peek.time_ns;
+	p->has_pid = false;
+	p->pid = 0;
+	/* pid: field 1, wire 0, tag 0x08; the first field when in id order */
+	if (c->peek.body.p < c->peek.body.end && *c->peek.body.p == 0x08) {
+		struct rd r = { c->peek.body.p + 1, c->peek.body.end };
+
+		p->has_pid = rd_varint(&r, &p->pid);
+	}
+	return 1;
+}
+
+int fdr_cursor_skip(struct fdr_cursor *c)
+{
+	int rc = 1;
+
+	if (!c->peeked)
+		rc = cursor_advance(c, &c->peek);
+	c->peeked = false;
+	return rc;
+}
+
+int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
+{
+	{
+		struct ev_hdr h;
+		struct rd r;
+		size_t nlist = 0, nstr;
+		const struct fdr_str *strs;
+		unsigned __int128 has;
+		int rc;
+
+		if (c->peeked) {
+			h = c->peek;
+			c->peeked = false;
+		} else if ((rc = cursor_advance(c, &h)) != 1) {
+			return rc;
+		}
+		r = h.body;
+		ev->kind = h.kind;
+		ev->flags = h.flags;
+		ev->time_ns = h.time_ns;
 		has = 0;	/* presence bits kept in registers */
 		/* Locals: stores into *ev may alias *c as far as the compiler knows. */
 		strs = c->strs;

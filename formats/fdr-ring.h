@@ -229,4 +229,24 @@ int fdr_cursor_load_raw(struct fdr_cursor *c, const void *payload, size_t len);
  * of fdr_cursor_load()/fdr_cursor_next() on this cursor. */
 int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev);
 
+/* What fdr_cursor_peek() tells about the next event without decoding it. */
+struct fdr_event_peek {
+	uint16_t kind;
+	uint16_t flags;		/* FDR_EVF_* */
+	int has_pid;		/* pid is the event's first field (always, from our writer) */
+	uint64_t time_ns;
+	uint64_t pid;
+};
+
+/* Kind, flags, time (and pid) of the next event without decoding its
+ * fields, for filtered scans: 1, 0 at the end, negative on damage. The event
+ * stays the next one: fdr_cursor_next() decodes it, fdr_cursor_skip()
+ * passes over it. */
+int fdr_cursor_peek(struct fdr_cursor *c, struct fdr_event_peek *p);
+
+/* Pass over the next event without decoding its fields: 1, 0 at the end,
+ * negative on damage. Damage inside skipped fields goes unnoticed (record
+ * lengths, strings, times and the event count are still checked). */
+int fdr_cursor_skip(struct fdr_cursor *c);
+
 #endif

@@ -247,7 +247,7 @@ int ring_hdr_get(const uint8_t *buf, uint64_t len, struct ring_hdr *h, int *whic
 
 struct enc_event {
 	uint32_t end;		/* raw offset after this event's record */
-	uint32_t col;		/* time column bytes up to this event (first: 10) */
+	uint32_t col;		/* time column bytes for the events up to this one */
 	uint16_t kind;
 	uint64_t time_ns;
 };
@@ -269,6 +269,8 @@ struct blkenc {
 	size_t bodycap;
 	size_t time_off;	/* raw offset of the first event's 10-byte time */
 	bool column;		/* v1.1 layout: times go to a column, not into records */
+	uint64_t tmin;		/* smallest time so far (column layout) */
+	uint32_t tw;		/* bytes per time column value so far */
 };
 
 /* Field types by id (index < 256; 0 = none), ready after codec_init(),

@@ -63,6 +63,16 @@ struct fdr_ring_writer {
 	size_t comp;		/* chunk bytes in sbuf (after the block header) */
 	uint8_t *scratch;	/* fits_alone()'s trial compression, cap bytes */
 	uint32_t last_raw, last_comp;	/* payload sizes of the last block written */
+	/* The last state whose time column was really compressed and fitted:
+	 * from there on the column's reserve is its measured size plus the
+	 * bound of its growth (the bound of the whole column wastes ~1/3 of
+	 * it). Should the column then not fit, the block falls back to it. */
+	struct {
+		bool valid;
+		size_t done, done_n, comp;
+		size_t col_raw, col_comp;
+	} snap;
+	bool must_seal;		/* fell back to snap: seal the block as it is */
 	/* the open block */
 	uint64_t seq;
 	uint32_t rev;		/* last revision written, 0 = never */
@@ -113,6 +123,8 @@ static void stream_reset(struct fdr_ring_writer *w)
 	LZ4_resetStream_fast(w->lz);
 	w->dict_raw = w->enc.raw;
 	w->done = w->done_n = w->comp = 0;
+	w->snap.valid = false;
+	w->must_seal = false;
 }
 
 /* Raw bytes compressed per chunk: small enough that the slot fills to
@@ -125,18 +137,24 @@ static bool chunk_fits(const struct fdr_ring_writer *w, size_t j)
 {
 	size_t raw = w->enc.ev[j - 1].end - w->done;
 	size_t col = w->enc.ev[j - 1].col + BLK_COL_TRAILER;
-	size_t need = 2 * BLK_CHUNK_HDR + (size_t)LZ4_COMPRESSBOUND(raw) +
-		      (size_t)LZ4_COMPRESSBOUND(col);
+	size_t need = 2 * BLK_CHUNK_HDR + (size_t)LZ4_COMPRESSBOUND(raw);
+
+	if (w->snap.valid && col >= w->snap.col_raw)
+		need += w->snap.col_comp + (size_t)LZ4_COMPRESSBOUND(col - w->snap.col_raw);
+	else
+		need += (size_t)LZ4_COMPRESSBOUND(col);
 
 	return need <= w->cap - w->comp;
 }
+
+static int measure_column(struct fdr_ring_writer *w);
 
 /* Compress the events not yet compressed into the slot image, as many as
  * fit. *full: some are left that do not fit (the block must be sealed). */
 static int compress_pending(struct fdr_ring_writer *w, bool *full)
 {
 	*full = false;
-	while (w->done_n < w->enc.nev) {
+	while (!w->must_seal && w->done_n < w->enc.nev) {
 		size_t lo = w->done_n, hi = w->enc.nev, j, raw, bound;
 		int n;
 
@@ -172,6 +190,18 @@ static int compress_pending(struct fdr_ring_writer *w, bool *full)
 					hi = mid;
 			}
 			if (lo == w->done_n) {
+				int rc;
+
+				if (w->done_n && !w->must_seal &&
+				    (!w->snap.valid || w->snap.done_n != w->done_n)) {
+					/* measure the column: its bound was too pessimistic */
+					rc = measure_column(w);
+					if (rc == -EAGAIN)
+						break;	/* fell back: must_seal */
+					if (rc)
+						return rc;
+					continue;
+				}
 				*full = true;
 				return w->done_n ? 0 : FDR_E_TOOBIG;
 			}
@@ -198,6 +228,70 @@ static int compress_pending(struct fdr_ring_writer *w, bool *full)
 		w->done = w->enc.ev[j - 1].end;
 		w->done_n = j;
 	}
+	*full = w->done_n < w->enc.nev;
+	return 0;
+}
+
+static void take_snap(struct fdr_ring_writer *w, size_t col, size_t cc)
+{
+	w->snap.valid = true;
+	w->snap.done = w->done;
+	w->snap.done_n = w->done_n;
+	w->snap.comp = w->comp;
+	w->snap.col_raw = col;
+	w->snap.col_comp = cc;
+}
+
+/* Compress the time column of the compressed events as the chunk after
+ * them (*col: its raw bytes, *cc: compressed). When it does not fit (only
+ * possible beyond a snapshot) fall back to the snapshot, whose column fits,
+ * and seal the block there: the events after it are carried over. */
+static int compress_column(struct fdr_ring_writer *w, uint64_t first_ns, size_t *col,
+			   size_t *cc)
+{
+	size_t need = w->enc.ev[w->done_n - 1].col + BLK_COL_TRAILER;
+	int n;
+
+	if (need > w->colcap) {
+		uint8_t *p = realloc(w->colbuf, need + 4096);
+
+		if (!p)
+			return -ENOMEM;
+		w->colbuf = p;
+		w->colcap = need + 4096;
+	}
+	for (;;) {
+		*col = blkenc_column(&w->enc, w->done_n, first_ns, w->colbuf);
+		n = LZ4_compress_default((const char *)w->colbuf,
+					 (char *)w->sbuf + BLK_HDR_SIZE + w->comp + BLK_CHUNK_HDR,
+					 (int)*col, (int)(w->cap - w->comp - BLK_CHUNK_HDR));
+		if (n > 0)
+			break;
+		if (!w->snap.valid || w->snap.done_n == w->done_n)
+			return FDR_E_TOOBIG;	/* cannot happen: the bound was reserved */
+		w->done = w->snap.done;
+		w->done_n = w->snap.done_n;
+		w->comp = w->snap.comp;
+		w->must_seal = true;
+		return -EAGAIN;
+	}
+	put_le32(w->sbuf + BLK_HDR_SIZE + w->comp, (uint32_t)n);
+	*cc = (size_t)n;
+	return 0;
+}
+
+/* Measure the column of the compressed events: a snapshot (the reserve for
+ * the column is then its real size, see snap). */
+static int measure_column(struct fdr_ring_writer *w)
+{
+	uint64_t first, last, kinds;
+	size_t col, cc;
+	int rc;
+
+	blkenc_range(&w->enc, w->done_n, &first, &last, &kinds);
+	if ((rc = compress_column(w, first, &col, &cc)))
+		return rc;
+	take_snap(w, col, cc);
 	return 0;
 }
 
@@ -208,8 +302,8 @@ static int write_block(struct fdr_ring_writer *w)
 	struct blk_hdr h = { 0 };
 	uint32_t target = w->alt >= 0 ? (uint32_t)w->alt : alloc_slot(w);
 	bool evict = w->slots[target].live;
-	size_t n = w->done_n, col, room;
-	int cc, rc;
+	size_t n = w->done_n, col, cc;
+	int rc;
 
 	h.header_size = BLK_HDR_SIZE;
 	h.flags = BLK_COMP_LZ4C;
@@ -217,23 +311,8 @@ static int write_block(struct fdr_ring_writer *w)
 	h.revision = w->rev + 1;
 	h.events = (uint32_t)n;
 	blkenc_range(&w->enc, n, &h.first_ns, &h.last_ns, &h.kinds);
-	if (w->enc.ev[n - 1].col + BLK_COL_TRAILER > w->colcap) {
-		size_t c = w->enc.ev[n - 1].col + BLK_COL_TRAILER + 4096;
-		uint8_t *p = realloc(w->colbuf, c);
-
-		if (!p)
-			return -ENOMEM;
-		w->colbuf = p;
-		w->colcap = c;
-	}
-	col = blkenc_column(&w->enc, n, h.first_ns, w->colbuf);
-	room = w->cap - w->comp - BLK_CHUNK_HDR;
-	cc = LZ4_compress_default((const char *)w->colbuf,
-				  (char *)w->sbuf + BLK_HDR_SIZE + w->comp + BLK_CHUNK_HDR,
-				  (int)col, (int)room);
-	if (cc <= 0)
-		return FDR_E_TOOBIG;	/* cannot happen: room was reserved */
-	put_le32(w->sbuf + BLK_HDR_SIZE + w->comp, (uint32_t)cc);
+	if ((rc = compress_column(w, h.first_ns, &col, &cc)))
+		return rc;
 	h.raw_size = (uint32_t)(w->done + col);
 	h.comp_size = (uint32_t)(w->comp + BLK_CHUNK_HDR + (size_t)cc);
 	blk_hdr_put(w->sbuf, &h);
@@ -264,6 +343,7 @@ static int write_block(struct fdr_ring_writer *w)
 	w->st.blocks++;
 	w->last_raw = h.raw_size;
 	w->last_comp = h.comp_size;
+	take_snap(w, col, cc);
 	return 0;
 }
 
@@ -271,13 +351,22 @@ static int write_block(struct fdr_ring_writer *w)
  * start the next block with the rest. */
 static int cut(struct fdr_ring_writer *w)
 {
-	size_t k = w->done_n;
+	size_t k;
 	int rc;
 
-	if (k == 0)
+	if (w->done_n == 0)
 		return FDR_E_TOOBIG;	/* cannot happen: fits_alone() checked */
-	if (!(k == w->flushed_n && w->rev) && (rc = write_block(w)))
-		return rc;	/* (else: exactly what is on disk already) */
+	for (int tries = 0; tries < 2; tries++) {
+		if (w->done_n == w->flushed_n && w->rev)
+			break;	/* exactly what is on disk already */
+		rc = write_block(w);
+		if (rc == -EAGAIN)
+			continue;	/* fell back to the snapshot: write that */
+		if (rc)
+			return rc;
+		break;
+	}
+	k = w->done_n;
 	w->st.raw_bytes += w->last_raw;
 	w->st.comp_bytes += w->last_comp;
 
@@ -666,7 +755,10 @@ int fdr_writer_flush(struct fdr_ring_writer *w)
 				return rc;
 			continue;
 		}
-		if ((rc = write_block(w)))
+		rc = write_block(w);
+		if (rc == -EAGAIN)
+			continue;	/* fell back to the snapshot: seal it */
+		if (rc)
 			return rc;
 		w->dirty = false;
 	}

@@ -186,8 +186,12 @@ def decode(blk):
             raise Damage("column length")
         clen = struct.unpack_from("<I", b, len(b) - 4)[0]
         b = b[:len(b) - 4]
-        col, cp = b[len(b) - clen:], 0
+        col = b[len(b) - clen:]
         b = b[:len(b) - clen]
+        if clen == 0 or not 1 <= col[0] <= 8 or (clen - 1) % col[0]:
+            raise Damage("column width")
+        w, ncol, cp = col[0], (clen - 1) // col[0], 0
+        colv = [sum(col[1 + k * ncol + i] << (8 * k) for k in range(w)) for i in range(ncol)]
     strings, evs, p, t = [], [], 0, blk["first"]
     while p < len(b):
         kind, p = varint(b, p, len(b))
@@ -204,7 +208,9 @@ def decode(blk):
         if col is None:
             dt, q = varint(b, q, end)
         else:
-            dt, cp = varint(col, cp, len(col))
+            if cp >= len(colv):
+                raise Damage("column too short")
+            dt, cp = colv[cp], cp + 1
         t = (t + unzigzag(dt)) % (1 << 64)
         fields = {}
         while q < end:
@@ -242,7 +248,7 @@ def decode(blk):
             if want == wt:
                 fields[fid] = val
         evs.append((kind, flags & 0xFFFF, t, fields))
-    if len(evs) != blk["events"] or (col is not None and cp != len(col)):
+    if len(evs) != blk["events"] or (col is not None and cp != len(colv)):
         raise Damage("event count")
     return evs
 

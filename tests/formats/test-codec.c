@@ -171,8 +171,8 @@ static void test_spec_example_v11(void **state)
 		0x02, 0x07, 0x00,
 		0x08, 0x2a,
 		0x3b, 0x02, 0x00, 0x00,
-		0x00,
-		0x01, 0x00, 0x00, 0x00,
+		0x01, 0x00,
+		0x02, 0x00, 0x00, 0x00,
 	};
 	uint8_t bad[sizeof(ex)];
 	struct fdr_cursor *c;
@@ -196,15 +196,31 @@ static void test_spec_example_v11(void **state)
 	assert_int_equal(cursor_load_payload(c, bad, sizeof(bad), 0, 1, LAYOUT_COLUMN),
 			 FDR_E_CORRUPT);
 	assert_int_equal(fdr_cursor_next(c, &ev), FDR_E_CORRUPT);
-	/* an empty column: the event has no time */
+	/* an empty column (no width byte) */
 	bad[sizeof(ex) - 4] = 0;
-	assert_int_equal(cursor_load_payload(c, bad, sizeof(bad), 0, 1, LAYOUT_COLUMN), 0);
-	assert_int_equal(fdr_cursor_next(c, &ev), FDR_E_CORRUPT);
-	/* a column longer than the events: bytes left over */
+	assert_int_equal(cursor_load_payload(c, bad, sizeof(bad), 0, 1, LAYOUT_COLUMN),
+			 FDR_E_CORRUPT);
+	/* width 0, and width 9 */
 	bad[sizeof(ex) - 4] = 2;
-	assert_int_equal(cursor_load_payload(c, bad + 1, sizeof(bad) - 1, 0, UINT32_MAX,
-					     LAYOUT_COLUMN), 0);
-	assert_int_equal(fdr_cursor_next(c, &ev), FDR_E_CORRUPT);
+	bad[sizeof(ex) - 6] = 0;
+	assert_int_equal(cursor_load_payload(c, bad, sizeof(bad), 0, 1, LAYOUT_COLUMN),
+			 FDR_E_CORRUPT);
+	bad[sizeof(ex) - 6] = 9;
+	assert_int_equal(cursor_load_payload(c, bad, sizeof(bad), 0, 1, LAYOUT_COLUMN),
+			 FDR_E_CORRUPT);
+	/* a column of two values (width 1) for one event: one left over */
+	{
+		uint8_t two[sizeof(ex) + 1];
+
+		memcpy(two, ex, 15);
+		two[15] = 0x00;
+		memcpy(two + 16, "\x03\x00\x00\x00", 4);
+		assert_int_equal(cursor_load_payload(c, two, sizeof(two), 0, UINT32_MAX,
+						     LAYOUT_COLUMN), 0);
+		assert_int_equal(fdr_cursor_next(c, &ev), 1);
+		assert_int_equal(fdr_event_u(&ev, FDR_F_PID, 0), 42);
+		assert_int_equal(fdr_cursor_next(c, &ev), FDR_E_CORRUPT);
+	}
 	fdr_cursor_free(c);
 }
 

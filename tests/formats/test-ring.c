@@ -147,6 +147,73 @@ static void test_round_trip(void **state)
 	fdr_reader_free(r);
 }
 
+/* fdr_cursor_peek/skip: a filtered scan that decodes one event in three
+ * sees exactly what a full decode sees (kind, flags, time, pid), and the
+ * decoded events are still right after peeks and skips. */
+static void test_peek_skip(void **state)
+{
+	struct fdr_writer_opts o = FDR_WRITER_OPTS_INIT;
+	struct fdr_ring_meta m;
+	struct fdr_ring_writer *w;
+	struct fdr_ring_reader *r;
+	struct fdr_cursor *c;
+	struct fdr_event *ev = malloc(sizeof(*ev)), *want = malloc(sizeof(*want));
+	struct fdr_event_peek pk, pk2;
+	struct gen_buf g;
+	uint64_t i = 0;
+	char why[256];
+
+	(void)state;
+	assert_true(ev && want);
+	fill_meta(&m);
+	o.file_size = 8192 + 16 * 65536;
+	o.sync = FDR_SYNC_NONE;
+	assert_int_equal(fdr_writer_open(path, &m, &o, &w), 0);
+	append_range(w, 0, 20000);
+	assert_int_equal(fdr_writer_close(w), 0);
+	assert_int_equal(fdr_reader_open(path, &r), 0);
+	assert_true(fdr_reader_nblocks(r) > 2);
+	assert_int_equal(fdr_cursor_new(&c), 0);
+	for (size_t b = 0; b < fdr_reader_nblocks(r); b++) {
+		assert_int_equal(fdr_cursor_load(c, r, b), 0);
+		for (;; i++) {
+			int rc = fdr_cursor_peek(c, &pk);
+
+			if (rc == 0)
+				break;
+			assert_int_equal(rc, 1);
+			gen_event(i, want, &g);
+			assert_int_equal(pk.kind, want->kind);
+			assert_int_equal(pk.flags, want->flags);
+			assert_true(pk.time_ns == want->time_ns);
+			assert_true(pk.has_pid);
+			assert_true(pk.pid == fdr_event_u(want, FDR_F_PID, 0));
+			assert_int_equal(fdr_cursor_peek(c, &pk2), 1);	/* idempotent */
+			assert_memory_equal(&pk, &pk2, sizeof(pk));
+			if (i % 3 == 0) {
+				assert_int_equal(fdr_cursor_next(c, ev), 1);
+				if (!ev_equal(ev, want, why))
+					fail_msg("event %llu: %s", (unsigned long long)i, why);
+			} else {
+				assert_int_equal(fdr_cursor_skip(c), 1);
+			}
+		}
+		assert_int_equal(fdr_cursor_skip(c), 0);
+		assert_int_equal(fdr_cursor_next(c, ev), 0);
+	}
+	assert_int_equal(i, 20000);
+	/* skip without a peek, then next: event 1 of block 0 */
+	assert_int_equal(fdr_cursor_load(c, r, 0), 0);
+	assert_int_equal(fdr_cursor_skip(c), 1);
+	assert_int_equal(fdr_cursor_next(c, ev), 1);
+	gen_event(1, want, &g);
+	assert_true(ev_equal(ev, want, why));
+	fdr_cursor_free(c);
+	fdr_reader_free(r);
+	free(ev);
+	free(want);
+}
+
 static void test_wrap_and_reopen(void **state)
 {
 	struct fdr_writer_opts o = { 8192 + 6 * 4096, 4096, FDR_SYNC_NONE };
@@ -537,6 +604,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_round_trip, setup),
+		cmocka_unit_test_setup(test_peek_skip, setup),
 		cmocka_unit_test_setup(test_wrap_and_reopen, setup),
 		cmocka_unit_test_setup(test_flush_ping_pong, setup),
 		cmocka_unit_test_setup(test_header_errors, setup),
