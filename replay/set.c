@@ -557,13 +557,32 @@ static void decode(struct rp_scan *sc, struct fdr_cursor *cur, const struct blk 
 		return;
 	}
 	for (;;) {
-		err = fdr_cursor_next(cur, ev);
+		struct fdr_event_peek pk;
+		err = fdr_cursor_peek(cur, &pk);
 		if (err <= 0) {
 			if (err < 0)
 				run->error = err;
 			break;
 		}
 		run->decoded++;
+		/* Kind, time and pid first: what cannot match is passed over
+		 * without decoding its fields (unless pid tracking needs it). */
+		if (f && rp_filter_pre(f, pk.kind, pk.time_ns, pk.has_pid ? &pk.pid : NULL) == RP_PRE_NO &&
+		    !(sc->track && (pk.kind == FDR_PROC_FORK || pk.kind == FDR_PROC_EXEC ||
+				    pk.kind == FDR_PROC_EXIT))) {
+			err = fdr_cursor_skip(cur);
+			if (err < 0) {
+				run->error = err;
+				break;
+			}
+			continue;
+		}
+		err = fdr_cursor_next(cur, ev);
+		if (err <= 0) {
+			if (err < 0)
+				run->error = err;
+			break;
+		}
 		bool keep = !f || rp_filter_event(f, b->ring, ev);
 		bool track = !keep && sc->track &&
 			     (ev->kind == FDR_PROC_FORK || ev->kind == FDR_PROC_EXEC || ev->kind == FDR_PROC_EXIT);
@@ -948,9 +967,18 @@ static void *count_worker(void *arg)
 		int err = fdr_cursor_load(cur, b->ring->reader, b->bi);
 		uint64_t n = 0, m = 0;
 		decoded++;
-		while (err >= 0 && (err = fdr_cursor_next(cur, ev)) > 0) {
+		struct fdr_event_peek pk;
+		while (err >= 0 && (err = fdr_cursor_peek(cur, &pk)) > 0) {
+			/* Fields are decoded only when kind, time and pid leave
+			 * the answer open. */
 			n++;
-			m += rp_filter_event(f, b->ring, ev);
+			enum rp_pre v = rp_filter_pre(f, pk.kind, pk.time_ns, pk.has_pid ? &pk.pid : NULL);
+			if (v != RP_PRE_MAYBE) {
+				m += v == RP_PRE_YES;
+				err = fdr_cursor_skip(cur);
+			} else if ((err = fdr_cursor_next(cur, ev)) > 0) {
+				m += rp_filter_event(f, b->ring, ev);
+			}
 		}
 		events += n;
 		matched += m;
