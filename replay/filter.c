@@ -1395,6 +1395,12 @@ enum rp_pre rp_filter_pre(const struct rp_filter *f, unsigned kind, uint64_t tim
 	return RP_PRE_YES;
 }
 
+bool rp_filter_pre_decides(const struct rp_filter *f)
+{
+	return f->since || f->until != UINT64_MAX || f->kinds_set || f->evkinds != ALL_KINDS ||
+	       (f->pid_set && !f->descendants) || !(f->expr || f->rest);
+}
+
 bool rp_filter_event(const struct rp_filter *f, const struct rp_ring *r, const struct fdr_event *ev)
 {
 	unsigned k = ev->kind;

@@ -102,6 +102,10 @@ bool rp_filter_event(const struct rp_filter *f, const struct rp_ring *r, const s
  */
 enum rp_pre { RP_PRE_NO = 0, RP_PRE_MAYBE = 1, RP_PRE_YES = 2 };
 enum rp_pre rp_filter_pre(const struct rp_filter *f, unsigned kind, uint64_t time_ns, const uint64_t *pid);
+/* Whether rp_filter_pre() can ever say anything but RP_PRE_MAYBE (a time
+ * range, kinds, a plain pid, or nothing left for the fields): when not, a
+ * scan decodes every event without peeking first. */
+bool rp_filter_pre_decides(const struct rp_filter *f);
 /* Whether the filter needs pid-descendant tracking (in time order). */
 bool rp_filter_tracks_pids(const struct rp_filter *f);
 

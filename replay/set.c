@@ -505,6 +505,7 @@ struct rp_scan {
 	struct rp_set *set;
 	struct rp_scan_opts opts;
 	bool track;		/* pid descendants */
+	bool peek;		/* the filter can decide from kind, time and pid */
 	struct rp_pidtrack *pt;
 	struct blk *blks;
 	size_t nb;
@@ -558,16 +559,18 @@ static void decode(struct rp_scan *sc, struct fdr_cursor *cur, const struct blk 
 	}
 	for (;;) {
 		struct fdr_event_peek pk;
-		err = fdr_cursor_peek(cur, &pk);
-		if (err <= 0) {
-			if (err < 0)
-				run->error = err;
-			break;
+		if (sc->peek) {
+			err = fdr_cursor_peek(cur, &pk);
+			if (err <= 0) {
+				if (err < 0)
+					run->error = err;
+				break;
+			}
 		}
 		run->decoded++;
 		/* Kind, time and pid first: what cannot match is passed over
 		 * without decoding its fields (unless pid tracking needs it). */
-		if (f && rp_filter_pre(f, pk.kind, pk.time_ns, pk.has_pid ? &pk.pid : NULL) == RP_PRE_NO &&
+		if (sc->peek && rp_filter_pre(f, pk.kind, pk.time_ns, pk.has_pid ? &pk.pid : NULL) == RP_PRE_NO &&
 		    !(sc->track && (pk.kind == FDR_PROC_FORK || pk.kind == FDR_PROC_EXEC ||
 				    pk.kind == FDR_PROC_EXIT))) {
 			err = fdr_cursor_skip(cur);
@@ -581,6 +584,8 @@ static void decode(struct rp_scan *sc, struct fdr_cursor *cur, const struct blk 
 		if (err <= 0) {
 			if (err < 0)
 				run->error = err;
+			else
+				run->decoded--;	/* not peeked: there was no event */
 			break;
 		}
 		bool keep = !f || rp_filter_event(f, b->ring, ev);
@@ -703,6 +708,7 @@ int rp_scan_new(struct rp_set *s, const struct rp_scan_opts *opts, struct rp_sca
 	sc->set = s;
 	sc->opts = *opts;
 	sc->track = opts->filter && rp_filter_tracks_pids(opts->filter);
+	sc->peek = opts->filter && rp_filter_pre_decides(opts->filter);
 	if (sc->track && (err = rp_pidtrack_new(opts->filter, &sc->pt)) < 0)
 		goto out_free;
 	err = collect_blocks(sc);
@@ -968,7 +974,11 @@ static void *count_worker(void *arg)
 		uint64_t n = 0, m = 0;
 		decoded++;
 		struct fdr_event_peek pk;
-		while (err >= 0 && (err = fdr_cursor_peek(cur, &pk)) > 0) {
+		while (!sc->peek && err >= 0 && (err = fdr_cursor_next(cur, ev)) > 0) {
+			n++;
+			m += rp_filter_event(f, b->ring, ev);
+		}
+		while (sc->peek && err >= 0 && (err = fdr_cursor_peek(cur, &pk)) > 0) {
 			/* Fields are decoded only when kind, time and pid leave
 			 * the answer open. */
 			n++;
