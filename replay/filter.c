@@ -233,6 +233,8 @@ struct rp_filter {
 	uint64_t pid;
 	struct node *expr;	/* NULL = true */
 	uint64_t ekinds;	/* node_kinds(expr): a per-event kind pre-check */
+	uint64_t eyes, eno;	/* kinds for which the expression is true / false
+				 * whatever the fields and time (expr_by_kind) */
 	/* Derived by refresh() after every change, so the per-event test
 	 * starts with one bit test and one flag: */
 	uint64_t evkinds;	/* kinds (< 64) that --kind and the expression let through */
@@ -271,7 +273,7 @@ static void refresh(struct rp_filter *f)
 	if (f->kinds_set)
 		m = f->kmask | (f->docker_any ? 1ull << FDR_DOCKER : 0);
 	if (f->expr)
-		m &= f->ekinds;
+		m &= f->ekinds & ~f->eno;
 	f->evkinds = m;
 	f->rest = f->containers.n || (f->pid_set && !f->descendants) || f->users.n;
 }
@@ -926,6 +928,57 @@ static void emit(struct insn *prog, int *pc, const struct node *n, int t, int f)
 	}
 }
 
+/* Three-valued evaluation knowing only the kind: tests of the kind by
+ * name are settled, every other test is unknown. */
+enum tri { TRI_F, TRI_T, TRI_U };
+
+static enum tri eval_kind(const struct node *n, unsigned k)
+{
+	enum tri a, b;
+
+	switch (n->type) {
+	case N_TRUE:
+		return n->boolean ? TRI_T : TRI_F;
+	case N_NOT:
+		a = eval_kind(n->a, k);
+		return a == TRI_U ? TRI_U : a == TRI_T ? TRI_F : TRI_T;
+	case N_AND:
+		a = eval_kind(n->a, k);
+		if (a == TRI_F)
+			return TRI_F;
+		b = eval_kind(n->b, k);
+		return b == TRI_F ? TRI_F : a == TRI_T && b == TRI_T ? TRI_T : TRI_U;
+	case N_OR:
+		a = eval_kind(n->a, k);
+		if (a == TRI_T)
+			return TRI_T;
+		b = eval_kind(n->b, k);
+		return b == TRI_T ? TRI_T : a == TRI_F && b == TRI_F ? TRI_F : TRI_U;
+	case N_TEST:
+		if (n->ref == R_KIND && n->vk == V_STR && ((n->kname >> k) & 1)) {
+			bool eq = (n->kpass >> k) & 1;
+			return eq != (n->op == OP_NE || n->op == OP_NGLOB) ? TRI_T : TRI_F;
+		}
+		return TRI_U;
+	}
+	return TRI_U;
+}
+
+/* Kinds for which the expression is settled by the kind alone: events of
+ * an "eno" kind are passed over undecoded (and blocks of only such kinds
+ * never decompressed); a count takes "eyes" kinds from block headers. */
+static void expr_by_kind(struct rp_filter *f)
+{
+	f->eyes = f->eno = 0;
+	for (unsigned k = 1; k < FDR_KIND_MAX; k++) {
+		enum tri t = eval_kind(f->expr, k);
+		if (t == TRI_T)
+			f->eyes |= 1ull << k;
+		else if (t == TRI_F)
+			f->eno |= 1ull << k;
+	}
+}
+
 static void compile_expr(struct rp_filter *f)
 {
 	int pc = 0, n = count_leaves(f->expr);
@@ -971,6 +1024,7 @@ int rp_filter_add_expr(struct rp_filter *f, const char *text, struct rp_error *e
 	f->expr = n;
 	f->ekinds = node_kinds(n);
 	compile_expr(f);
+	expr_by_kind(f);
 	refresh(f);
 	return 0;
 out_release:
@@ -1011,7 +1065,7 @@ uint64_t rp_filter_kinds(const struct rp_filter *f)
 	uint64_t m = f->kmask | (f->docker_any || !f->kinds_set ? 1ull << FDR_DOCKER : 0);
 
 	if (f->expr)
-		m &= node_kinds(f->expr);
+		m &= node_kinds(f->expr) & ~f->eno;
 	if (f->pid_set && f->descendants)
 		m |= (1ull << FDR_PROC_FORK) | (1ull << FDR_PROC_EXEC) | (1ull << FDR_PROC_EXIT);
 	return m;
@@ -1088,8 +1142,10 @@ bool rp_filter_block(const struct rp_filter *f, const struct fdr_block_info *b)
 
 bool rp_filter_block_all(const struct rp_filter *f, const struct fdr_block_info *b)
 {
-	if (f->expr || f->pid_set || f->users.n || f->containers.n)
+	if (f->pid_set || f->users.n || f->containers.n)
 		return false;
+	if (f->expr && (b->kinds & ~f->eyes))
+		return false;	/* some kind of the block leaves the expression open */
 	if (b->first_ns < f->since || b->last_ns > f->until)
 		return false;
 	/* Docker kinds need the action checked per event. */
@@ -1390,7 +1446,9 @@ enum rp_pre rp_filter_pre(const struct rp_filter *f, unsigned kind, uint64_t tim
 		return RP_PRE_NO;
 	/* Left for the fields: a docker event's action under --kind, the
 	 * expression, --container on the host ring, --user, --pid. */
-	if (f->expr || f->rest || (kind == FDR_DOCKER && f->kinds_set) || kind >= FDR_KIND_MAX)
+	if (f->rest || (kind == FDR_DOCKER && f->kinds_set) || kind >= FDR_KIND_MAX)
+		return RP_PRE_MAYBE;
+	if (f->expr && !((f->eyes >> kind) & 1))
 		return RP_PRE_MAYBE;
 	return RP_PRE_YES;
 }
@@ -1398,7 +1456,7 @@ enum rp_pre rp_filter_pre(const struct rp_filter *f, unsigned kind, uint64_t tim
 bool rp_filter_pre_decides(const struct rp_filter *f)
 {
 	return f->since || f->until != UINT64_MAX || f->kinds_set || f->evkinds != ALL_KINDS ||
-	       (f->pid_set && !f->descendants) || !(f->expr || f->rest);
+	       (f->pid_set && !f->descendants) || !(f->expr || f->rest) || (f->expr && f->eyes);
 }
 
 bool rp_filter_event(const struct rp_filter *f, const struct rp_ring *r, const struct fdr_event *ev)

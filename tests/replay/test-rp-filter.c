@@ -222,7 +222,11 @@ static void test_kind_pushdown(void **state)
 	f = expr("kind ~ \"file.*\" || kind == \"rec.gap\"");
 	assert_int_equal(rp_filter_kinds(f), files | (1ull << FDR_REC_GAP));
 	rp_filter_free(f);
+	/* Negation: the kind settles it too (blocks of only proc.exec skip). */
 	f = expr("!(kind == \"proc.exec\")");
+	assert_int_equal(rp_filter_kinds(f), all & ~(1ull << FDR_PROC_EXEC));
+	rp_filter_free(f);
+	f = expr("!(kind == \"proc.exec\" && exe ~ \"/bin/*\")");
 	assert_int_equal(rp_filter_kinds(f), all);
 	rp_filter_free(f);
 	f = expr("kind ~ \"docker.exec*\"");
@@ -483,6 +487,25 @@ static void test_pre(void **state)
 	f = expr("kind == \"net.connect\" && dport == 4444");
 	assert_int_equal(rp_filter_pre(f, FDR_PROC_EXEC, 1, NULL), RP_PRE_NO);
 	assert_int_equal(rp_filter_pre(f, FDR_NET_CONNECT, 1, NULL), RP_PRE_MAYBE);
+	rp_filter_free(f);
+	/* Settled by the kind under negation and ||: no, yes, maybe. */
+	f = expr("!(kind == \"file.open\") && (kind ~ \"proc.*\" || exe ~ \"/bin/*\")");
+	assert_int_equal(rp_filter_pre(f, FDR_FILE_OPEN, 1, NULL), RP_PRE_NO);
+	assert_int_equal(rp_filter_pre(f, FDR_PROC_EXEC, 1, NULL), RP_PRE_YES);
+	assert_int_equal(rp_filter_pre(f, FDR_NET_CONNECT, 1, NULL), RP_PRE_MAYBE);
+	assert_int_equal(rp_filter_pre(f, FDR_DOCKER, 1, NULL), RP_PRE_MAYBE);
+	assert_int_equal(rp_filter_kinds(f) & (1ull << FDR_FILE_OPEN), 0);
+	assert_true(rp_filter_kinds(f) & (1ull << FDR_NET_CONNECT));
+	exec_ev(&ev, 1, 1, 0, "/usr/bin/id");
+	assert_true(rp_filter_event(f, &ring_web, &ev));	/* yes means yes */
+	ev.kind = FDR_FILE_OPEN;
+	assert_false(rp_filter_event(f, &ring_web, &ev));	/* no means no */
+	/* A block of only "yes" kinds is counted from its header. */
+	struct fdr_block_info b = { .first_ns = 1, .last_ns = 2,
+				    .kinds = (1ull << FDR_PROC_EXEC) | (1ull << FDR_PROC_EXIT) };
+	assert_true(rp_filter_block_all(f, &b));
+	b.kinds |= 1ull << FDR_NET_CONNECT;
+	assert_false(rp_filter_block_all(f, &b));
 	rp_filter_free(f);
 }
 
