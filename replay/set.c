@@ -954,9 +954,19 @@ static void *count_worker(void *arg)
 	 * all threads share cache lines, and writing them per event made the
 	 * cores fight over those lines. */
 	uint64_t matched = 0, events = 0, decoded = 0, damaged = 0, whole = 0;
+	/* In a block that lies inside the time range, the verdict before
+	 * decoding depends on the kind alone (the pid is left to the full
+	 * test): one table lookup per event instead of a call. */
+	uint8_t by_kind[FDR_KIND_MAX];
+	uint64_t since = 0, until = UINT64_MAX;
 
 	if (!ev || fdr_cursor_new(&cur) < 0)
 		abort();
+	if (f) {
+		rp_filter_range(f, &since, &until);
+		for (unsigned k = 0; k < FDR_KIND_MAX; k++)
+			by_kind[k] = (uint8_t)rp_filter_pre(f, k, since, NULL);
+	}
 	for (;;) {
 		/* Whole blocks are the unit of work: one atomic per block. */
 		size_t j = __atomic_fetch_add(c->next, 1, __ATOMIC_RELAXED);
@@ -974,6 +984,7 @@ static void *count_worker(void *arg)
 		uint64_t n = 0, m = 0;
 		decoded++;
 		struct fdr_event_peek pk;
+		bool inside = bi->first_ns >= since && bi->last_ns <= until;
 		while (!sc->peek && err >= 0 && (err = fdr_cursor_next(cur, ev)) > 0) {
 			n++;
 			m += rp_filter_event(f, b->ring, ev);
@@ -982,7 +993,10 @@ static void *count_worker(void *arg)
 			/* Fields are decoded only when kind, time and pid leave
 			 * the answer open. */
 			n++;
-			enum rp_pre v = rp_filter_pre(f, pk.kind, pk.time_ns, pk.has_pid ? &pk.pid : NULL);
+			enum rp_pre v = inside && pk.kind < FDR_KIND_MAX ? (enum rp_pre)by_kind[pk.kind]
+									 : RP_PRE_MAYBE;
+			if (v == RP_PRE_MAYBE)	/* the pid may still settle it */
+				v = rp_filter_pre(f, pk.kind, pk.time_ns, pk.has_pid ? &pk.pid : NULL);
 			if (v != RP_PRE_MAYBE) {
 				m += v == RP_PRE_YES;
 				err = fdr_cursor_skip(cur);
