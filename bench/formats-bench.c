@@ -9,6 +9,8 @@
  *
  * The event mix is gen_event() of tests/formats/gen.h: exec with argv,
  * fork/exit, file events with paths, net/dns, ssh/sudo audit, k8s audit.
+ * With FDR_BENCH_RING=PATH the events are those of a real recording
+ * instead (read in order, cycled, times shifted to keep increasing).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -35,6 +37,12 @@ static double now(void)
 
 static volatile uint64_t sink;
 
+#define FAIL()                                                                   \
+	do {                                                                     \
+		fprintf(stderr, "formats-bench: failed at line %d\n", __LINE__); \
+		return 1;                                                        \
+	} while (0)
+
 /* LZ4 alone over one block payload: one LZ4 block (v1.0) or the chained
  * chunks of v1.1 (SPEC.md 4). Returns the bytes decompressed or -1. */
 static int lz4_payload(const uint8_t *in, uint32_t comp, uint8_t *out, uint32_t raw, bool v11)
@@ -57,8 +65,54 @@ static int lz4_payload(const uint8_t *in, uint32_t comp, uint8_t *out, uint32_t 
 	return (int)o;
 }
 
+/* Events of a recorded ring, cycled. */
+struct src {
+	struct fdr_ring_reader *r;
+	struct fdr_cursor *c;
+	size_t blk;
+	uint64_t shift, span;
+};
+
+static int src_rewind(struct src *s)
+{
+	s->blk = 0;
+	s->shift = 0;
+	return fdr_cursor_load(s->c, s->r, 0);
+}
+
+static int src_next(struct src *s, struct fdr_event *ev)
+{
+	for (;;) {
+		if (fdr_cursor_next(s->c, ev) == 1) {
+			ev->time_ns += s->shift;
+			return 0;
+		}
+		if (++s->blk >= fdr_reader_nblocks(s->r)) {
+			s->blk = 0;
+			s->shift += s->span;
+		}
+		if (fdr_cursor_load(s->c, s->r, s->blk))
+			return -1;
+	}
+}
+
+/* Event i of the bench's stream. */
+static void next_event(struct src *s, uint64_t i, struct fdr_event *ev, struct gen_buf *g)
+{
+	if (s->r) {
+		if (src_next(s, ev))
+			exit(1);
+		return;
+	}
+	gen_event(i, ev, g);
+	fdr_event_clear(ev, FDR_F_SEQ);	/* a test artifact, not data */
+}
+
 int main(int argc, char **argv)
 {
+	struct src src = { 0 };
+	const char *ring = getenv("FDR_BENCH_RING");
+	double t_scan = 1e9;
 	uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 0) : 2000000;
 	const char *dir = argc > 2 ? argv[2] : "/tmp";
 	char path[4096];
@@ -81,11 +135,28 @@ int main(int argc, char **argv)
 	o.file_size = 8192 + (n * 40 / o.slot_size + 16) * (uint64_t)o.slot_size; /* no wrap */
 	strcpy(m.hostname, "bench");
 
+	if (ring) {
+		uint64_t lo = UINT64_MAX, hi = 0;
+
+		if ((rc = fdr_reader_open(ring, &src.r)) || (rc = fdr_cursor_new(&src.c)) ||
+		    !fdr_reader_nblocks(src.r)) {
+			fprintf(stderr, "formats-bench: %s: %s\n", ring, fdr_strerror(rc));
+			FAIL();
+		}
+		for (size_t i = 0; i < fdr_reader_nblocks(src.r); i++) {
+			const struct fdr_block_info *b = fdr_reader_block(src.r, i);
+
+			lo = b->first_ns < lo ? b->first_ns : lo;
+			hi = b->last_ns > hi ? b->last_ns : hi;
+		}
+		src.span = hi - lo + 1000;
+	}
 	for (int rep = 0; rep < 3; rep++) {	/* best of 3: the machine may be busy */
+		if (src.r && src_rewind(&src))
+			FAIL();
 		t0 = now();
 		for (uint64_t i = 0; i < n; i++) {
-			gen_event(i, &ev, &g);
-			fdr_event_clear(&ev, FDR_F_SEQ);
+			next_event(&src, i, &ev, &g);
 			sink += ev.time_ns;
 		}
 		t0 = now() - t0;
@@ -94,15 +165,16 @@ int main(int argc, char **argv)
 		unlink(path);
 		if ((rc = fdr_writer_open(path, &m, &o, &w))) {
 			fprintf(stderr, "formats-bench: %s: %s\n", path, fdr_strerror(rc));
-			return 1;
+			FAIL();
 		}
+		if (src.r && src_rewind(&src))
+			FAIL();
 		t0 = now();
 		for (uint64_t i = 0; i < n; i++) {
-			gen_event(i, &ev, &g);
-			fdr_event_clear(&ev, FDR_F_SEQ);	/* a test artifact, not data */
+			next_event(&src, i, &ev, &g);
 			if ((rc = fdr_writer_append(w, &ev))) {
 				fprintf(stderr, "formats-bench: append: %s\n", fdr_strerror(rc));
-				return 1;
+				FAIL();
 			}
 		}
 		rc = fdr_writer_flush(w);
@@ -110,12 +182,12 @@ int main(int argc, char **argv)
 		t_enc = t0 < t_enc ? t0 : t_enc;
 		fdr_writer_stats(w, &st);
 		if (rc || fdr_writer_close(w))
-			return 1;
+			FAIL();
 	}
 
 	if ((rc = fdr_reader_open(path, &r)) || fdr_cursor_new(&c)) {
 		fprintf(stderr, "formats-bench: reader: %s\n", fdr_strerror(rc));
-		return 1;
+		FAIL();
 	}
 	/* sealed blocks only: the last, partial block is not representative */
 	for (size_t i = 0; i + 1 < fdr_reader_nblocks(r); i++) {
@@ -128,17 +200,31 @@ int main(int argc, char **argv)
 		t0 = now();
 		for (size_t i = 0; i < fdr_reader_nblocks(r); i++) {
 			if (fdr_cursor_load(c, r, i))
-				return 1;
+				FAIL();
 			while (fdr_cursor_next(c, &ev) == 1)
 				decoded++;
 		}
 		t0 = now() - t0;
 		t_dec = t0 < t_dec ? t0 : t_dec;
 	}
+	/* a filtered scan's cost: kind and time of every event, no fields */
+	for (int rep = 0; rep < 3; rep++) {
+		struct fdr_event_peek pk;
+
+		t0 = now();
+		for (size_t i = 0; i < fdr_reader_nblocks(r); i++) {
+			if (fdr_cursor_load(c, r, i))
+				FAIL();
+			while (fdr_cursor_peek(c, &pk) == 1 && fdr_cursor_skip(c) == 1)
+				sink += pk.time_ns;
+		}
+		t0 = now() - t0;
+		t_scan = t0 < t_scan ? t0 : t_scan;
+	}
 	if (decoded != n) {
 		fprintf(stderr, "formats-bench: decoded %llu of %llu events\n",
 			(unsigned long long)decoded, (unsigned long long)n);
-		return 1;
+		FAIL();
 	}
 
 	/* the physical limit: LZ4_decompress_safe over the same payloads (in memory) */
@@ -154,7 +240,7 @@ int main(int argc, char **argv)
 		comp[i] = malloc(b->comp_size);
 		if (!f || fseek(f, (long)off + 64, SEEK_SET) ||
 		    fread(comp[i], 1, b->comp_size, f) != b->comp_size)
-			return 1;
+			FAIL();
 		fclose(f);
 	}
 	for (int rep = 0; rep < 3; rep++) {
@@ -164,7 +250,7 @@ int main(int argc, char **argv)
 
 			if (lz4_payload(comp[i], b->comp_size, out, b->raw_size, v11) !=
 			    (int)b->raw_size)
-				return 1;
+				FAIL();
 			sink += out[0];
 		}
 		t0 = now() - t0;
@@ -183,7 +269,7 @@ int main(int argc, char **argv)
 				const struct fdr_block_info *b = fdr_reader_block(r, i);
 
 				if (lz4_payload(comp[i], b->comp_size, raw, b->raw_size, v11) < 0)
-					return 1;
+					FAIL();
 				t0 = now();
 				sink += (uint64_t)LZ4_compress_default((const char *)raw, (char *)dst,
 								       (int)b->raw_size,
@@ -207,9 +293,15 @@ int main(int argc, char **argv)
 	       ((double)(st.blocks ? fdr_reader_nblocks(r) - 1 : 1) * (o.slot_size - 64)));
 	printf("events_per_block %.0f events\n", (double)events_in_blocks / (double)slots_used);
 	printf("decode_events_per_s %.2f M/s\n", (double)n / t_dec / 1e6);
+	printf("scan_peek_events_per_s %.2f M/s\n", (double)n / t_scan / 1e6);
 	printf("lz4_decompress_events_per_s %.2f M/s\n", (double)n / t_lz4 / 1e6);
 	printf("decode_vs_lz4_ratio %.2f x\n", t_lz4 / t_dec);
 	printf("events %llu events\n", (unsigned long long)n);
+	if (src.r) {
+		printf("source_ring_events %zu blocks\n", fdr_reader_nblocks(src.r));
+		fdr_cursor_free(src.c);
+		fdr_reader_free(src.r);
+	}
 
 	for (size_t i = 0; i < fdr_reader_nblocks(r); i++)
 		free(comp[i]);

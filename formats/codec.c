@@ -701,6 +701,20 @@ int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 				(tag & 7) == WT_STR ? ACT_SKIP_STR : (tag & 7) == WT_STRV ?
 				ACT_SKIP_STRV : (tag & 7) == WT_ADDR ? ACT_SKIP_ADDR : ACT_SKIP_VARINT :
 				ACT_END;
+			if (__builtin_expect(act <= ACT_STR, 1)) {
+				/* the common fields: one varint (a number or a string index) */
+				if (!rd_varint(&r, &v))
+					goto corrupt;
+				if (act == ACT_STR) {
+					if (v >= nstr)
+						goto corrupt;
+					ev->f[f].s = strs[v];
+				} else {
+					ev->f[f].u = act == ACT_I64 ? (uint64_t)unzigzag(v) : v;
+				}
+				MARK(f);
+				continue;
+			}
 			switch (act) {
 			case ACT_U64:
 				if (!rd_varint(&r, &v))

@@ -129,7 +129,7 @@ static void stream_reset(struct fdr_ring_writer *w)
 
 /* Raw bytes compressed per chunk: small enough that the slot fills to
  * within a few events, large enough that per-chunk costs stay negligible. */
-#define CHUNK_RAW 8192u
+#define CHUNK_RAW 32768u
 
 /* Whether events [done_n, j) can be compressed as one more chunk, keeping
  * room for the time column of events [0, j). */
@@ -193,8 +193,11 @@ static int compress_pending(struct fdr_ring_writer *w, bool *full)
 				int rc;
 
 				if (w->done_n && !w->must_seal &&
-				    (!w->snap.valid || w->snap.done_n != w->done_n)) {
-					/* measure the column: its bound was too pessimistic */
+				    (!w->snap.valid ||
+				     (w->done_n - w->snap.done_n) * 16 >= w->done_n)) {
+					/* measure the column: its bound was too pessimistic
+					 * (again only after 1/16 more events: each
+					 * measurement compresses the whole column) */
 					rc = measure_column(w);
 					if (rc == -EAGAIN)
 						break;	/* fell back: must_seal */

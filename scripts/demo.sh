@@ -36,3 +36,16 @@ section "The suspicious events on their own (fdr-replay timeline -e ...)"
 section "For a pipeline (fdr-replay timeline --json | jq)"
 "$R" timeline --json --kind net.connect "${rings[@]}" | jq -c '{time, container_name, exe, dst, dport}' 2>/dev/null ||
 	"$R" timeline --json --kind net.connect "${rings[@]}"
+section "The same for a responder, interactively (fdr-tui; this is its first screen)"
+if [ -x "$bin/fdr-tui" ]; then
+	"$bin/fdr-tui" --batch --size 100x12 "${rings[@]}"
+	if [ -z "$tmp" ]; then
+		echo "Explore: $bin/fdr-tui ${rings[*]}   (? for keys; 2 timeline, 3 process tree)"
+	else
+		echo "(the synthetic recording is deleted when the demo ends: answer y to explore it now)"
+	fi
+	if [ -t 0 ] && [ -t 1 ] && [ "${FDR_DEMO_TUI:-ask}" != no ]; then
+		read -r -p "Open fdr-tui on these rings now? [y/N] " answer
+		[ "$answer" = y ] && "$bin/fdr-tui" "${rings[@]}"
+	fi
+fi

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# fdr-tui --follow on a live fdr-record directory (the real recorder, proc
+# source): commands run while it watches appear in its timeline, found with
+# the search; an argv holding an OSC title sequence is shown escaped and the
+# terminal's title stays; then the copied rings open without root.
+set -euo pipefail
+bin=${FDR_BIN:?}
+command -v tmux >/dev/null || { echo "SKIP: tmux not installed"; exit 77; }
+[ -x "$bin/fdr-record" ] || { echo "SKIP: $bin/fdr-record not built"; exit 77; }
+[ "$(id -u)" = 0 ] || { echo "SKIP: fdr-record's proc source needs root"; exit 77; }
+T=$(mktemp -d /tmp/fdr-tui-live-XXXXXX)
+sock=fdr-tui-live-$$
+rec=
+tm() { tmux -L "$sock" "$@"; }
+cleanup() {
+	tm kill-server 2>/dev/null || true
+	if [ -n "$rec" ]; then kill "$rec" 2>/dev/null || true; wait "$rec" 2>/dev/null || true; fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+fail() {
+	echo "FAIL: $*"
+	tm capture-pane -p -t main 2>/dev/null || true
+	exit 1
+}
+screen() { tm capture-pane -p -t main; }
+wait_for() {
+	for _ in $(seq 1 150); do
+		screen | grep -qF -- "$1" && return 0
+		sleep 0.1
+	done
+	fail "waiting for '$1' ($2)"
+}
+keys() { tm send-keys -t main "$@"; }
+
+mkdir -m 0700 "$T/rings"
+"$bin/fdr-record" -d "$T/rings" --sources proc --flush-interval 1 --duration 60 >"$T/rec.log" 2>&1 &
+rec=$!
+for _ in $(seq 1 50); do [ -s "$T/rings/host.ring" ] && break; sleep 0.1; done
+[ -s "$T/rings/host.ring" ] || fail "fdr-record did not start: $(cat "$T/rec.log")"
+sleep 1.2	# a first flush, so the ring has a block to open
+
+tm -f /dev/null new-session -d -s main -x 200 -y 30 env TERM=xterm-256color "$bin/fdr-tui" --follow "$T/rings"
+wait_for "[1 Containers]" "first screen"
+wait_for "following" "follow mode"
+keys 2 G
+marker=fdr-tui-live-$$-$RANDOM
+/bin/sh -c "exec /bin/echo $marker" >/dev/null
+/bin/echo $'\e]0;PWNED\a'"$marker" >/dev/null
+sleep 2.5	# flush interval + the TUI's 1 s re-read
+keys g
+tm send-keys -t main / && tm send-keys -t main -l "echo $marker" && keys Enter
+wait_for "/bin/echo $marker" "the command run while following"
+keys g
+tm send-keys -t main / && tm send-keys -t main -l 'PWNED' && keys Enter
+wait_for '\x1b]0;PWNED\x07'"$marker" "escaped OSC in argv"
+[ "$(tm display -p -t main '#{pane_title}')" != PWNED ] || fail "argv set the terminal title"
+keys q
+
+# The rings copied off the "host", read by an unprivileged user.
+kill "$rec"
+wait "$rec" || true
+rec=
+if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
+	cp -r "$T/rings" "$T/copy"
+	chmod -R a+rX "$T"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$bin/fdr-tui" --batch --size 200x30 \
+		--keys "2/$marker<Enter>" "$T/copy" >"$T/screen" || fail "unprivileged batch"
+	grep -qF "/bin/echo $marker" "$T/screen" || fail "copied rings: marker not found"
+fi
+echo PASS
