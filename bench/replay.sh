@@ -35,18 +35,24 @@ cat "$tmp"/r/*.ring >/dev/null
 
 stat_of() { sed -n "s/.*[ :]$1=\([0-9]*\).*/\1/p" "$tmp/stats" | head -n 1; }
 
+# Wall time suffers from whatever else runs on the machine; CPU time
+# (user + sys of the process) is what a core spent, so the per-core rates
+# below divide by it. bash's time keyword, no extra tool.
 report() {	# name, threads, args...
-	local name=$1 threads=$2 s0 s1 secs dec rss cnt
+	local name=$1 threads=$2 secs cpu dec rss cnt
 	shift 2
-	s0=$(now)
-	cnt=$("$R" count --stats --threads "$threads" "$@" "$tmp/r" 2>"$tmp/stats")
-	s1=$(now)
-	secs=$(calc %.3f "$s1 - $s0")
+	local TIMEFORMAT='%R %U %S'
+	{ time "$R" count --stats --threads "$threads" "$@" "$tmp/r" >"$tmp/cnt" 2>"$tmp/stats"; } 2>"$tmp/time"
+	cnt=$(cat "$tmp/cnt")
+	read -r secs u s <"$tmp/time"
+	cpu=$(calc %.3f "$u + $s")
 	dec=$(stat_of events)
 	rss=$(stat_of peak_rss_kib)
 	echo "${name}_matched $cnt events"
 	echo "${name}_seconds $secs s"
+	echo "${name}_cpu_seconds $cpu s"
 	echo "${name}_rate $(calc %d "$events / $secs") events/s"
+	echo "${name}_rate_per_cpu_second $(calc %d "$events / $cpu") events/s"
 	echo "${name}_decoded_rate $(calc %d "$dec / $secs") events/s"
 	echo "${name}_peak_rss $(calc %.1f "$rss / 1024") MiB"
 	last_rate=$(calc %d "$dec / $secs")
@@ -90,5 +96,22 @@ if command -v sysdig >/dev/null; then
 	echo "sysdig_scan skipped: no capture of similar size prepared"
 else
 	echo "sysdig_scan skipped: sysdig not installed"
+fi
+# Instructions per event (callgrind): reproducible however loaded the
+# machine is. A 500 K-event set of the same mix, one core.
+if command -v valgrind >/dev/null; then
+	"$gen" mix "$tmp/small" 500000 16 4 65536 $((8 << 20))
+	cg() {	# name, args...
+		local name=$1 ir
+		shift
+		valgrind --tool=callgrind --callgrind-out-file=/dev/null "$R" count --threads 1 "$@" \
+			"$tmp/small" >/dev/null 2>"$tmp/cg"
+		ir=$(sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' "$tmp/cg")
+		echo "${name}_instructions_per_event $(calc %.0f "$ir / 500000") instructions"
+	}
+	cg replay_count_expr -e 'exe ~ "/bin/*sh" || dport == 4444'
+	cg replay_count_kind --kind proc.exec
+else
+	echo "replay_count_instructions skipped: valgrind not installed"
 fi
 echo "replay_load_after $(cut -d' ' -f1 /proc/loadavg) loadavg"

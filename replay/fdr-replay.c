@@ -433,6 +433,8 @@ static void info_ring(struct fdr_buf *b, const struct rp_ring *r, const struct r
 		fdr_buf_add_json_str(b, m->runtime, strlen(m->runtime));
 		fdr_buf_adds(b, ",\"pod\":");
 		fdr_buf_add_json_str(b, m->pod, strlen(m->pod));
+		fdr_buf_adds(b, ",\"pod_uid\":");
+		fdr_buf_add_json_str(b, m->pod_uid, strlen(m->pod_uid));
 		fdr_buf_adds(b, ",\"namespace\":");
 		fdr_buf_add_json_str(b, m->namespace_, strlen(m->namespace_));
 		fdr_buf_addf(b, ",\"version\":\"%u.%u\",\"events\":%" PRIu64 ",\"blocks\":%zu,"
@@ -475,6 +477,11 @@ static void info_ring(struct fdr_buf *b, const struct rp_ring *r, const struct r
 		fdr_buf_add_escaped(b, m->namespace_, strlen(m->namespace_));
 		fdr_buf_addc(b, '/');
 		fdr_buf_add_escaped(b, m->pod, strlen(m->pod));
+		if (m->pod_uid[0]) {
+			fdr_buf_adds(b, " (uid ");
+			fdr_buf_add_escaped(b, m->pod_uid, strlen(m->pod_uid));
+			fdr_buf_addc(b, ')');
+		}
 	}
 	fdr_buf_addf(b, "\n  events     %" PRIu64 " in %zu blocks (of %u slots of %u bytes, format %u.%u)",
 		     events, nb, g->slot_count, g->slot_size, g->version_major, g->version_minor);

@@ -146,6 +146,9 @@ enum ref { R_EVENT, R_KIND, R_TIME, R_HOST, R_CONTAINER, R_CNAME, R_CIMAGE, R_IM
 	   R_PARTIAL, R_UNCERTAIN };
 enum op { OP_EXISTS, OP_EQ, OP_NE, OP_GLOB, OP_NGLOB, OP_LT, OP_LE, OP_GT, OP_GE };
 enum vkind { V_NONE, V_STR, V_NUM, V_BOOL };
+/* Shape of a glob, decided once at parse time: most patterns people type
+ * are a literal with stars at the ends, matched without the general loop. */
+enum gshape { G_GENERIC, G_EXACT, G_PREFIX, G_SUFFIX, G_PRESUF, G_INFIX };
 
 struct node {
 	enum node_type type;
@@ -157,6 +160,16 @@ struct node {
 	char *str;		/* NUL-terminated (strings with NUL cannot be typed) */
 	__int128 num;
 	bool boolean;
+	/* Compiled by compile_test() so evaluation does no string work that
+	 * the text of the expression already settles. */
+	enum fdr_type ftype;	/* R_EVENT: the field's type */
+	size_t slen;		/* strlen(str) */
+	enum gshape gs;
+	size_t plen, xlen;	/* literal prefix / suffix lengths in str */
+	size_t moff, mlen;	/* G_INFIX: the literal between the stars */
+	uint64_t kname;		/* R_KIND: named kinds other than docker */
+	uint64_t kpass;		/* R_KIND: those of them whose name passes == or ~ */
+	int leaves;		/* tests under this node (set by count_leaves) */
 };
 
 static void node_free(struct node *n)
@@ -179,6 +192,30 @@ static struct node *node_new(enum node_type t)
 	return n;
 }
 
+/*
+ * The expression compiled for evaluation: one instruction per test leaf,
+ * each naming where to go when the test is true and when it is false (an
+ * index, or PROG_TRUE / PROG_FALSE to finish). && || ! become jumps, so
+ * evaluation is a loop without recursion and stops at the first test
+ * that settles the result.
+ */
+#define PROG_TRUE (-1)
+#define PROG_FALSE (-2)
+enum icode {
+	I_TEST,		/* eval_test(n) */
+	I_CONST,	/* n->boolean */
+	I_STR,		/* string field, == != ~ !~ a string */
+	I_U64,		/* unsigned field compared with a number */
+	I_I64,		/* signed field compared with a number */
+};
+struct insn {
+	const struct node *n;	/* N_TEST or N_TRUE */
+	int t, f;
+	enum icode code;
+	unsigned field;
+	bool negative;		/* != or !~: true when the field is absent */
+};
+
 /* ---- the filter ---------------------------------------------------------- */
 
 struct strlist {
@@ -195,6 +232,15 @@ struct rp_filter {
 	bool pid_set, descendants;
 	uint64_t pid;
 	struct node *expr;	/* NULL = true */
+	uint64_t ekinds;	/* node_kinds(expr): a per-event kind pre-check */
+	uint64_t eyes, eno;	/* kinds for which the expression is true / false
+				 * whatever the fields and time (expr_by_kind) */
+	/* Derived by refresh() after every change, so the per-event test
+	 * starts with one bit test and one flag: */
+	uint64_t evkinds;	/* kinds (< 64) that --kind and the expression let through */
+	bool rest;		/* --container, --pid without descendants or --user set */
+	struct insn *prog;	/* expr compiled to tests and jumps (compile_expr) */
+	struct uid { uint64_t v; bool ok; } *uids;	/* users.v[i] as a number */
 };
 
 static void strlist_add(struct strlist *l, const char *s)
@@ -218,6 +264,20 @@ static void strlist_release(struct strlist *l)
 	l->n = 0;
 }
 
+static uint64_t node_kinds(const struct node *n);
+
+static void refresh(struct rp_filter *f)
+{
+	uint64_t m = ALL_KINDS;
+
+	if (f->kinds_set)
+		m = f->kmask | (f->docker_any ? 1ull << FDR_DOCKER : 0);
+	if (f->expr)
+		m &= f->ekinds & ~f->eno;
+	f->evkinds = m;
+	f->rest = f->containers.n || (f->pid_set && !f->descendants) || f->users.n;
+}
+
 int rp_filter_new(struct rp_filter **out)
 {
 	struct rp_filter *f = calloc(1, sizeof(*f));
@@ -226,6 +286,7 @@ int rp_filter_new(struct rp_filter **out)
 		return -ENOMEM;
 	f->until = UINT64_MAX;
 	f->kmask = ALL_KINDS;
+	refresh(f);
 	*out = f;
 	return 0;
 }
@@ -239,6 +300,8 @@ void rp_filter_free(struct rp_filter *f)
 	strlist_release(&f->images);
 	strlist_release(&f->users);
 	strlist_release(&f->docker_globs);
+	free(f->uids);
+	free(f->prog);
 	node_free(f->expr);
 	free(f);
 }
@@ -261,6 +324,7 @@ void rp_filter_add_host(struct rp_filter *f, const char *glob)
 void rp_filter_add_container(struct rp_filter *f, const char *s)
 {
 	strlist_add(&f->containers, s);
+	refresh(f);
 }
 
 void rp_filter_add_image(struct rp_filter *f, const char *glob)
@@ -270,7 +334,20 @@ void rp_filter_add_image(struct rp_filter *f, const char *glob)
 
 void rp_filter_add_user(struct rp_filter *f, const char *user)
 {
+	char *end;
+	unsigned long long uid;
+	struct uid *v = realloc(f->uids, (f->users.n + 1) * sizeof(*v));
+
+	if (!v)
+		abort();
+	f->uids = v;
+	/* Parsed once here, not per event. */
+	errno = 0;
+	uid = strtoull(user, &end, 10);
+	v[f->users.n].ok = *user && !*end && !errno;
+	v[f->users.n].v = uid;
 	strlist_add(&f->users, user);
+	refresh(f);
 }
 
 void rp_filter_set_pid(struct rp_filter *f, uint64_t pid, bool descendants)
@@ -278,6 +355,7 @@ void rp_filter_set_pid(struct rp_filter *f, uint64_t pid, bool descendants)
 	f->pid_set = true;
 	f->pid = pid;
 	f->descendants = descendants;
+	refresh(f);
 }
 
 static void seterr(struct rp_error *err, size_t col, const char *fmt, ...)
@@ -326,6 +404,7 @@ int rp_filter_add_kinds(struct rp_filter *f, const char *list, struct rp_error *
 	}
 	f->kinds_set = true;
 	f->kmask = mask;
+	refresh(f);
 	return 0;
 }
 
@@ -549,6 +628,71 @@ static bool ref_numeric(enum ref r, unsigned field)
 	return t == FDR_T_U64 || t == FDR_T_I64;
 }
 
+/* Literal-and-stars shape of a glob; G_GENERIC when it has ? [ or \. */
+static void compile_glob(struct node *n)
+{
+	const char *p = n->str;
+	size_t len = n->slen, ls = 0, ts = 0;
+
+	n->gs = G_GENERIC;
+	if (strpbrk(p, "?[\\"))
+		return;
+	while (ls < len && p[ls] == '*')
+		ls++;
+	while (ts < len - ls && p[len - 1 - ts] == '*')
+		ts++;
+	const char *mid = p + ls;
+	size_t mlen = len - ls - ts;
+	const char *star = memchr(mid, '*', mlen);
+	if (!star) {
+		if (!ls && !ts) {
+			n->gs = G_EXACT;
+		} else if (!ls) {
+			n->gs = G_PREFIX;
+			n->plen = mlen;
+		} else if (!ts) {
+			n->gs = G_SUFFIX;
+			n->xlen = mlen;
+		} else {
+			n->gs = G_INFIX;
+			n->moff = ls;
+			n->mlen = mlen;
+		}
+		return;
+	}
+	/* One run of stars inside, none at the ends: prefix*suffix. */
+	size_t a = (size_t)(star - p), b = a;
+	while (b < len && p[b] == '*')
+		b++;
+	if (ls || ts || memchr(p + b, '*', len - b))
+		return;
+	n->gs = G_PRESUF;
+	n->plen = a;
+	n->xlen = len - b;
+}
+
+static void compile_test(struct node *n)
+{
+	if (n->ref == R_EVENT)
+		n->ftype = fdr_field_type(n->field);
+	if (n->vk != V_STR)
+		return;
+	n->slen = strlen(n->str);
+	compile_glob(n);
+	if (n->ref == R_KIND) {
+		for (unsigned k = 1; k < FDR_KIND_MAX; k++) {
+			const char *name = fdr_kind_name(k);
+			if (!name || k == FDR_DOCKER || strlen(name) >= 80)
+				continue;
+			n->kname |= 1ull << k;
+			bool eq = n->op == OP_GLOB || n->op == OP_NGLOB ? glob_c(n->str, name)
+									: !strcmp(n->str, name);
+			if (eq)
+				n->kpass |= 1ull << k;
+		}
+	}
+}
+
 static struct node *parse_test(struct lexer *lx)
 {
 	size_t fcol = lx->pos + 1;
@@ -576,6 +720,7 @@ static struct node *parse_test(struct lexer *lx)
 		goto out_free;
 	if (lx->tok != T_OP) {
 		n->op = OP_EXISTS;
+		compile_test(n);
 		return n;
 	}
 	n->op = lx->op;
@@ -642,6 +787,7 @@ static struct node *parse_test(struct lexer *lx)
 	}
 	if (lex(lx))
 		goto out_free;
+	compile_test(n);
 	return n;
 out_free:
 	node_free(n);
@@ -729,6 +875,122 @@ out_free:
 	return NULL;
 }
 
+static int count_leaves(struct node *n)
+{
+	switch (n->type) {
+	case N_AND:
+	case N_OR:
+		n->leaves = count_leaves(n->a) + count_leaves(n->b);
+		break;
+	case N_NOT:
+		n->leaves = count_leaves(n->a);
+		break;
+	default:
+		n->leaves = 1;
+		break;
+	}
+	return n->leaves;
+}
+
+/* Emit n at *pc so that it jumps to t when true and to f when false. */
+static void emit(struct insn *prog, int *pc, const struct node *n, int t, int f)
+{
+	switch (n->type) {
+	case N_AND:
+		emit(prog, pc, n->a, *pc + n->a->leaves, f);
+		emit(prog, pc, n->b, t, f);
+		break;
+	case N_OR:
+		emit(prog, pc, n->a, t, *pc + n->a->leaves);
+		emit(prog, pc, n->b, t, f);
+		break;
+	case N_NOT:
+		emit(prog, pc, n->a, f, t);
+		break;
+	default: {
+		struct insn *in = &prog[(*pc)++];
+		in->n = n;
+		in->t = t;
+		in->f = f;
+		in->field = n->field;
+		in->negative = n->op == OP_NE || n->op == OP_NGLOB;
+		in->code = I_TEST;
+		if (n->type == N_TRUE)
+			in->code = I_CONST;
+		else if (n->ref == R_EVENT && n->op != OP_EXISTS && n->ftype == FDR_T_STR && n->vk == V_STR)
+			in->code = I_STR;
+		else if (n->ref == R_EVENT && n->op != OP_EXISTS && n->ftype == FDR_T_U64 && n->vk == V_NUM)
+			in->code = I_U64;
+		else if (n->ref == R_EVENT && n->op != OP_EXISTS && n->ftype == FDR_T_I64 && n->vk == V_NUM)
+			in->code = I_I64;
+		break;
+	}
+	}
+}
+
+/* Three-valued evaluation knowing only the kind: tests of the kind by
+ * name are settled, every other test is unknown. */
+enum tri { TRI_F, TRI_T, TRI_U };
+
+static enum tri eval_kind(const struct node *n, unsigned k)
+{
+	enum tri a, b;
+
+	switch (n->type) {
+	case N_TRUE:
+		return n->boolean ? TRI_T : TRI_F;
+	case N_NOT:
+		a = eval_kind(n->a, k);
+		return a == TRI_U ? TRI_U : a == TRI_T ? TRI_F : TRI_T;
+	case N_AND:
+		a = eval_kind(n->a, k);
+		if (a == TRI_F)
+			return TRI_F;
+		b = eval_kind(n->b, k);
+		return b == TRI_F ? TRI_F : a == TRI_T && b == TRI_T ? TRI_T : TRI_U;
+	case N_OR:
+		a = eval_kind(n->a, k);
+		if (a == TRI_T)
+			return TRI_T;
+		b = eval_kind(n->b, k);
+		return b == TRI_T ? TRI_T : a == TRI_F && b == TRI_F ? TRI_F : TRI_U;
+	case N_TEST:
+		if (n->ref == R_KIND && n->vk == V_STR && ((n->kname >> k) & 1)) {
+			bool eq = (n->kpass >> k) & 1;
+			return eq != (n->op == OP_NE || n->op == OP_NGLOB) ? TRI_T : TRI_F;
+		}
+		return TRI_U;
+	}
+	return TRI_U;
+}
+
+/* Kinds for which the expression is settled by the kind alone: events of
+ * an "eno" kind are passed over undecoded (and blocks of only such kinds
+ * never decompressed); a count takes "eyes" kinds from block headers. */
+static void expr_by_kind(struct rp_filter *f)
+{
+	f->eyes = f->eno = 0;
+	for (unsigned k = 1; k < FDR_KIND_MAX; k++) {
+		enum tri t = eval_kind(f->expr, k);
+		if (t == TRI_T)
+			f->eyes |= 1ull << k;
+		else if (t == TRI_F)
+			f->eno |= 1ull << k;
+	}
+}
+
+static void compile_expr(struct rp_filter *f)
+{
+	int pc = 0, n = count_leaves(f->expr);
+	struct insn *prog = calloc((size_t)n, sizeof(*prog));
+
+	if (!prog)
+		abort();
+	emit(prog, &pc, f->expr, PROG_TRUE, PROG_FALSE);
+	free(f->prog);
+	f->prog = prog;
+}
+
 int rp_filter_add_expr(struct rp_filter *f, const char *text, struct rp_error *err)
 {
 	struct lexer lx = { .s = text, .err = err };
@@ -760,6 +1022,10 @@ int rp_filter_add_expr(struct rp_filter *f, const char *text, struct rp_error *e
 		n = a;
 	}
 	f->expr = n;
+	f->ekinds = node_kinds(n);
+	compile_expr(f);
+	expr_by_kind(f);
+	refresh(f);
 	return 0;
 out_release:
 	fdr_buf_release(&lx.text);
@@ -799,7 +1065,7 @@ uint64_t rp_filter_kinds(const struct rp_filter *f)
 	uint64_t m = f->kmask | (f->docker_any || !f->kinds_set ? 1ull << FDR_DOCKER : 0);
 
 	if (f->expr)
-		m &= node_kinds(f->expr);
+		m &= node_kinds(f->expr) & ~f->eno;
 	if (f->pid_set && f->descendants)
 		m |= (1ull << FDR_PROC_FORK) | (1ull << FDR_PROC_EXEC) | (1ull << FDR_PROC_EXIT);
 	return m;
@@ -876,8 +1142,10 @@ bool rp_filter_block(const struct rp_filter *f, const struct fdr_block_info *b)
 
 bool rp_filter_block_all(const struct rp_filter *f, const struct fdr_block_info *b)
 {
-	if (f->expr || f->pid_set || f->users.n || f->containers.n)
+	if (f->pid_set || f->users.n || f->containers.n)
 		return false;
+	if (f->expr && (b->kinds & ~f->eyes))
+		return false;	/* some kind of the block leaves the expression open */
 	if (b->first_ns < f->since || b->last_ns > f->until)
 		return false;
 	/* Docker kinds need the action checked per event. */
@@ -948,14 +1216,35 @@ static struct fdr_str value_str(const struct node *n, const struct rp_ring *r,
 	return s;
 }
 
+static bool glob_node(const struct node *n, const char *s, size_t len)
+{
+	const char *p = n->str;
+
+	switch (n->gs) {
+	case G_EXACT:
+		return len == n->slen && (!len || !memcmp(s, p, len));
+	case G_PREFIX:
+		return len >= n->plen && (!n->plen || !memcmp(s, p, n->plen));
+	case G_SUFFIX:
+		return len >= n->xlen && (!n->xlen || !memcmp(s + len - n->xlen, p + n->slen - n->xlen, n->xlen));
+	case G_PRESUF:
+		return len >= n->plen + n->xlen && (!n->plen || !memcmp(s, p, n->plen)) &&
+		       (!n->xlen || !memcmp(s + len - n->xlen, p + n->slen - n->xlen, n->xlen));
+	case G_INFIX:
+		return !n->mlen || (len && memmem(s, len, p + n->moff, n->mlen));
+	default:
+		return rp_glob(p, s ? s : "", len);
+	}
+}
+
 static bool str_test(const struct node *n, struct fdr_str s)
 {
 	bool eq;
 
 	if (n->op == OP_GLOB || n->op == OP_NGLOB)
-		eq = rp_glob(n->str, s.p ? s.p : "", s.len);
+		eq = glob_node(n, s.p, s.len);
 	else
-		eq = fdr_str_eq(s, n->str);
+		eq = s.len == n->slen && (!s.len || !memcmp(s.p, n->str, s.len));
 	return (n->op == OP_NE || n->op == OP_NGLOB) ? !eq : eq;
 }
 
@@ -976,6 +1265,23 @@ static bool eval_test(const struct node *n, const struct rp_ring *r, const struc
 {
 	bool negative = n->op == OP_NE || n->op == OP_NGLOB;
 
+	/* Fast paths: an event field compared with a value of its own type,
+	 * and a kind test on a kind whose name settled it at parse time. */
+	if (n->ref == R_EVENT && n->op != OP_EXISTS) {
+		if (!fdr_event_has(ev, n->field))
+			return negative;
+		const union fdr_val *v = &ev->f[n->field];
+		if (n->ftype == FDR_T_STR && n->vk == V_STR)
+			return str_test(n, v->s);
+		if (n->ftype == FDR_T_U64 && n->vk == V_NUM)
+			return num_test(n->op, (__int128)v->u, n->num);
+		if (n->ftype == FDR_T_I64 && n->vk == V_NUM)
+			return num_test(n->op, (__int128)v->i, n->num);
+	} else if (n->ref == R_KIND && n->vk == V_STR && ev->kind < FDR_KIND_MAX &&
+		   ((n->kname >> ev->kind) & 1)) {
+		bool eq = (n->kpass >> ev->kind) & 1;
+		return negative ? !eq : eq;
+	}
 	if (n->ref == R_PARTIAL || n->ref == R_UNCERTAIN) {
 		bool v = ev->flags & (n->ref == R_PARTIAL ? FDR_EVF_PARTIAL : FDR_EVF_UNCERTAIN);
 		if (n->op == OP_EXISTS)
@@ -1006,7 +1312,7 @@ static bool eval_test(const struct node *n, const struct rp_ring *r, const struc
 		return num_test(n->op, a, n->num);
 	}
 	/* Strings: lists other than argv-like ones match when any element does. */
-	if (n->ref == R_EVENT && fdr_field_type(n->field) == FDR_T_STRV &&
+	if (n->ref == R_EVENT && n->ftype == FDR_T_STRV &&
 	    n->field != FDR_F_ARGV && n->field != FDR_F_EXEC_COMMAND) {
 		if (!fdr_event_has(ev, n->field))
 			return negative;
@@ -1014,7 +1320,7 @@ static bool eval_test(const struct node *n, const struct rp_ring *r, const struc
 		bool any = false;
 		for (uint32_t i = 0; i < v.n && !any; i++) {
 			bool eq = n->op == OP_GLOB || n->op == OP_NGLOB
-					  ? rp_glob(n->str, v.v[i].p ? v.v[i].p : "", v.v[i].len)
+					  ? glob_node(n, v.v[i].p, v.v[i].len)
 					  : fdr_str_eq(v.v[i], n->str);
 			any = eq;
 		}
@@ -1029,34 +1335,50 @@ static bool eval_test(const struct node *n, const struct rp_ring *r, const struc
 	return res;
 }
 
-static bool eval(const struct node *n, const struct rp_ring *r, const struct fdr_event *ev)
+static bool eval(const struct insn *prog, const struct rp_ring *r, const struct fdr_event *ev)
 {
-	switch (n->type) {
-	case N_AND: return eval(n->a, r, ev) && eval(n->b, r, ev);
-	case N_OR: return eval(n->a, r, ev) || eval(n->b, r, ev);
-	case N_NOT: return !eval(n->a, r, ev);
-	case N_TRUE: return n->boolean;
-	case N_TEST: return eval_test(n, r, ev);
+	int pc = 0;
+
+	for (;;) {
+		const struct insn *in = &prog[pc];
+		bool v;
+		switch (in->code) {
+		case I_STR:
+			v = fdr_event_has(ev, in->field) ? str_test(in->n, ev->f[in->field].s) : in->negative;
+			break;
+		case I_U64:
+			v = fdr_event_has(ev, in->field) ? num_test(in->n->op, (__int128)ev->f[in->field].u, in->n->num)
+							 : in->negative;
+			break;
+		case I_I64:
+			v = fdr_event_has(ev, in->field) ? num_test(in->n->op, (__int128)ev->f[in->field].i, in->n->num)
+							 : in->negative;
+			break;
+		case I_CONST:
+			v = in->n->boolean;
+			break;
+		default:
+			v = eval_test(in->n, r, ev);
+			break;
+		}
+		pc = v ? in->t : in->f;
+		if (pc < 0)
+			return pc == PROG_TRUE;
 	}
-	return false;
 }
 
-static bool user_matches(const char *u, const struct fdr_event *ev)
+static bool user_matches(const char *u, const struct uid *uid, const struct fdr_event *ev)
 {
 	static const unsigned strs[] = { FDR_F_USER, FDR_F_RUNAS };
 	static const unsigned nums[] = { FDR_F_UID, FDR_F_EUID, FDR_F_LOGINUID };
-	char *end;
-	unsigned long long uid;
 
 	for (size_t i = 0; i < 2; i++)
 		if (fdr_event_has(ev, strs[i]) && fdr_str_eq(ev->f[strs[i]].s, u))
 			return true;
-	errno = 0;
-	uid = strtoull(u, &end, 10);
-	if (!*u || *end || errno)
+	if (!uid->ok)
 		return false;
 	for (size_t i = 0; i < 3; i++)
-		if (fdr_event_has(ev, nums[i]) && ev->f[nums[i]].u == uid)
+		if (fdr_event_has(ev, nums[i]) && ev->f[nums[i]].u == uid->v)
 			return true;
 	return false;
 }
@@ -1081,25 +1403,9 @@ static bool event_about_container(const struct rp_filter *f, const struct fdr_ev
 	return false;
 }
 
-bool rp_filter_event(const struct rp_filter *f, const struct rp_ring *r, const struct fdr_event *ev)
+/* --container, --pid (without descendants), --user. */
+static bool event_rest(const struct rp_filter *f, const struct rp_ring *r, const struct fdr_event *ev)
 {
-	if (ev->time_ns < f->since || ev->time_ns > f->until)
-		return false;
-	if (f->kinds_set) {
-		if (ev->kind == FDR_DOCKER) {
-			bool ok = false;
-			if (!f->docker_any)
-				return false;
-			char kb[80];
-			rp_kind_name(ev, kb, sizeof(kb));
-			for (size_t i = 0; i < f->docker_globs.n && !ok; i++)
-				ok = glob_c(f->docker_globs.v[i], kb);
-			if (!ok)
-				return false;
-		} else if (ev->kind >= 64 || !(f->kmask & (1ull << ev->kind))) {
-			return false;
-		}
-	}
 	if (f->containers.n && r->is_host && !event_about_container(f, ev))
 		return false;
 	if (f->pid_set && !f->descendants && fdr_event_u(ev, FDR_F_PID, UINT64_MAX) != f->pid)
@@ -1107,13 +1413,71 @@ bool rp_filter_event(const struct rp_filter *f, const struct rp_ring *r, const s
 	if (f->users.n) {
 		bool ok = false;
 		for (size_t i = 0; i < f->users.n && !ok; i++)
-			ok = user_matches(f->users.v[i], ev);
+			ok = user_matches(f->users.v[i], &f->uids[i], ev);
 		if (!ok)
 			return false;
 	}
-	if (f->expr && !eval(f->expr, r, ev))
-		return false;
 	return true;
+}
+
+/* --kind on a docker event: its action decides. */
+static bool docker_kind_ok(const struct rp_filter *f, const struct fdr_event *ev)
+{
+	char kb[80];
+
+	rp_kind_name(ev, kb, sizeof(kb));
+	for (size_t i = 0; i < f->docker_globs.n; i++)
+		if (glob_c(f->docker_globs.v[i], kb))
+			return true;
+	return false;
+}
+
+enum rp_pre rp_filter_pre(const struct rp_filter *f, unsigned kind, uint64_t time_ns, const uint64_t *pid)
+{
+	if (time_ns < f->since || time_ns > f->until)
+		return RP_PRE_NO;
+	if (kind < FDR_KIND_MAX) {
+		if (!((f->evkinds >> kind) & 1))
+			return RP_PRE_NO;
+	} else if (f->kinds_set) {
+		return RP_PRE_NO;
+	}
+	if (pid && f->pid_set && !f->descendants && *pid != f->pid)
+		return RP_PRE_NO;
+	/* Left for the fields: a docker event's action under --kind, the
+	 * expression, --container on the host ring, --user, --pid. */
+	if (f->rest || (kind == FDR_DOCKER && f->kinds_set) || kind >= FDR_KIND_MAX)
+		return RP_PRE_MAYBE;
+	if (f->expr && !((f->eyes >> kind) & 1))
+		return RP_PRE_MAYBE;
+	return RP_PRE_YES;
+}
+
+bool rp_filter_pre_decides(const struct rp_filter *f)
+{
+	return f->since || f->until != UINT64_MAX || f->kinds_set || f->evkinds != ALL_KINDS ||
+	       (f->pid_set && !f->descendants) || !(f->expr || f->rest) || (f->expr && f->eyes);
+}
+
+bool rp_filter_event(const struct rp_filter *f, const struct rp_ring *r, const struct fdr_event *ev)
+{
+	unsigned k = ev->kind;
+
+	if (ev->time_ns < f->since || ev->time_ns > f->until)
+		return false;
+	/* --kind and the kinds the expression can match (the same test
+	 * rp_filter_block() makes on a block's kinds). */
+	if (k < FDR_KIND_MAX) {
+		if (!((f->evkinds >> k) & 1))
+			return false;
+	} else if (f->kinds_set) {
+		return false;
+	}
+	if (k == FDR_DOCKER && f->kinds_set && !docker_kind_ok(f, ev))
+		return false;
+	if (f->rest && !event_rest(f, r, ev))
+		return false;
+	return !f->expr || eval(f->prog, r, ev);
 }
 
 /* ---- pid descendants ------------------------------------------------------- */

@@ -1,11 +1,37 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Event formatting: JSON lines, the human line, CSV and Timesketch. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "rp-filter.h"
 #include "rp-output.h"
 #include "rp-time.h"
+
+/* fdr_buf_add* inlined: output appends a few bytes at a time, millions of
+ * times; the buffer grows (out of line) only when full. */
+static inline void buf_add(struct fdr_buf *b, const void *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap)
+		fdr_buf_grow(b, n);
+	if (n)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static inline void buf_adds(struct fdr_buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+static inline void buf_addc(struct fdr_buf *b, char c)
+{
+	if (b->len + 2 > b->cap)
+		fdr_buf_grow(b, 1);
+	b->p[b->len++] = c;
+	b->p[b->len] = '\0';
+}
 
 static void add_u(struct fdr_buf *b, uint64_t v)
 {
@@ -16,13 +42,13 @@ static void add_u(struct fdr_buf *b, uint64_t v)
 		tmp[--i] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	fdr_buf_add(b, tmp + i, sizeof(tmp) - (size_t)i);
+	buf_add(b, tmp + i, sizeof(tmp) - (size_t)i);
 }
 
 static void add_i(struct fdr_buf *b, int64_t v)
 {
 	if (v < 0) {
-		fdr_buf_addc(b, '-');
+		buf_addc(b, '-');
 		add_u(b, (uint64_t)0 - (uint64_t)v);
 	} else {
 		add_u(b, (uint64_t)v);
@@ -33,7 +59,22 @@ static void add_i(struct fdr_buf *b, int64_t v)
  * case, copied in one go (fdr_buf_add_json_str works byte by byte). */
 static bool plain(const char *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
+	/* Eight bytes at a time: any byte >= 0x80, < 0x20, 0x7f, '"' or '\\'
+	 * makes the word "not plain" (exact, never a false "plain"). */
+	const uint64_t L = 0x0101010101010101ull, H = 0x8080808080808080ull;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, q, bs, del;
+		memcpy(&x, p + i, 8);
+		q = x ^ (L * '"');
+		bs = x ^ (L * '\\');
+		del = x ^ (L * 0x7f);
+		if ((x & H) | ((x - L * 0x20) & ~x & H) | ((q - L) & ~q & H) | ((bs - L) & ~bs & H) |
+		    ((del - L) & ~del & H))
+			return false;
+	}
+	for (; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
 		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
 			return false;
@@ -59,17 +100,17 @@ static void json_str(struct fdr_buf *b, const char *p, size_t n)
 static void esc_str(struct fdr_buf *b, const char *p, size_t n)
 {
 	if (plain(p, n))
-		fdr_buf_add(b, p, n);
+		buf_add(b, p, n);
 	else
 		fdr_buf_add_escaped(b, p, n);
 }
 
 static void json_key(struct fdr_buf *b, const char *k)
 {
-	fdr_buf_addc(b, ',');
-	fdr_buf_addc(b, '"');
-	fdr_buf_adds(b, k);
-	fdr_buf_add(b, "\":", 2);
+	buf_addc(b, ',');
+	buf_addc(b, '"');
+	buf_adds(b, k);
+	buf_add(b, "\":", 2);
 }
 
 static void json_cstr(struct fdr_buf *b, const char *s)
@@ -89,9 +130,9 @@ static void json_value(struct fdr_buf *b, const struct fdr_event *ev, unsigned f
 	switch (fdr_field_type(f)) {
 	case FDR_T_U64:
 		if (is_time_field(f)) {
-			fdr_buf_addc(b, '"');
-			fdr_buf_adds(b, rp_time_format(ev->f[f].u, tb));
-			fdr_buf_addc(b, '"');
+			buf_addc(b, '"');
+			buf_adds(b, rp_time_format(ev->f[f].u, tb));
+			buf_addc(b, '"');
 		} else {
 			add_u(b, ev->f[f].u);
 		}
@@ -103,23 +144,23 @@ static void json_value(struct fdr_buf *b, const struct fdr_event *ev, unsigned f
 		json_str(b, ev->f[f].s.p, ev->f[f].s.len);
 		break;
 	case FDR_T_STRV:
-		fdr_buf_addc(b, '[');
+		buf_addc(b, '[');
 		for (uint32_t i = 0; i < ev->f[f].v.n; i++) {
 			if (i)
-				fdr_buf_addc(b, ',');
+				buf_addc(b, ',');
 			json_str(b, ev->f[f].v.v[i].p, ev->f[f].v.v[i].len);
 		}
-		fdr_buf_addc(b, ']');
+		buf_addc(b, ']');
 		break;
 	case FDR_T_ADDR: {
 		char ab[64];
-		fdr_buf_addc(b, '"');
-		fdr_buf_adds(b, fdr_addr_format(&ev->f[f].a, ab, sizeof(ab)));
-		fdr_buf_addc(b, '"');
+		buf_addc(b, '"');
+		buf_adds(b, fdr_addr_format(&ev->f[f].a, ab, sizeof(ab)));
+		buf_addc(b, '"');
 		break;
 	}
 	default:
-		fdr_buf_adds(b, "null");
+		buf_adds(b, "null");
 	}
 }
 
@@ -134,9 +175,9 @@ static void json_open(struct fdr_buf *b, const struct rp_ring *r, const struct f
 {
 	char tb[RP_TIME_MAX], kb[80];
 
-	fdr_buf_adds(b, "{\"time\":\"");
-	fdr_buf_adds(b, rp_time_format(ev->time_ns, tb));
-	fdr_buf_adds(b, "\",\"host\":");
+	buf_adds(b, "{\"time\":\"");
+	buf_adds(b, rp_time_format(ev->time_ns, tb));
+	buf_adds(b, "\",\"host\":");
 	json_cstr(b, r->host);
 	json_key(b, "container");
 	json_cstr(b, r->container);
@@ -174,19 +215,19 @@ static void json_open(struct fdr_buf *b, const struct rp_ring *r, const struct f
 		}
 	}
 	if (ev->flags & FDR_EVF_PARTIAL)
-		fdr_buf_adds(b, ",\"partial\":true");
+		buf_adds(b, ",\"partial\":true");
 	if (ev->flags & FDR_EVF_UNCERTAIN)
-		fdr_buf_adds(b, ",\"uncertain\":true");
+		buf_adds(b, ",\"uncertain\":true");
 	if (ev->flags & FDR_EVF_UNATTRIBUTED)
-		fdr_buf_adds(b, ",\"unattributed\":true");
+		buf_adds(b, ",\"unattributed\":true");
 	if (ev->flags & FDR_EVF_SCAN)
-		fdr_buf_adds(b, ",\"scan\":true");
+		buf_adds(b, ",\"scan\":true");
 }
 
 void rp_out_json(struct fdr_buf *b, const struct rp_ring *r, const struct fdr_event *ev)
 {
 	json_open(b, r, ev);
-	fdr_buf_add(b, "}\n", 2);
+	buf_add(b, "}\n", 2);
 }
 
 const char *rp_container_label(const struct rp_ring *r, char *buf, size_t size)
@@ -205,10 +246,10 @@ static void human_str(struct fdr_buf *b, const char *p, size_t n)
 	bool quote = n == 0 || memchr(p, ' ', n) || memchr(p, '"', n);
 
 	if (quote)
-		fdr_buf_addc(b, '"');
+		buf_addc(b, '"');
 	esc_str(b, p, n);
 	if (quote)
-		fdr_buf_addc(b, '"');
+		buf_addc(b, '"');
 }
 
 static void human_value(struct fdr_buf *b, const struct fdr_event *ev, unsigned f)
@@ -218,7 +259,7 @@ static void human_value(struct fdr_buf *b, const struct fdr_event *ev, unsigned 
 	switch (fdr_field_type(f)) {
 	case FDR_T_U64:
 		if (is_time_field(f))
-			fdr_buf_adds(b, rp_time_format(ev->f[f].u, tb));
+			buf_adds(b, rp_time_format(ev->f[f].u, tb));
 		else
 			add_u(b, ev->f[f].u);
 		break;
@@ -229,17 +270,17 @@ static void human_value(struct fdr_buf *b, const struct fdr_event *ev, unsigned 
 		human_str(b, ev->f[f].s.p, ev->f[f].s.len);
 		break;
 	case FDR_T_STRV:
-		fdr_buf_addc(b, '[');
+		buf_addc(b, '[');
 		for (uint32_t i = 0; i < ev->f[f].v.n; i++) {
 			if (i)
-				fdr_buf_addc(b, ' ');
+				buf_addc(b, ' ');
 			human_str(b, ev->f[f].v.v[i].p, ev->f[f].v.v[i].len);
 		}
-		fdr_buf_addc(b, ']');
+		buf_addc(b, ']');
 		break;
 	case FDR_T_ADDR: {
 		char ab[64];
-		fdr_buf_adds(b, fdr_addr_format(&ev->f[f].a, ab, sizeof(ab)));
+		buf_adds(b, fdr_addr_format(&ev->f[f].a, ab, sizeof(ab)));
 		break;
 	}
 	default:
@@ -257,9 +298,9 @@ static void endpoint(struct fdr_buf *b, const struct fdr_event *ev, unsigned add
 		if (a->family == 6)
 			fdr_buf_addf(b, "[%s]", s);
 		else
-			fdr_buf_adds(b, s);
+			buf_adds(b, s);
 	} else {
-		fdr_buf_addc(b, '?');
+		buf_addc(b, '?');
 	}
 	if (fdr_event_has(ev, port))
 		fdr_buf_addf(b, ":%llu", (unsigned long long)ev->f[port].u);
@@ -271,7 +312,7 @@ void rp_out_details(struct fdr_buf *b, const struct fdr_event *ev)
 	uint64_t skip[2] = { 0, 0 };
 
 #define SKIP(f) (skip[(f) >> 6] |= 1ull << ((f) & 63))
-#define SEP() do { if (!first) fdr_buf_addc(b, ' '); first = false; } while (0)
+#define SEP() do { if (!first) buf_addc(b, ' '); first = false; } while (0)
 	if (fdr_event_has(ev, FDR_F_PID)) {
 		SEP();
 		fdr_buf_addf(b, "pid=%llu", (unsigned long long)ev->f[FDR_F_PID].u);
@@ -288,7 +329,7 @@ void rp_out_details(struct fdr_buf *b, const struct fdr_event *ev)
 		if (fdr_event_has(ev, FDR_F_EXE)) {
 			SEP();
 			human_str(b, ev->f[FDR_F_EXE].s.p, ev->f[FDR_F_EXE].s.len);
-			fdr_buf_addc(b, ':');
+			buf_addc(b, ':');
 			SKIP(FDR_F_EXE);
 		}
 		if (fdr_event_has(ev, FDR_F_ARGV)) {
@@ -296,7 +337,7 @@ void rp_out_details(struct fdr_buf *b, const struct fdr_event *ev)
 			struct fdr_strv v = ev->f[FDR_F_ARGV].v;
 			for (uint32_t i = 0; i < v.n; i++) {
 				if (i)
-					fdr_buf_addc(b, ' ');
+					buf_addc(b, ' ');
 				human_str(b, v.v[i].p, v.v[i].len);
 			}
 			SKIP(FDR_F_ARGV);
@@ -310,12 +351,12 @@ void rp_out_details(struct fdr_buf *b, const struct fdr_event *ev)
 			SEP();
 			if (fdr_event_has(ev, FDR_F_PROTO)) {
 				human_str(b, ev->f[FDR_F_PROTO].s.p, ev->f[FDR_F_PROTO].s.len);
-				fdr_buf_addc(b, ' ');
+				buf_addc(b, ' ');
 				SKIP(FDR_F_PROTO);
 			}
 			endpoint(b, ev, FDR_F_SRC, FDR_F_SPORT);
 			if (ev->kind != FDR_NET_LISTEN) {
-				fdr_buf_adds(b, " -> ");
+				buf_adds(b, " -> ");
 				endpoint(b, ev, FDR_F_DST, FDR_F_DPORT);
 			}
 			SKIP(FDR_F_SRC);
@@ -339,18 +380,18 @@ void rp_out_details(struct fdr_buf *b, const struct fdr_event *ev)
 			if (!name)
 				continue;
 			SEP();
-			fdr_buf_adds(b, name);
-			fdr_buf_addc(b, '=');
+			buf_adds(b, name);
+			buf_addc(b, '=');
 			human_value(b, ev, f);
 		}
 	}
 	if (ev->flags & FDR_EVF_PARTIAL) {
 		SEP();
-		fdr_buf_adds(b, "(partial)");
+		buf_adds(b, "(partial)");
 	}
 	if (ev->flags & FDR_EVF_UNCERTAIN) {
 		SEP();
-		fdr_buf_adds(b, "(uncertain)");
+		buf_adds(b, "(uncertain)");
 	}
 #undef SEP
 #undef SKIP
@@ -361,17 +402,17 @@ void rp_out_human(struct fdr_buf *b, const struct rp_ring *r, const struct fdr_e
 	char tb[RP_TIME_MAX], kb[80], cb[16];
 	const char *c = rp_container_label(r, cb, sizeof(cb));
 
-	fdr_buf_adds(b, rp_time_format(ev->time_ns, tb));
-	fdr_buf_addc(b, ' ');
+	buf_adds(b, rp_time_format(ev->time_ns, tb));
+	buf_addc(b, ' ');
 	esc_str(b, r->host, strlen(r->host));
-	fdr_buf_addc(b, ' ');
+	buf_addc(b, ' ');
 	esc_str(b, c, strlen(c));
-	fdr_buf_addc(b, ' ');
+	buf_addc(b, ' ');
 	rp_kind_name(ev, kb, sizeof(kb));
 	esc_str(b, kb, strlen(kb));
-	fdr_buf_addc(b, ' ');
+	buf_addc(b, ' ');
 	rp_out_details(b, ev);
-	fdr_buf_addc(b, '\n');
+	buf_addc(b, '\n');
 }
 
 /* ---- CSV ------------------------------------------------------------------- */
@@ -383,21 +424,21 @@ static void csv_cell(struct fdr_buf *b, const char *p, size_t n, bool text)
 	fdr_buf_add_escaped(&e, p, n);
 	/* A spreadsheet must not run a recorded string as a formula. */
 	bool formula = text && e.len && strchr("=+-@", e.p[0]);
-	fdr_buf_addc(b, '"');
+	buf_addc(b, '"');
 	if (formula)
-		fdr_buf_addc(b, '\'');
+		buf_addc(b, '\'');
 	for (size_t i = 0; i < e.len; i++) {
 		if (e.p[i] == '"')
-			fdr_buf_addc(b, '"');
-		fdr_buf_addc(b, e.p[i]);
+			buf_addc(b, '"');
+		buf_addc(b, e.p[i]);
 	}
-	fdr_buf_addc(b, '"');
+	buf_addc(b, '"');
 	fdr_buf_release(&e);
 }
 
 void rp_out_csv_header(struct fdr_buf *b)
 {
-	fdr_buf_adds(b, "time,host,container,container_name,image,kind,pid,ppid,comm,exe,details\n");
+	buf_adds(b, "time,host,container,container_name,image,kind,pid,ppid,comm,exe,details\n");
 }
 
 void rp_out_csv(struct fdr_buf *b, const struct rp_ring *r, const struct fdr_event *ev)
@@ -406,45 +447,45 @@ void rp_out_csv(struct fdr_buf *b, const struct rp_ring *r, const struct fdr_eve
 	struct fdr_buf d = FDR_BUF_INIT;
 	struct fdr_str s;
 
-	fdr_buf_adds(b, rp_time_format(ev->time_ns, tb));
-	fdr_buf_addc(b, ',');
+	buf_adds(b, rp_time_format(ev->time_ns, tb));
+	buf_addc(b, ',');
 	csv_cell(b, r->host, strlen(r->host), true);
-	fdr_buf_addc(b, ',');
+	buf_addc(b, ',');
 	csv_cell(b, r->container, strlen(r->container), true);
-	fdr_buf_addc(b, ',');
+	buf_addc(b, ',');
 	csv_cell(b, r->name, strlen(r->name), true);
-	fdr_buf_addc(b, ',');
+	buf_addc(b, ',');
 	if (fdr_event_has(ev, FDR_F_IMAGE))
 		csv_cell(b, ev->f[FDR_F_IMAGE].s.p, ev->f[FDR_F_IMAGE].s.len, true);
 	else
 		csv_cell(b, r->image, strlen(r->image), true);
-	fdr_buf_addc(b, ',');
+	buf_addc(b, ',');
 	rp_kind_name(ev, kb, sizeof(kb));
-	fdr_buf_adds(b, kb);
-	fdr_buf_addc(b, ',');
+	buf_adds(b, kb);
+	buf_addc(b, ',');
 	if (fdr_event_has(ev, FDR_F_PID))
 		add_u(b, ev->f[FDR_F_PID].u);
-	fdr_buf_addc(b, ',');
+	buf_addc(b, ',');
 	if (fdr_event_has(ev, FDR_F_PPID))
 		add_u(b, ev->f[FDR_F_PPID].u);
-	fdr_buf_addc(b, ',');
+	buf_addc(b, ',');
 	s = fdr_event_str(ev, FDR_F_COMM);
 	csv_cell(b, s.p, s.len, true);
-	fdr_buf_addc(b, ',');
+	buf_addc(b, ',');
 	s = fdr_event_str(ev, FDR_F_EXE);
 	csv_cell(b, s.p, s.len, true);
-	fdr_buf_addc(b, ',');
+	buf_addc(b, ',');
 	rp_out_details(&d, ev);
 	/* details are already escaped: keep them, only CSV-quote them. */
-	fdr_buf_addc(b, '"');
+	buf_addc(b, '"');
 	if (d.len && strchr("=+-@", d.p[0]))
-		fdr_buf_addc(b, '\'');
+		buf_addc(b, '\'');
 	for (size_t i = 0; i < d.len; i++) {
 		if (d.p[i] == '"')
-			fdr_buf_addc(b, '"');
-		fdr_buf_addc(b, d.p[i]);
+			buf_addc(b, '"');
+		buf_addc(b, d.p[i]);
 	}
-	fdr_buf_add(b, "\"\n", 2);
+	buf_add(b, "\"\n", 2);
 	fdr_buf_release(&d);
 }
 
@@ -460,18 +501,18 @@ void rp_out_timesketch(struct fdr_buf *b, const struct rp_ring *r, const struct 
 	rp_kind_name(ev, kb, sizeof(kb));
 	fdr_buf_addf(&msg, "%s ", kb);
 	fdr_buf_add_escaped(&msg, c, strlen(c));
-	fdr_buf_addc(&msg, ' ');
+	buf_addc(&msg, ' ');
 	rp_out_details(&msg, ev);
 	json_key(b, "message");
 	json_str(b, msg.p, msg.len);
 	json_key(b, "datetime");
-	fdr_buf_addc(b, '"');
-	fdr_buf_adds(b, rp_time_format(ev->time_ns, tb));
-	fdr_buf_addc(b, '"');
+	buf_addc(b, '"');
+	buf_adds(b, rp_time_format(ev->time_ns, tb));
+	buf_addc(b, '"');
 	json_key(b, "timestamp");
 	add_u(b, ev->time_ns / 1000);
 	json_key(b, "timestamp_desc");
 	json_cstr(b, kb);
-	fdr_buf_add(b, "}\n", 2);
+	buf_add(b, "}\n", 2);
 	fdr_buf_release(&msg);
 }

@@ -93,6 +93,19 @@ bool rp_filter_block(const struct rp_filter *f, const struct fdr_block_info *b);
 bool rp_filter_block_all(const struct rp_filter *f, const struct fdr_block_info *b);
 /* Whether ev of ring r matches every stateless part (thread-safe). */
 bool rp_filter_event(const struct rp_filter *f, const struct rp_ring *r, const struct fdr_event *ev);
+/*
+ * What an event's kind, time and (when known, else NULL) pid say before its
+ * fields are decoded (fdr_cursor_peek): RP_PRE_NO, it cannot match (pass
+ * over it); RP_PRE_MAYBE, decode it and ask rp_filter_event(); RP_PRE_YES,
+ * it matches for sure (nothing else is filtered per event), so a count need
+ * not decode it. Thread-safe.
+ */
+enum rp_pre { RP_PRE_NO = 0, RP_PRE_MAYBE = 1, RP_PRE_YES = 2 };
+enum rp_pre rp_filter_pre(const struct rp_filter *f, unsigned kind, uint64_t time_ns, const uint64_t *pid);
+/* Whether rp_filter_pre() can ever say anything but RP_PRE_MAYBE (a time
+ * range, kinds, a plain pid, or nothing left for the fields): when not, a
+ * scan decodes every event without peeking first. */
+bool rp_filter_pre_decides(const struct rp_filter *f);
 /* Whether the filter needs pid-descendant tracking (in time order). */
 bool rp_filter_tracks_pids(const struct rp_filter *f);
 

@@ -272,11 +272,25 @@ size_t rp_set_nhosts(const struct rp_set *s)
 /* ---- packed events -------------------------------------------------------- */
 
 /*
- * Arena record: u64 time, u16 kind, u16 flags, u8 keep (1 = matches the
- * stateless filter, 0 = kept only for pid tracking), 3 pad, u64 has[2],
- * then each present field in id order: u64/i64 as 8 bytes; str as u32 len +
- * bytes; strv as u32 n + (u32 len + bytes)*; addr as 17 bytes.
+ * Arena record: a 40-byte header (u64 time, u16 kind, u16 flags, u32 number
+ * of strv elements in the event, u64 has[2], u8 keep: 1 = matches the
+ * stateless filter, 0 = kept only for pid tracking, 7 pad), then each
+ * present field in id order: u64/i64 as 8 bytes; str as u32 len + bytes;
+ * strv as u32 n + (u32 len + bytes)*; addr as 17 bytes. A record is sized
+ * first and written with one reservation; unpacking is one pass because
+ * the header says how many list elements to make room for.
  */
+#define REC_HDR 40
+
+static uint8_t ftypes[FDR_F_MAX];	/* fdr_field_type() of every field id */
+static pthread_once_t ftypes_once = PTHREAD_ONCE_INIT;
+
+static void ftypes_init(void)
+{
+	for (unsigned f = 0; f < FDR_F_MAX; f++)
+		ftypes[f] = (uint8_t)fdr_field_type(f);
+}
+
 struct idx {
 	uint64_t time;
 	uint32_t off;
@@ -308,16 +322,16 @@ static void run_reserve(struct run *r, size_t n)
 	r->cap = cap;
 }
 
-static void put(struct run *r, const void *p, size_t n)
+static inline char *put(char *o, const void *p, size_t n)
 {
-	run_reserve(r, n);
-	memcpy(r->arena + r->len, p, n);
-	r->len += n;
+	memcpy(o, p, n);
+	return o + n;
 }
 
 static void pack(struct run *r, const struct fdr_event *ev, uint8_t keep)
 {
-	uint8_t hdr[32] = { 0 };
+	size_t need = REC_HDR;
+	uint32_t nsv = 0;
 
 	if (r->n == r->ncap) {
 		size_t cap = r->ncap ? r->ncap * 2 : 1024;
@@ -327,120 +341,137 @@ static void pack(struct run *r, const struct fdr_event *ev, uint8_t keep)
 		r->ix = ix;
 		r->ncap = cap;
 	}
-	r->ix[r->n].time = ev->time_ns;
-	r->ix[r->n].off = (uint32_t)r->len;
-	r->ix[r->n].pos = (uint32_t)r->n;
-	r->n++;
-	memcpy(hdr, &ev->time_ns, 8);
-	memcpy(hdr + 8, &ev->kind, 2);
-	memcpy(hdr + 10, &ev->flags, 2);
-	hdr[12] = keep;
-	memcpy(hdr + 16, ev->has, 16);
-	put(r, hdr, 32);
 	for (unsigned w = 0; w < 2; w++) {
 		uint64_t bits = ev->has[w];
 		while (bits) {
 			unsigned f = w * 64 + (unsigned)__builtin_ctzll(bits);
 			bits &= bits - 1;
 			const union fdr_val *v = &ev->f[f];
-			switch (fdr_field_type(f)) {
+			switch (ftypes[f]) {
 			case FDR_T_STR:
-				put(r, &v->s.len, 4);
-				put(r, v->s.p, v->s.len);
+				need += 4 + (size_t)v->s.len;
 				break;
 			case FDR_T_STRV:
-				put(r, &v->v.n, 4);
-				for (uint32_t i = 0; i < v->v.n; i++) {
-					put(r, &v->v.v[i].len, 4);
-					put(r, v->v.v[i].p, v->v.v[i].len);
-				}
+				need += 4 + 4 * (size_t)v->v.n;
+				for (uint32_t i = 0; i < v->v.n; i++)
+					need += v->v.v[i].len;
+				nsv += v->v.n;
 				break;
 			case FDR_T_ADDR:
-				put(r, &v->a, 17);
+				need += 17;
 				break;
 			default:
-				put(r, &v->u, 8);
+				need += 8;
 				break;
 			}
 		}
 	}
+	run_reserve(r, need);
+	r->ix[r->n].time = ev->time_ns;
+	r->ix[r->n].off = (uint32_t)r->len;
+	r->ix[r->n].pos = (uint32_t)r->n;
+	r->n++;
+	char *o = r->arena + r->len;
+	memset(o, 0, REC_HDR);
+	memcpy(o, &ev->time_ns, 8);
+	memcpy(o + 8, &ev->kind, 2);
+	memcpy(o + 10, &ev->flags, 2);
+	memcpy(o + 12, &nsv, 4);
+	memcpy(o + 16, ev->has, 16);
+	o[32] = (char)keep;
+	o += REC_HDR;
+	for (unsigned w = 0; w < 2; w++) {
+		uint64_t bits = ev->has[w];
+		while (bits) {
+			unsigned f = w * 64 + (unsigned)__builtin_ctzll(bits);
+			bits &= bits - 1;
+			const union fdr_val *v = &ev->f[f];
+			switch (ftypes[f]) {
+			case FDR_T_STR:
+				o = put(o, &v->s.len, 4);
+				if (v->s.len)
+					o = put(o, v->s.p, v->s.len);
+				break;
+			case FDR_T_STRV:
+				o = put(o, &v->v.n, 4);
+				for (uint32_t i = 0; i < v->v.n; i++) {
+					o = put(o, &v->v.v[i].len, 4);
+					if (v->v.v[i].len)
+						o = put(o, v->v.v[i].p, v->v.v[i].len);
+				}
+				break;
+			case FDR_T_ADDR:
+				o = put(o, &v->a, 17);
+				break;
+			default:
+				o = put(o, &v->u, 8);
+				break;
+			}
+		}
+	}
+	r->len += need;
 }
 
 /* Unpack record at off into ev; strv arrays go to *sv (grown). Returns keep. */
 static uint8_t unpack(const struct run *r, uint32_t off, struct fdr_event *ev,
 		      struct fdr_str **sv, size_t *svcap)
 {
-	const char *p = r->arena + off;
-	size_t nsv = 0;
-	uint8_t keep;
+	const char *p = r->arena + off, *q = p + REC_HDR;
+	uint32_t nsv;
+	size_t used = 0;
 
-	/* First pass: count strv elements so *sv never moves under us. */
 	memcpy(&ev->time_ns, p, 8);
 	memcpy(&ev->kind, p + 8, 2);
 	memcpy(&ev->flags, p + 10, 2);
-	keep = (uint8_t)p[12];
+	memcpy(&nsv, p + 12, 4);
 	memcpy(ev->has, p + 16, 16);
-	const char *q = p + 32;
-	for (int pass = 0; pass < 2; pass++) {
-		q = p + 32;
-		size_t used = 0;
-		for (unsigned w = 0; w < 2; w++) {
-			uint64_t bits = ev->has[w];
-			while (bits) {
-				unsigned f = w * 64 + (unsigned)__builtin_ctzll(bits);
-				bits &= bits - 1;
-				union fdr_val *v = &ev->f[f];
-				uint32_t n;
-				switch (fdr_field_type(f)) {
-				case FDR_T_STR:
-					memcpy(&n, q, 4);
-					v->s.len = n;
-					v->s.p = q + 4;
-					q += 4 + n;
-					break;
-				case FDR_T_STRV:
-					memcpy(&n, q, 4);
-					q += 4;
-					if (pass == 1) {
-						v->v.v = *sv + used;
-						v->v.n = n;
-					}
-					for (uint32_t i = 0; i < n; i++) {
-						uint32_t l;
-						memcpy(&l, q, 4);
-						if (pass == 1) {
-							(*sv)[used + i].p = q + 4;
-							(*sv)[used + i].len = l;
-						}
-						q += 4 + l;
-					}
-					used += n;
-					break;
-				case FDR_T_ADDR:
-					memcpy(&v->a, q, 17);
-					q += 17;
-					break;
-				default:
-					memcpy(&v->u, q, 8);
-					q += 8;
-					break;
-				}
-			}
-		}
-		if (pass == 0) {
-			nsv = used;
-			if (nsv > *svcap) {
-				struct fdr_str *n2 = realloc(*sv, nsv * sizeof(**sv));
-				if (!n2)
-					abort();
-				*sv = n2;
-				*svcap = nsv;
-			}
-			if (!nsv)
+	if (nsv > *svcap) {
+		struct fdr_str *n2 = realloc(*sv, nsv * sizeof(**sv));
+		if (!n2)
+			abort();
+		*sv = n2;
+		*svcap = nsv;
+	}
+	for (unsigned w = 0; w < 2; w++) {
+		uint64_t bits = ev->has[w];
+		while (bits) {
+			unsigned f = w * 64 + (unsigned)__builtin_ctzll(bits);
+			bits &= bits - 1;
+			union fdr_val *v = &ev->f[f];
+			uint32_t n;
+			switch (ftypes[f]) {
+			case FDR_T_STR:
+				memcpy(&n, q, 4);
+				v->s.len = n;
+				v->s.p = q + 4;
+				q += 4 + n;
 				break;
+			case FDR_T_STRV:
+				memcpy(&n, q, 4);
+				q += 4;
+				v->v.v = *sv + used;
+				v->v.n = n;
+				for (uint32_t i = 0; i < n; i++) {
+					uint32_t l;
+					memcpy(&l, q, 4);
+					(*sv)[used + i].p = q + 4;
+					(*sv)[used + i].len = l;
+					q += 4 + l;
+				}
+				used += n;
+				break;
+			case FDR_T_ADDR:
+				memcpy(&v->a, q, 17);
+				q += 17;
+				break;
+			default:
+				memcpy(&v->u, q, 8);
+				q += 8;
+				break;
+			}
 		}
 	}
-	return keep;
+	return (uint8_t)p[32];
 }
 
 static int idx_cmp(const void *a, const void *b)
@@ -474,6 +505,7 @@ struct rp_scan {
 	struct rp_set *set;
 	struct rp_scan_opts opts;
 	bool track;		/* pid descendants */
+	bool peek;		/* the filter can decide from kind, time and pid */
 	struct rp_pidtrack *pt;
 	struct blk *blks;
 	size_t nb;
@@ -494,7 +526,7 @@ struct rp_scan {
 
 	/* merge */
 	struct run **heap;
-	size_t nheap;
+	size_t nheap, heapcap;
 	struct run *retired;	/* exhausted run, freed on the next call */
 	struct fdr_event ev;
 	struct fdr_str *sv;
@@ -526,13 +558,36 @@ static void decode(struct rp_scan *sc, struct fdr_cursor *cur, const struct blk 
 		return;
 	}
 	for (;;) {
+		struct fdr_event_peek pk;
+		if (sc->peek) {
+			err = fdr_cursor_peek(cur, &pk);
+			if (err <= 0) {
+				if (err < 0)
+					run->error = err;
+				break;
+			}
+		}
+		run->decoded++;
+		/* Kind, time and pid first: what cannot match is passed over
+		 * without decoding its fields (unless pid tracking needs it). */
+		if (sc->peek && rp_filter_pre(f, pk.kind, pk.time_ns, pk.has_pid ? &pk.pid : NULL) == RP_PRE_NO &&
+		    !(sc->track && (pk.kind == FDR_PROC_FORK || pk.kind == FDR_PROC_EXEC ||
+				    pk.kind == FDR_PROC_EXIT))) {
+			err = fdr_cursor_skip(cur);
+			if (err < 0) {
+				run->error = err;
+				break;
+			}
+			continue;
+		}
 		err = fdr_cursor_next(cur, ev);
 		if (err <= 0) {
 			if (err < 0)
 				run->error = err;
+			else
+				run->decoded--;	/* not peeked: there was no event */
 			break;
 		}
-		run->decoded++;
 		bool keep = !f || rp_filter_event(f, b->ring, ev);
 		bool track = !keep && sc->track &&
 			     (ev->kind == FDR_PROC_FORK || ev->kind == FDR_PROC_EXEC || ev->kind == FDR_PROC_EXIT);
@@ -649,9 +704,11 @@ int rp_scan_new(struct rp_set *s, const struct rp_scan_opts *opts, struct rp_sca
 
 	if (!sc)
 		return -ENOMEM;
+	pthread_once(&ftypes_once, ftypes_init);
 	sc->set = s;
 	sc->opts = *opts;
 	sc->track = opts->filter && rp_filter_tracks_pids(opts->filter);
+	sc->peek = opts->filter && rp_filter_pre_decides(opts->filter);
 	if (sc->track && (err = rp_pidtrack_new(opts->filter, &sc->pt)) < 0)
 		goto out_free;
 	err = collect_blocks(sc);
@@ -800,11 +857,15 @@ static void sift_down(struct rp_scan *sc, size_t i)
 
 static void heap_push(struct rp_scan *sc, struct run *r)
 {
-	struct run **h = realloc(sc->heap, (sc->nheap + 1) * sizeof(*h));
-
-	if (!h)
-		abort();
-	sc->heap = h;
+	if (sc->nheap == sc->heapcap) {
+		size_t cap = sc->heapcap ? sc->heapcap * 2 : 64;
+		struct run **nh = realloc(sc->heap, cap * sizeof(*nh));
+		if (!nh)
+			abort();
+		sc->heap = nh;
+		sc->heapcap = cap;
+	}
+	struct run **h = sc->heap;
 	size_t i = sc->nheap++;
 	h[i] = r;
 	while (i && run_less(h[i], h[(i - 1) / 2])) {
@@ -877,7 +938,6 @@ void rp_scan_stats(const struct rp_scan *sc, struct rp_scan_stats *st)
 
 struct counter {
 	struct rp_scan *sc;
-	pthread_mutex_t *mu;
 	size_t *next;
 	uint64_t matched, events, decoded, damaged, whole;
 	int *errs;		/* per block: decode error */
@@ -890,35 +950,72 @@ static void *count_worker(void *arg)
 	const struct rp_filter *f = sc->opts.filter;
 	struct fdr_cursor *cur;
 	struct fdr_event *ev = malloc(sizeof(*ev));
+	/* Tallies stay in locals (registers) until the end: the counters of
+	 * all threads share cache lines, and writing them per event made the
+	 * cores fight over those lines. */
+	uint64_t matched = 0, events = 0, decoded = 0, damaged = 0, whole = 0;
+	/* In a block that lies inside the time range, the verdict before
+	 * decoding depends on the kind alone (the pid is left to the full
+	 * test): one table lookup per event instead of a call. */
+	uint8_t by_kind[FDR_KIND_MAX];
+	uint64_t since = 0, until = UINT64_MAX;
 
 	if (!ev || fdr_cursor_new(&cur) < 0)
 		abort();
+	if (f) {
+		rp_filter_range(f, &since, &until);
+		for (unsigned k = 0; k < FDR_KIND_MAX; k++)
+			by_kind[k] = (uint8_t)rp_filter_pre(f, k, since, NULL);
+	}
 	for (;;) {
-		pthread_mutex_lock(c->mu);
-		size_t j = (*c->next)++;
-		pthread_mutex_unlock(c->mu);
+		/* Whole blocks are the unit of work: one atomic per block. */
+		size_t j = __atomic_fetch_add(c->next, 1, __ATOMIC_RELAXED);
 		if (j >= sc->nb)
 			break;
 		const struct blk *b = &sc->blks[j];
 		const struct fdr_block_info *bi = fdr_reader_block(b->ring->reader, b->bi);
 		if (!f || rp_filter_block_all(f, bi)) {
 			/* Every event matches: the header's count is the answer. */
-			c->matched += bi->events;
-			c->whole++;
+			matched += bi->events;
+			whole++;
 			continue;
 		}
 		int err = fdr_cursor_load(cur, b->ring->reader, b->bi);
-		c->decoded++;
-		while (err >= 0 && (err = fdr_cursor_next(cur, ev)) > 0) {
-			c->events++;
-			if (!f || rp_filter_event(f, b->ring, ev))
-				c->matched++;
+		uint64_t n = 0, m = 0;
+		decoded++;
+		struct fdr_event_peek pk;
+		bool inside = bi->first_ns >= since && bi->last_ns <= until;
+		while (!sc->peek && err >= 0 && (err = fdr_cursor_next(cur, ev)) > 0) {
+			n++;
+			m += rp_filter_event(f, b->ring, ev);
 		}
+		while (sc->peek && err >= 0 && (err = fdr_cursor_peek(cur, &pk)) > 0) {
+			/* Fields are decoded only when kind, time and pid leave
+			 * the answer open. */
+			n++;
+			enum rp_pre v = inside && pk.kind < FDR_KIND_MAX ? (enum rp_pre)by_kind[pk.kind]
+									 : RP_PRE_MAYBE;
+			if (v == RP_PRE_MAYBE)	/* the pid may still settle it */
+				v = rp_filter_pre(f, pk.kind, pk.time_ns, pk.has_pid ? &pk.pid : NULL);
+			if (v != RP_PRE_MAYBE) {
+				m += v == RP_PRE_YES;
+				err = fdr_cursor_skip(cur);
+			} else if ((err = fdr_cursor_next(cur, ev)) > 0) {
+				m += rp_filter_event(f, b->ring, ev);
+			}
+		}
+		events += n;
+		matched += m;
 		if (err < 0) {
 			c->errs[j] = err;
-			c->damaged++;
+			damaged++;
 		}
 	}
+	c->matched = matched;
+	c->events = events;
+	c->decoded = decoded;
+	c->damaged = damaged;
+	c->whole = whole;
 	fdr_cursor_free(cur);
 	free(ev);
 	return NULL;
@@ -955,7 +1052,6 @@ int rp_scan_count(struct rp_set *s, const struct rp_scan_opts *opts, uint64_t *c
 	pthread_t *th = calloc(n, sizeof(*th));
 	struct counter *c = calloc(n, sizeof(*c));
 	int *errs = calloc(sc->nb + 1, sizeof(*errs));
-	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 	size_t next = 0;
 	unsigned started = 0;
 	if (!th || !c || !errs) {
@@ -964,7 +1060,6 @@ int rp_scan_count(struct rp_set *s, const struct rp_scan_opts *opts, uint64_t *c
 	}
 	for (unsigned i = 0; i < n; i++) {
 		c[i].sc = sc;
-		c[i].mu = &mu;
 		c[i].next = &next;
 		c[i].errs = errs;
 		if (n == 1) {

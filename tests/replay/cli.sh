@@ -137,8 +137,29 @@ cut -f1 "$tmp/mix.tsv" | sort -c || fail "merge out of time order"
 [ "$(cut -f3 "$tmp/mix.tsv" | sort -u | wc -l)" -eq "$total" ] || fail "duplicated events"
 [ "$(cut -f2 "$tmp/mix.tsv" | sort -u | wc -l)" -eq 3 ] || fail "hosts"
 [ "$("$R" count "$tmp/mix")" -eq "$total" ] || fail "count"
+# Pod metadata of a Kubernetes container's ring (ring 3: h0-c3.ring, 3 hosts).
+[ "$("$R" info --json "$tmp/mix/h0-c3.ring" | jq -r '.pod + " " + .pod_uid')" = \
+  "app-3 00000003-0000-4000-8000-000000000003" ] || fail "info --json pod_uid"
+"$R" info "$tmp/mix/h0-c3.ring" | grep -qx '  pod        shop/app-3 (uid 00000003-0000-4000-8000-000000000003)' ||
+	fail "info pod uid"
 [ "$("$R" count --threads 1 --host host1 --kind 'proc.*' "$tmp/mix")" -eq \
   "$("$R" timeline --json --host host1 --kind 'proc.*' "$tmp/mix" | wc -l)" ] || fail "count vs timeline"
+# Counting passes over events that kind, time and pid settle without decoding
+# them; the merge decodes what it prints: both must agree, on one thread and
+# on several, for filters of every part.
+t_mid=$("$R" timeline --json "$tmp/mix" | sed -n "$((total / 2))p" | jq -r .time)
+[ -n "$t_mid" ] || fail "no middle event"
+a_pid=$("$R" timeline --json --kind proc.exec "$tmp/mix" | head -n 1 | jq -r .pid)
+for args in "--kind proc.exec" "--kind file.*,net.*" "--until $t_mid" "--since $t_mid --kind proc.*" \
+	"-e kind==\"proc.exit\"||dport==4444" "--pid $a_pid" "--user root" "--kind docker.*"; do
+	# shellcheck disable=SC2086
+	want=$("$R" timeline --json $args "$tmp/mix" | wc -l)
+	for th in 1 2; do
+		# shellcheck disable=SC2086
+		got=$("$R" count --threads $th $args "$tmp/mix")
+		[ "$got" -eq "$want" ] || fail "count --threads $th $args: $got, timeline: $want"
+	done
+done
 # A reader that stops early is not an error (pipefail is on).
 "$R" timeline --json "$tmp/mix" | head -n 1 >/dev/null || fail "| head made fdr-replay fail"
 echo "PASS"

@@ -95,6 +95,11 @@ static int cmd_mix(int argc, char **argv)
 			snprintf(m.container_id, sizeof(m.container_id), "%064x", r);
 			snprintf(m.container_name, sizeof(m.container_name), "app%u", r);
 			snprintf(m.image, sizeof(m.image), r % 2 ? "nginx:1.25" : "redis:7");
+			if (r % 4 == 3) {	/* a Kubernetes pod's container */
+				snprintf(m.pod, sizeof(m.pod), "app-%u", r);
+				snprintf(m.namespace_, sizeof(m.namespace_), "shop");
+				snprintf(m.pod_uid, sizeof(m.pod_uid), "%08x-0000-4000-8000-%012x", r, r);
+			}
 			snprintf(file, sizeof(file), "h%u-c%u.ring", h, r);
 		}
 		w[r] = open_ring(dir, file, &m, slot, size);
@@ -339,6 +344,31 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* SPEC.md 4.2 (format 1.1): chained LZ4 chunks, each with the output
+ * before it as its dictionary. Returns 0 when exactly raw bytes came out. */
+static int lz4_chunks(const char *in, uint32_t len, char *out, uint32_t raw)
+{
+	uint32_t pos = 0, done = 0;
+
+	while (pos < len) {
+		uint32_t clen;
+		if (len - pos < 4)
+			return -1;
+		memcpy(&clen, in + pos, 4);	/* little-endian host */
+		pos += 4;
+		if (!clen || clen > len - pos)
+			return -1;
+		size_t dict = done < 65536 ? done : 65536;
+		int n = LZ4_decompress_safe_usingDict(in + pos, out + done, (int)clen, (int)(raw - done),
+						      out + done - dict, (int)dict);
+		if (n <= 0)
+			return -1;
+		done += (uint32_t)n;
+		pos += clen;
+	}
+	return done == raw ? 0 : -1;
+}
+
 static int cmd_lz4(int argc, char **argv)
 {
 	uint64_t events = 0, blocks = 0, raw = 0;
@@ -363,7 +393,10 @@ static int cmd_lz4(int argc, char **argv)
 			if (pread(fd, in, g->slot_size, off) != (ssize_t)g->slot_size)
 				return 1;
 			uint16_t hs = (uint16_t)((uint8_t)in[4] | (uint8_t)in[5] << 8);
-			if (LZ4_decompress_safe(in + hs, out, (int)b->comp_size, 64 << 20) != (int)b->raw_size)
+			unsigned comp = (uint8_t)in[6] & 15;
+			if (comp == 2 ? lz4_chunks(in + hs, b->comp_size, out, b->raw_size)
+				      : LZ4_decompress_safe(in + hs, out, (int)b->comp_size, 64 << 20) !=
+						(int)b->raw_size)
 				die("lz4 failed in", argv[a], FDR_E_CORRUPT);
 			events += b->events;
 			raw += b->raw_size;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -221,7 +222,11 @@ static void test_kind_pushdown(void **state)
 	f = expr("kind ~ \"file.*\" || kind == \"rec.gap\"");
 	assert_int_equal(rp_filter_kinds(f), files | (1ull << FDR_REC_GAP));
 	rp_filter_free(f);
+	/* Negation: the kind settles it too (blocks of only proc.exec skip). */
 	f = expr("!(kind == \"proc.exec\")");
+	assert_int_equal(rp_filter_kinds(f), all & ~(1ull << FDR_PROC_EXEC));
+	rp_filter_free(f);
+	f = expr("!(kind == \"proc.exec\" && exe ~ \"/bin/*\")");
 	assert_int_equal(rp_filter_kinds(f), all);
 	rp_filter_free(f);
 	f = expr("kind ~ \"docker.exec*\"");
@@ -366,14 +371,155 @@ static void test_descendants(void **state)
 	rp_filter_free(f);
 }
 
+/* Patterns the filter matches without the general glob loop (literal with
+ * stars at the ends, prefix*suffix, *infix*) must agree with rp_glob() on
+ * every string, including ones too short for prefix and suffix together. */
+static void test_glob_shapes(void **state)
+{
+	static const char *pats[] = {
+		"", "*", "**", "/bin/sh", "/bin/*", "*sh", "/bin/*sh", "/bin/**sh", "*bin*",
+		"**bin**", "ab*ba", "a*", "*a", "*a*", "a*b*c", "*a*b", "/bin/?sh", "[/]bin*",
+		"x\\*", "aba", "*/etc/*",
+	};
+	(void)state;
+	static const char *strs[] = {
+		"", "a", "ab", "aba", "abba", "ababa", "/bin/sh", "/bin/bash", "/bin/", "/binsh",
+		"/usr/bin/sh", "/etc/passwd", "/tmp/etc/x", "abc", "axbxc", "x*", "xy",
+	};
+	for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++) {
+		char text[128];
+		snprintf(text, sizeof(text), "exe ~ \"%s\"", pats[i]);
+		struct rp_filter *f = expr(text);
+		/* The lexer keeps "\*" as is for the glob. */
+		const char *pat = pats[i];
+		for (size_t j = 0; j < sizeof(strs) / sizeof(strs[0]); j++) {
+			struct fdr_event ev;
+			exec_ev(&ev, 1, 1, 0, strs[j]);
+			bool want = rp_glob(pat, strs[j], strlen(strs[j]));
+			if (rp_filter_event(f, &ring_web, &ev) != want) {
+				print_error("pattern '%s' on '%s': want %d\n", pats[i], strs[j], want);
+				fail();
+			}
+		}
+		rp_filter_free(f);
+	}
+}
+
+/* && || ! and parentheses compiled to jumps: every combination of three
+ * tests' outcomes against the same formula computed here. */
+static void test_boolean_structure(void **state)
+{
+	static const char *cases[] = {
+		"A && B || C", "A || B && C", "!(A || B) && !C", "!(A && !(B || !C))",
+		"(A || B) && (B || C) && !(A && C)", "not A or not (B and C) and true",
+		"false || A && (B || false)",
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (int m = 0; m < 8; m++) {
+			int a = m & 1, b = (m >> 1) & 1, c = (m >> 2) & 1, want;
+			switch (i) {
+			case 0: want = (a && b) || c; break;
+			case 1: want = a || (b && c); break;
+			case 2: want = !(a || b) && !c; break;
+			case 3: want = !(a && !(b || !c)); break;
+			case 4: want = (a || b) && (b || c) && !(a && c); break;
+			case 5: want = !a || (!(b && c) && 1); break;
+			default: want = a && b; break;
+			}
+			/* A, B, C: pid == 1, ppid == 1, uid == 1 on an event with
+			 * those values 1 or 0. */
+			char text[256], *o = text;
+			for (const char *p = cases[i]; *p; p++) {
+				const char *t = *p == 'A' ? "pid == 1" : *p == 'B' ? "ppid == 1" :
+						*p == 'C' ? "uid == 1" : NULL;
+				if (t) {
+					o += sprintf(o, "%s", t);
+				} else {
+					*o++ = *p;
+				}
+			}
+			*o = '\0';
+			struct rp_filter *f = expr(text);
+			struct fdr_event ev;
+			exec_ev(&ev, 1, (uint64_t)a, (uint64_t)b, "/bin/sh");
+			fdr_event_set_u(&ev, FDR_F_UID, (uint64_t)c);
+			if (rp_filter_event(f, &ring_web, &ev) != (bool)want) {
+				print_error("'%s' with A=%d B=%d C=%d: want %d\n", text, a, b, c, want);
+				fail();
+			}
+			rp_filter_free(f);
+		}
+	}
+}
+
+/* Before decoding: kind, time and pid settle what they can; everything else
+ * leaves the event to rp_filter_event(). Checked against rp_filter_event()
+ * on real events for every verdict other than "maybe". */
+static void test_pre(void **state)
+{
+	struct rp_filter *f;
+	struct rp_error err = RP_ERROR_INIT;
+	uint64_t pid = 42, other = 43;
+	struct fdr_event ev;
+
+	(void)state;
+	assert_int_equal(rp_filter_new(&f), 0);
+	assert_int_equal(rp_filter_pre(f, FDR_PROC_EXEC, 5, NULL), RP_PRE_YES);
+	assert_int_equal(rp_filter_add_kinds(f, "proc.*,docker.exec*", &err), 0);
+	rp_filter_set_since(f, 100);
+	rp_filter_set_until(f, 200);
+	assert_int_equal(rp_filter_pre(f, FDR_PROC_EXEC, 150, NULL), RP_PRE_YES);
+	exec_ev(&ev, 150, 42, 1, "/bin/sh");
+	assert_true(rp_filter_event(f, &ring_web, &ev));
+	assert_int_equal(rp_filter_pre(f, FDR_PROC_EXEC, 99, NULL), RP_PRE_NO);
+	assert_int_equal(rp_filter_pre(f, FDR_PROC_EXEC, 201, NULL), RP_PRE_NO);
+	exec_ev(&ev, 201, 42, 1, "/bin/sh");
+	assert_false(rp_filter_event(f, &ring_web, &ev));
+	assert_int_equal(rp_filter_pre(f, FDR_FILE_OPEN, 150, NULL), RP_PRE_NO);
+	assert_int_equal(rp_filter_pre(f, FDR_DOCKER, 150, NULL), RP_PRE_MAYBE);	/* the action decides */
+	rp_filter_set_pid(f, 42, false);
+	assert_int_equal(rp_filter_pre(f, FDR_PROC_EXEC, 150, &other), RP_PRE_NO);
+	assert_int_equal(rp_filter_pre(f, FDR_PROC_EXEC, 150, &pid), RP_PRE_MAYBE);
+	assert_int_equal(rp_filter_pre(f, FDR_PROC_EXEC, 150, NULL), RP_PRE_MAYBE);
+	rp_filter_free(f);
+	/* The expression's kinds count; its other tests need the fields. */
+	f = expr("kind == \"net.connect\" && dport == 4444");
+	assert_int_equal(rp_filter_pre(f, FDR_PROC_EXEC, 1, NULL), RP_PRE_NO);
+	assert_int_equal(rp_filter_pre(f, FDR_NET_CONNECT, 1, NULL), RP_PRE_MAYBE);
+	rp_filter_free(f);
+	/* Settled by the kind under negation and ||: no, yes, maybe. */
+	f = expr("!(kind == \"file.open\") && (kind ~ \"proc.*\" || exe ~ \"/bin/*\")");
+	assert_int_equal(rp_filter_pre(f, FDR_FILE_OPEN, 1, NULL), RP_PRE_NO);
+	assert_int_equal(rp_filter_pre(f, FDR_PROC_EXEC, 1, NULL), RP_PRE_YES);
+	assert_int_equal(rp_filter_pre(f, FDR_NET_CONNECT, 1, NULL), RP_PRE_MAYBE);
+	assert_int_equal(rp_filter_pre(f, FDR_DOCKER, 1, NULL), RP_PRE_MAYBE);
+	assert_int_equal(rp_filter_kinds(f) & (1ull << FDR_FILE_OPEN), 0);
+	assert_true(rp_filter_kinds(f) & (1ull << FDR_NET_CONNECT));
+	exec_ev(&ev, 1, 1, 0, "/usr/bin/id");
+	assert_true(rp_filter_event(f, &ring_web, &ev));	/* yes means yes */
+	ev.kind = FDR_FILE_OPEN;
+	assert_false(rp_filter_event(f, &ring_web, &ev));	/* no means no */
+	/* A block of only "yes" kinds is counted from its header. */
+	struct fdr_block_info b = { .first_ns = 1, .last_ns = 2,
+				    .kinds = (1ull << FDR_PROC_EXEC) | (1ull << FDR_PROC_EXIT) };
+	assert_true(rp_filter_block_all(f, &b));
+	b.kinds |= 1ull << FDR_NET_CONNECT;
+	assert_false(rp_filter_block_all(f, &b));
+	rp_filter_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_glob),
+		cmocka_unit_test(test_glob_shapes),
+		cmocka_unit_test(test_boolean_structure),
 		cmocka_unit_test(test_issue_example),
 		cmocka_unit_test(test_operators),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_kind_pushdown),
+		cmocka_unit_test(test_pre),
 		cmocka_unit_test(test_ring_parts),
 		cmocka_unit_test(test_user),
 		cmocka_unit_test(test_descendants),

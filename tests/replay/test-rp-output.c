@@ -148,12 +148,46 @@ static void test_csv_timesketch(void **state)
 	      "\"timestamp_desc\":\"file.modify\"}\n");
 }
 
+/* Strings are checked eight bytes at a time for bytes that need escaping:
+ * every such byte at every position of strings around that width must give
+ * exactly what the byte-by-byte escaper (fdr_buf_add_json_str) gives. */
+static void test_escape_every_position(void **state)
+{
+	static const unsigned char bytes[] = { 0x01, 0x1f, '"', '\\', 0x7f, 0x80, 0xc3, 0xff, 0x20, 0x7e, 'x' };
+	char s[24];
+
+	(void)state;
+	for (size_t n = 1; n <= sizeof(s); n++) {
+		for (size_t pos = 0; pos < n; pos++) {
+			for (size_t k = 0; k < sizeof(bytes); k++) {
+				struct fdr_event ev;
+				struct fdr_buf want = FDR_BUF_INIT, got = FDR_BUF_INIT;
+				memset(s, 'a', n);
+				s[pos] = (char)bytes[k];
+				fdr_event_init(&ev, FDR_PROC_EXEC, T);
+				fdr_event_set_str(&ev, FDR_F_EXE, s, n);
+				fdr_buf_adds(&want, "\"exe\":");
+				fdr_buf_add_json_str(&want, s, n);
+				rp_out_json(&got, &web, &ev);
+				if (!strstr(got.p, want.p)) {
+					print_error("n=%zu pos=%zu byte=0x%02x: %s lacks %s\n", n, pos, bytes[k], got.p,
+						    want.p);
+					fail();
+				}
+				fdr_buf_release(&want);
+				fdr_buf_release(&got);
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_exec),
 		cmocka_unit_test(test_json_kinds),
 		cmocka_unit_test(test_hostile_strings),
+		cmocka_unit_test(test_escape_every_position),
 		cmocka_unit_test(test_csv_timesketch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
