@@ -117,17 +117,24 @@ static bool str_same(const struct fdr_event *a, const struct fdr_event *b, unsig
 	return x.len == y.len && !memcmp(x.p, y.p, x.len);
 }
 
-/* The arguments: sudo's log quotes one holding a blank ('a b'), audit's
- * argv does not: equal when they match with single quotes left out. */
+/* Single quotes and the backslash sudo puts before a quote inside them. */
+static size_t skip_quoting(const char *s, size_t n, size_t i)
+{
+	while (i < n && (s[i] == '\'' || (s[i] == '\\' && i + 1 < n && s[i + 1] == '\'')))
+		i++;
+	return i;
+}
+
+/* The arguments: sudo's log quotes one holding a blank ('a b', with \' for
+ * a quote in it), audit's argv does not: equal when they match with that
+ * quoting left out. */
 static bool rest_same(const char *x, size_t xn, const char *y, size_t yn)
 {
 	size_t i = 0, j = 0;
 
 	for (;;) {
-		while (i < xn && x[i] == '\'')
-			i++;
-		while (j < yn && y[j] == '\'')
-			j++;
+		i = skip_quoting(x, xn, i);
+		j = skip_quoting(y, yn, j);
 		if (i == xn || j == yn)
 			return i == xn && j == yn;
 		if (x[i++] != y[j++])

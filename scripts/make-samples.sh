@@ -138,13 +138,8 @@ chmod 755 "$R/bin/client" "$R/tmp"
 tar -C "$R" -c . | $D import -c "CMD [\"/bin/httpd\", \"-f\", \"-p\", \"127.0.0.1:$WEB_PORT\", \"-h\", \"/www\"]" \
 	-c "EXPOSE $WEB_PORT/tcp" - local/shop:1.0 >/dev/null
 
-# The attacker's side, on loopback: a download server and a listener.
 mkdir -p "$T/dl"
 gcc -static -Os -o "$T/dl/implant" "$top/samples/implant.c"
-busybox httpd -f -p "127.0.0.1:$DL_PORT" -h "$T/dl" &
-pids+=($!)
-"$T/dl/implant" -l "$C2_PORT" &
-pids+=($!)
 for _ in $(seq 50); do ss -ltn | grep -q "127.0.0.1:$SSH_PORT " && break; sleep 0.1; done
 ss -ltn | grep -q "127.0.0.1:$SSH_PORT " || die "sshd did not listen on $SSH_PORT"
 
@@ -173,6 +168,12 @@ $D run -d --name client --network host local/shop:1.0 /bin/client >/dev/null
 sleep "$base_secs"
 record_stop "$T/baseline"
 
+# The attacker's side (loopback stands in for the internet): a download
+# server and a listener, up before the incident's recording starts.
+busybox httpd -f -p "127.0.0.1:$DL_PORT" -h "$T/dl" &
+pids+=($!)
+"$T/dl/implant" -l "$C2_PORT" &
+pids+=($!)
 say "incident: recording"
 record_start "$T/incident"
 sleep 10

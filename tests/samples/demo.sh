@@ -32,6 +32,10 @@ has '^high .* web \(local/shop:1\.0\) new-port: outbound tcp connection to 127\.
 has '^high .* web \(local/shop:1\.0\) bin-write: .*/etc/passwd'
 has '^high .* host priv-change: sudo by webops as root'
 has '^medium .* host new-login: ssh login by webops'
+# Facts of the samples the story rests on: each sudo is one event though
+# audit and syslog both reported it (merged by the recorder).
+n=$("${FDR_BIN:-$top/bin}/fdr-replay" count --kind sudo.cmd "$top/samples/incident")
+[ "$n" = 2 ] || fail "want 2 sudo.cmd events in samples/incident (one per sudo), got $n"
 [ "$(grep -c '^session [0-9]*:' "$T/out")" = 1 ] || fail "want exactly one session (the exec is linked into the ssh login's)"
 ! grep -q $'\033' "$T/out" || fail "escape sequences with FDR_DEMO_COLOR=0"
 ! grep -q "$T" "$T/out" || fail "the demo prints its temporary directory"

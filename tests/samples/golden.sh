@@ -72,8 +72,9 @@ for f in "$here"/golden/*.out; do
 	else echo "FAIL: golden/$b.out has no TESTLIST entry"; failed=$((failed + 1)); fi
 done
 
-# Nothing printed may name where the test ran or when.
-if grep -l -e "$T" -e "$top" "$T"/*.out 2>/dev/null; then
+# Nothing printed may name where the test ran (the recordings themselves
+# hold the paths of the host they were made on: those are data).
+if grep -l -e "$T" "$T"/*.out 2>/dev/null; then
 	echo "FAIL: outputs above hold an absolute path of this run"; failed=$((failed + 1))
 fi
 if [ "$regen" = 1 ]; then
