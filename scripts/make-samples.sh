@@ -16,7 +16,7 @@
 #             to 127.0.0.1:4444) and appends a user to /etc/passwd.
 #
 # Everything started here (daemons, containers, user, sudoers rule, /dev/log,
-# audit state) is undone by the trap on every exit path. About 2.5 minutes.
+# audit state) is undone by the trap on every exit path. About 2 minutes.
 # Needs: docker.io busybox-static openssh-server sshpass sudo auditd gcc (libc.a).
 set -euo pipefail
 
@@ -30,7 +30,7 @@ WEB_PORT=18080 DL_PORT=18000 C2_PORT=4444 SSH_PORT=2222
 
 die() { echo "make-samples: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root"
-for b in dockerd docker busybox sshpass sudo auditctl gcc jq ss; do
+for b in dockerd docker busybox sshpass sudo auditctl gcc ss; do
 	command -v "$b" >/dev/null || [ -x "/usr/sbin/$b" ] || die "$b not installed (scripts/install-deps.sh)"
 done
 [ -x "$bin/fdr-record" ] && [ -x "$bin/fdr-replay" ] || die "build first: make (no $bin/fdr-record)"
