@@ -108,7 +108,9 @@ struct fdr_ring_writer;
  * the same geometry is continued (sequence numbers go on, its metadata is
  * replaced by *meta); other geometry gives FDR_E_GEOMETRY, another format
  * version FDR_E_VERSION, anything else that is not a ring FDR_E_MAGIC: the
- * file is never overwritten in those cases. The file is preallocated to
+ * file is never overwritten in those cases. -EBUSY when another writer has
+ * the ring open (flock). A new ring is built as "<path>.creating" and
+ * renamed into place. The file is preallocated to
  * opts->file_size. *out is owned by the caller: fdr_writer_close() it.
  */
 int fdr_writer_open(const char *path, const struct fdr_ring_meta *meta,

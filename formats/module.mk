@@ -56,3 +56,7 @@ $(BUILD)/bench/formats-bench: $(call objs,bench/formats-bench.c) $(FORMATS_LIB)
 bench-run: $(BUILD)/bench/formats-bench
 # Header dependencies of the two programs above (not in ALL_SRCS).
 -include $(BUILD)/obj/bench/formats-bench.d $(BUILD)/obj/tests/formats/gen-corpus.d
+
+# A second reader from SPEC.md alone (Python), checked against the library.
+SCRIPT_TESTS += tests/formats/spec-reader.sh
+tests: $(BUILD)/tools/gen-corpus

@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -363,6 +364,11 @@ int fdr_writer_open(const char *path, const struct fdr_ring_meta *meta,
 	if (w->fd < 0) {
 		rc = -errno;
 		goto out_free;
+	}
+	/* One writer per ring: a second one would overwrite the first's slots. */
+	if (flock(w->fd, LOCK_EX | LOCK_NB)) {
+		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		goto out_unlink;
 	}
 	if (!created) {
 		if (ring_sys.fstat(w->fd, &st)) {

@@ -152,11 +152,15 @@ static bool is_json_ctype(const char *ct)
 static bool enqueue(struct k8s_webhook *w, json_t *root, struct k8s_arena *arena, size_t bytes,
 		    size_t nitems)
 {
-	bool ok = false;
+	bool ok = false, wake = false;
 	uint64_t t;
 
 	pthread_mutex_lock(&w->lock);
 	if (w->qlen < w->qcap && w->qbytes + bytes <= w->qbytes_max) {
+		/* only the first body of an empty queue wakes the reader: it drains
+		 * until the queue is empty (or re-arms itself), so a busy server
+		 * costs one wakeup per batch of bodies, not one per body */
+		wake = w->qlen == 0;
 		struct item *it = &w->q[(w->qhead + w->qlen) % w->qcap];
 
 		it->root = root;
@@ -179,7 +183,7 @@ static bool enqueue(struct k8s_webhook *w, json_t *root, struct k8s_arena *arena
 	}
 	w->st.requests++;
 	pthread_mutex_unlock(&w->lock);
-	if (ok) {
+	if (wake) {
 		uint64_t one = 1;
 
 		/* EAGAIN only when the counter is about to overflow: still readable */
@@ -579,7 +583,7 @@ unsigned k8s_webhook_port(const struct k8s_webhook *w)
 	return w->port;
 }
 
-size_t k8s_webhook_drain(struct k8s_webhook *w, size_t max_bodies,
+size_t k8s_webhook_drain(struct k8s_webhook *w, size_t max_events,
 			 k8s_audit_cb *cb, void *ctx)
 {
 	uint64_t cnt;
@@ -589,7 +593,7 @@ size_t k8s_webhook_drain(struct k8s_webhook *w, size_t max_bodies,
 	if (read(w->efd, &cnt, sizeof(cnt)) < 0) {
 		/* EAGAIN: nothing signalled; the queue may still hold work */
 	}
-	for (size_t i = 0; i < max_bodies; i++) {
+	while (events < max_events) {
 		struct item it;
 		size_t bad = 0;
 

@@ -76,9 +76,11 @@ int k8s_webhook_fd(const struct k8s_webhook *w);
 /* The TCP port the server listens on (useful with port 0). */
 unsigned k8s_webhook_port(const struct k8s_webhook *w);
 
-/* Decode up to max_bodies queued bodies, calling cb for each event, in
- * arrival order, on the calling thread. Returns the number of events. */
-size_t k8s_webhook_drain(struct k8s_webhook *w, size_t max_bodies,
+/* Decode queued bodies, whole, in arrival order, until at least max_events
+ * events have been passed to cb (or the queue is empty), on the calling
+ * thread. Returns the number of events. The fd stays readable while bodies
+ * remain. */
+size_t k8s_webhook_drain(struct k8s_webhook *w, size_t max_events,
 			 k8s_audit_cb *cb, void *ctx);
 
 /* Events shed since the last call, and the time range they arrived in

@@ -10,8 +10,8 @@
  *    the first small_snap bytes (headers);
  *  - other UDP (a filter cannot tell a flow's first datagram): small_snap;
  *  - everything else: nothing.
- * Not matched (known gaps): 802.1Q-tagged frames on trunk interfaces (the
- * expressions do not say "vlan"), and IPv6 TCP behind extension headers.
+ * On Ethernet, frames with one 802.1Q tag are matched too. Not matched (known gaps):
+ * deeper VLAN stacks, and IPv6 TCP behind extension headers.
  * A socket filter's return value is how many bytes the kernel keeps, so two
  * programs compiled with different snap lengths are chained: the DNS one
  * first, its "reject" turned into a jump to the second.

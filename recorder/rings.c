@@ -160,6 +160,11 @@ static void existing_name(struct rec_rings *rr, const char *id12, char *out, siz
 	out[0] = '\0';
 	if (!d)
 		return;
+	/* Names carry 12 hex digits: a shorter id ("k8s") never matches one. */
+	if (strnlen(id12, 12) < 12) {
+		closedir(d);
+		return;
+	}
 	while ((e = readdir(d))) {
 		const char *p = name_id12(e->d_name);
 

@@ -29,10 +29,11 @@ extern const struct source_ops src_k8s;
 /* Padded: the core's ring lookup compares 12 bytes of an id (it expects
  * hex ids of 12 or more); the NUL padding keeps that read in bounds. */
 static const char K8S_RING[16] = "k8s";
-/* Bodies decoded per wakeup (a body holds up to the API server's batch size,
- * 400 by default): small, so the other sources are served in between; the
- * eventfd stays readable while more wait. */
-#define DRAIN_BODIES 2
+/* Events decoded per wakeup (whole bodies; a body holds up to the API
+ * server's batch size, 400 by default): a few milliseconds of work, so the
+ * other sources are served in between; the eventfd stays readable while
+ * more wait. */
+#define DRAIN_EVENTS 256
 
 struct k8s_src {
 	struct rec *rec;
@@ -134,7 +135,7 @@ static void k8s_ready(struct rec *rec, void *state, int fd)
 
 	(void)rec;
 	(void)fd;
-	k8s_webhook_drain(s->w, DRAIN_BODIES, on_event, s);
+	k8s_webhook_drain(s->w, DRAIN_EVENTS, on_event, s);
 }
 
 static void k8s_tick(struct rec *rec, void *state, uint64_t now_ns)

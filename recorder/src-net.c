@@ -185,6 +185,12 @@ static int net_init(struct rec *rec, void **state)
 		return -EOPNOTSUPP;
 	}
 	refresh(n);
+	/* init did the scan and the refresh: the first ticks need not, right
+	 * when the other sources start their work. */
+	n->next_scan = n->last_stats + SCAN_NS;
+	n->next_attr = n->last_stats + ATTR_NS;
+	n->next_stats = n->last_stats + STATS_NS;
+	n->next_expire = n->last_stats + EXPIRE_NS;
 	*state = n;
 	return 0;
 }

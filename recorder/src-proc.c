@@ -52,7 +52,6 @@ struct seqtrack {
  * partial; its exit waits with it. Records of one audit event are gathered
  * by serial (WIP), completed at EOE, and kept briefly by pid (DONE) for the
  * case where audit is faster than the proc connector. */
-#define AUDIT_KEY "fdr-exec"
 #define AUDIT_ARGS 8192
 #define NWIP 16
 #define NDONE 64
@@ -86,6 +85,7 @@ struct proc_state {
 	int afd;		/* audit listener, -1 when off */
 	bool audit_rule_added, audit_enabled_changed;
 	struct rec_audit_state audit_saved;
+	char audit_key[32];	/* "fdr-exec-<pid>": each recorder removes only its own rule */
 	uint64_t audit_filled, audit_timeouts;
 	struct audit_exec wip[NWIP];
 	struct audit_exec done[NDONE];
@@ -733,6 +733,7 @@ static int audit_start(struct rec *rec, struct proc_state *st)
 	int err;
 
 	st->afd = -1;
+	snprintf(st->audit_key, sizeof(st->audit_key), "fdr-exec-%d", (int)rec_self_pid(rec));
 	st->pend = calloc(NPEND, sizeof(*st->pend));
 	if (!st->pend)
 		return -ENOMEM;
@@ -752,7 +753,7 @@ static int audit_start(struct rec *rec, struct proc_state *st)
 		goto out_free;
 	}
 	st->audit_enabled_changed = true;
-	err = rec_audit_exec_rule(true, AUDIT_KEY);
+	err = rec_audit_exec_rule(true, st->audit_key);
 	if (err < 0 && err != -EEXIST) {
 		rec_log(rec, "proc: --exec-audit: cannot add the execve audit rule: %s", strerror(-err));
 		goto out_restore;
@@ -774,7 +775,7 @@ out_close:
 	st->afd = -1;
 out_rule:
 	if (st->audit_rule_added)
-		rec_audit_exec_rule(false, AUDIT_KEY);
+		rec_audit_exec_rule(false, st->audit_key);
 	st->audit_rule_added = false;
 out_restore:
 	rec_audit_set(st->audit_saved.enabled, st->audit_saved.backlog_limit < 8192 ?
@@ -797,8 +798,8 @@ static void audit_stop(struct rec *rec, struct proc_state *st)
 		close(st->afd);
 		st->afd = -1;
 	}
-	if (st->audit_rule_added && rec_audit_exec_rule(false, AUDIT_KEY) < 0)
-		rec_log(rec, "proc: cannot remove the execve audit rule (key %s)", AUDIT_KEY);
+	if (st->audit_rule_added && rec_audit_exec_rule(false, st->audit_key) < 0)
+		rec_log(rec, "proc: cannot remove the execve audit rule (key %s)", st->audit_key);
 	if (st->audit_enabled_changed &&
 	    rec_audit_set(st->audit_saved.enabled, st->audit_saved.backlog_limit < 8192 ?
 			  st->audit_saved.backlog_limit : 0) < 0)

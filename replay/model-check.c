@@ -543,7 +543,7 @@ static int check_exec(struct md_checker *c, struct md_ring *r, uint32_t ring, co
 	}
 	if (!ex)
 		return 0;
-	raw = fdr_event_str(ev, ev->kind == FDR_FILE_EXEC ? FDR_F_PATH : FDR_F_EXE);
+	raw = md_cpath(r, fdr_event_str(ev, ev->kind == FDR_FILE_EXEC ? FDR_F_PATH : FDR_F_EXE));
 	if (!raw.p)
 		raw = ex->f[0];
 	drift = r->driftlive && md_drift_has(r, md_hash(raw.p, raw.len));
@@ -626,6 +626,37 @@ static int check_exec(struct md_checker *c, struct md_ring *r, uint32_t ring, co
 	return 0;
 }
 
+/* A command naming a credential file (cat /etc/shadow): a read the file
+ * source may not see (it records opens of watched paths only). */
+static int check_argv_cred(struct md_checker *c, struct md_ring *r, uint32_t ring,
+			   const struct fdr_event *ev, const struct md_loc *loc, const struct md_obs *o,
+			   unsigned n, uint64_t ctx)
+{
+	struct fdr_strv argv = fdr_event_strv(ev, FDR_F_ARGV);
+	const struct md_obs *av = NULL;
+
+	for (unsigned i = 0; i < n; i++)
+		if (o[i].type == MD_T_ARGV)
+			av = &o[i];
+	if (!av || learned(r->sec, av))
+		return 0;
+	for (uint32_t i = 1; i < argv.n && i <= MD_MAX_ARGS; i++) {
+		if (!argv.v[i].p || !is_cred(argv.v[i]))
+			continue;
+		fdr_buf_reset(&c->what);
+		fdr_buf_adds(&c->what, "read ");
+		md_add_token(&c->what, argv.v[i].p, argv.v[i].len, false);
+		fdr_buf_reset(&c->reason);
+		addstr(&c->reason, md_program(av->f[0]));
+		fdr_buf_adds(&c->reason, " run on credentials ");
+		addstr(&c->reason, argv.v[i]);
+		fdr_buf_adds(&c->reason, ": ");
+		add_baseline(&c->reason, r->sec);
+		return report(c, r, ring, MD_R_CRED_READ, false, ev, loc, ctx);
+	}
+	return 0;
+}
+
 static int check_other(struct md_checker *c, struct md_ring *r, uint32_t ring, const struct fdr_event *ev,
 		       const struct md_loc *loc, const struct md_obs *o, const struct md_pid *actor,
 		       uint64_t ctx)
@@ -662,7 +693,7 @@ static int check_other(struct md_checker *c, struct md_ring *r, uint32_t ring, c
 		fdr_buf_addf(b, " by %s", actor_exe(r, actor));
 		break;
 	case MD_T_READ: {
-		struct fdr_str raw = fdr_event_str(ev, FDR_F_PATH);
+		struct fdr_str raw = md_cpath(r, fdr_event_str(ev, FDR_F_PATH));
 
 		rule = is_cred(raw) ? MD_R_CRED_READ : MD_R_NEW_READ;
 		fdr_buf_adds(b, rule == MD_R_CRED_READ ? "read of credentials " : "read of ");
@@ -673,8 +704,8 @@ static int check_other(struct md_checker *c, struct md_ring *r, uint32_t ring, c
 	case MD_T_CREATE:
 	case MD_T_WRITE:
 	case MD_T_DELETE: {
-		struct fdr_str raw = fdr_event_str(ev, ev->kind == FDR_FILE_RENAME && o->type == MD_T_CREATE
-						     ? FDR_F_NEW_PATH : FDR_F_PATH);
+		struct fdr_str raw = md_cpath(r, fdr_event_str(ev, ev->kind == FDR_FILE_RENAME &&
+							       o->type == MD_T_CREATE ? FDR_F_NEW_PATH : FDR_F_PATH));
 
 		rule = is_bin_dir(raw) ? MD_R_BIN_WRITE : MD_R_NEW_WRITE;
 		fdr_buf_adds(b, o->type == MD_T_CREATE ? "created " : o->type == MD_T_WRITE
@@ -794,17 +825,18 @@ int md_checker_event(struct md_checker *c, const struct fdr_event *ev, const str
 	/* Files written after the container started: executing one is drift. */
 	switch (ev->kind) {
 	case FDR_FILE_CREATE:
-	case FDR_FILE_MODIFY:
-		if (fdr_event_has(ev, FDR_F_PATH) && ev->time_ns >= r->meta.started_ns &&
+	case FDR_FILE_MODIFY:	/* n == 0: not the container's file (runtime state) */
+		if (n && fdr_event_has(ev, FDR_F_PATH) && ev->time_ns >= r->meta.started_ns &&
 		    !(ev->flags & FDR_EVF_SCAN))
 			md_drift_add(r, r->rawhash);	/* hash of PATH, from md_observe */
 		break;
 	case FDR_FILE_DELETE:
-		if (fdr_event_has(ev, FDR_F_PATH) && r->driftlive)
+		if (n && fdr_event_has(ev, FDR_F_PATH) && r->driftlive)
 			md_drift_del(r, r->rawhash);
 		break;
 	case FDR_FILE_RENAME: {
-		struct fdr_str p = fdr_event_str(ev, FDR_F_PATH), q = fdr_event_str(ev, FDR_F_NEW_PATH);
+		struct fdr_str p = md_cpath(r, fdr_event_str(ev, FDR_F_PATH));
+		struct fdr_str q = md_cpath(r, fdr_event_str(ev, FDR_F_NEW_PATH));
 
 		if (p.p && r->driftlive)
 			md_drift_del(r, md_hash(p.p, p.len));
@@ -820,6 +852,8 @@ int md_checker_event(struct md_checker *c, const struct fdr_event *ev, const str
 	ctx = actor ? actor->start_ns : r->first_ns;
 	if (ev->kind == FDR_PROC_EXEC || ev->kind == FDR_FILE_EXEC) {
 		rc = check_exec(c, r, loc->ring, ev, loc, o, n, ctx);
+		if (!rc)
+			rc = check_argv_cred(c, r, loc->ring, ev, loc, o, n, ctx);
 		for (unsigned i = 0; i < n && !rc; i++)
 			if (o[i].type == MD_T_USER)
 				rc = check_other(c, r, loc->ring, ev, loc, &o[i], actor, ctx);

@@ -188,6 +188,8 @@ struct md_scratch {
 struct md_gencache {
 	uint64_t hash;		/* of the raw path; 0 = empty */
 	uint16_t rawlen, genlen;
+	uint8_t ignore;		/* runtime state, not the container's file */
+	uint64_t vhash;		/* md_hash of the container's view of the path */
 	uint32_t hint[4];	/* per path type (read, create, write, delete) */
 	char raw[MD_GCACHE_RAW];
 	char gen[MD_GCACHE_RAW + 8];
@@ -270,6 +272,10 @@ bool md_multicall(struct fdr_str exe);
 
 /* Basename of a path (after the last '/'). */
 struct fdr_str md_basename(struct fdr_str s);
+/* The container's view of a path the recorder reported through the runtime's
+ * storage on the host (".../overlay2/ID/merged/etc/x", ".../vfs/dir/ID/etc/x",
+ * ".../io.containerd.../rootfs/etc/x" -> "/etc/x"); other paths unchanged. */
+struct fdr_str md_cpath(const struct md_ring *r, struct fdr_str p);
 /* The program name of an identity: basename, or the applet of "exe[applet]". */
 struct fdr_str md_program(struct fdr_str ident);
 

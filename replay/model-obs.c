@@ -384,6 +384,82 @@ bool md_drift_has(const struct md_ring *r, uint64_t h)
 
 /* ---- observations ---------------------------------------------------------------- */
 
+
+static bool at(const char *p, const char *end, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return (size_t)(end - p) >= n && !memcmp(p, lit, n);
+}
+
+/*
+ * One pass over a path's components (this runs for every file event):
+ * returns 1 for runtime state, else sets *view to where the container's view
+ * starts inside a runtime storage path (or NULL).
+ */
+static int scan_storage(struct fdr_str p, const char **view)
+{
+	const char *end = p.p + p.len, *c;
+	bool overlay = false, containerd = false;
+
+	*view = NULL;
+	for (c = p.p; c < end; c++) {
+		if (*c != '/')
+			continue;
+		switch (c[1]) {
+		case 'v':
+			if (at(c, end, "/vfs/dir/")) {
+				const char *id = c + 9, *sl = memchr(id, '/', (size_t)(end - id));
+
+				*view = sl;
+				return 0;
+			}
+			break;
+		case 'o':
+			overlay |= at(c, end, "/overlay");
+			break;
+		case 'c':
+			containerd |= at(c, end, "/containers/storage") || at(c, end, "/containerd");
+			break;
+		case 'i':
+			containerd |= at(c, end, "/io.containerd");
+			break;
+		case 'm':
+			if (overlay && at(c, end, "/merged/")) {
+				*view = c + 7;
+				return 0;
+			}
+			break;
+		case 'r':
+			if (at(c, end, "/runtime-runc/"))
+				return 1;
+			if (containerd && at(c, end, "/rootfs/")) {
+				*view = c + 7;
+				return 0;
+			}
+			break;
+		case 'e':
+			if (at(c, end, "/exec.fifo"))
+				return 1;
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+struct fdr_str md_cpath(const struct md_ring *r, struct fdr_str p)
+{
+	const char *view;
+
+	if (r->skind == MD_SK_HOST || !p.p || p.len < 12 || p.p[0] != '/')
+		return p;
+	if (scan_storage(p, &view) != 0 || !view || view >= p.p + p.len)
+		return p;
+	return (struct fdr_str){ view, (uint32_t)(p.p + p.len - view) };
+}
+
 struct fdr_str md_program(struct fdr_str ident)
 {
 	struct fdr_str b = md_basename(ident);
@@ -421,41 +497,51 @@ static struct fdr_str num(struct md_ring *r, unsigned slot, uint64_t v)
 	return (struct fdr_str){ out, n };
 }
 
-/* Generalize through the ring's cache: the same raw paths come back often.
- * *hint (when hint is not NULL) receives the cache slot's memo array. */
+/*
+ * Generalize a raw path through the ring's cache: the same raw paths come
+ * back often, so the runtime checks, the container view and the pattern are
+ * worked out once per distinct path. *hint (when hint is not NULL) receives
+ * the slot's memo array; r->rawhash the hash of the container's view (slot 0).
+ * Returns { NULL, 0 } for the runtime's own state files.
+ */
+static bool runtime_path(const struct md_ring *r, struct fdr_str p);
+
 static struct fdr_str gen_path(struct md_ring *r, unsigned slot, struct fdr_str p, uint32_t **hint)
 {
 	struct md_gencache *c;
+	struct fdr_str v;
 	uint64_t h;
-	struct fdr_str s;
 
 	if (!p.p)
 		p.p = "";
-	h = md_hash(p.p, p.len);
-	if (!slot)
-		r->rawhash = h;
 	if (hint)
 		*hint = NULL;
-	if (p.len > MD_GCACHE_RAW) {
-		s.len = (uint32_t)md_gen_path(p.p, p.len, r->scratch.path[slot],
-					      sizeof(r->scratch.path[slot]));
-		s.p = r->scratch.path[slot];
-		return s;
-	}
-	h |= 1;
+	h = md_hash(p.p, p.len) | 1;
 	c = &r->gcache[h & (MD_GCACHE_SLOTS - 1)];
-	if (c->hash != h || c->rawlen != p.len || memcmp(c->raw, p.p, p.len)) {
-		size_t n = md_gen_path(p.p, p.len, r->scratch.path[slot], sizeof(r->scratch.path[slot]));
+	if (p.len > MD_GCACHE_RAW || c->hash != h || c->rawlen != p.len || memcmp(c->raw, p.p, p.len)) {
+		bool ignore = runtime_path(r, p);
+		size_t n;
 
-		if (n > MD_GCACHE_RAW + 4)	/* cannot grow, but stay safe */
-			return (struct fdr_str){ r->scratch.path[slot], (uint32_t)n };
+		v = md_cpath(r, p);
+		n = md_gen_path(v.p, v.len, r->scratch.path[slot], sizeof(r->scratch.path[slot]));
+		if (!slot)
+			r->rawhash = md_hash(v.p, v.len);
+		if (p.len > MD_GCACHE_RAW || n > MD_GCACHE_RAW + 4)
+			return ignore ? (struct fdr_str){ NULL, 0 }
+				      : (struct fdr_str){ r->scratch.path[slot], (uint32_t)n };
 		c->hash = h;
 		c->rawlen = (uint16_t)p.len;
 		memcpy(c->raw, p.p, p.len);
 		c->genlen = (uint16_t)n;
 		memcpy(c->gen, r->scratch.path[slot], n);
 		memset(c->hint, 0, sizeof(c->hint));
+		c->ignore = ignore;
+		c->vhash = md_hash(v.p, v.len);
+	} else if (!slot) {
+		r->rawhash = c->vhash;
 	}
+	if (c->ignore)
+		return (struct fdr_str){ NULL, 0 };
 	if (hint)
 		*hint = c->hint;
 	/* Copy out: two paths of one event may share a cache slot. */
@@ -577,6 +663,34 @@ static struct fdr_str exe_identity(struct md_ring *r, struct fdr_str exe, struct
 	return (struct fdr_str){ r->scratch.ident, exe.len + 2 + a.len };
 }
 
+static bool prefix(struct fdr_str s, const char *p)
+{
+	size_t n = strlen(p);
+
+	return s.p && s.len >= n && !memcmp(s.p, p, n);
+}
+
+/* The container runtime setting the container up (runc, crun and the loader
+ * re-exec'ing them) runs in the container's cgroup for a moment: not the
+ * container's behaviour. */
+static bool runtime_exec(struct fdr_str exe, struct fdr_strv argv)
+{
+	struct fdr_str b = md_basename(exe), a0 = argv.n ? md_basename(argv.v[0]) : (struct fdr_str){ NULL, 0 };
+
+	return fdr_str_eq(b, "runc") || fdr_str_eq(b, "crun") || prefix(a0, "runc") || prefix(a0, "crun");
+}
+
+/* Runtime state files written during container setup (host paths). */
+static bool runtime_path(const struct md_ring *r, struct fdr_str p)
+{
+	const char *view;
+
+	if (r->skind == MD_SK_HOST)
+		return false;
+	return prefix(p, "/run/runc/") || prefix(p, "/run/containerd/") || prefix(p, "/var/run/docker/") ||
+	       prefix(p, "/run/docker/") || (p.p && scan_storage(p, &view) == 1);
+}
+
 static unsigned observe_exec(struct md_ring *r, const struct fdr_event *ev, struct md_obs *out,
 			     const struct md_pid **actor)
 {
@@ -590,14 +704,14 @@ static unsigned observe_exec(struct md_ring *r, const struct fdr_event *ev, stru
 
 	if (!exe.p && argv.n && argv.v[0].len && argv.v[0].p[0] == '/')
 		exe = argv.v[0];
+	exe = md_cpath(r, exe);
 	if (!exe.p)
 		return 0;
 	/* Not a program: the recorder lost the race for /proc (exe "/" of a
 	 * process being set up), or the runtime's own "runc init". */
 	if (!exe.len || exe.p[exe.len - 1] == '/')
 		return 0;
-	if (argv.n >= 2 && fdr_str_eq(argv.v[1], "init") &&
-	    (fdr_str_eq(md_basename(argv.v[0]), "runc") || fdr_str_eq(md_basename(argv.v[0]), "crun")))
+	if (runtime_exec(exe, argv))
 		return 0;
 	exe = exe_identity(r, exe, argv);
 	if (p && p->exe) {
@@ -696,7 +810,7 @@ unsigned md_observe(struct md_ring *r, const struct fdr_event *ev, struct md_obs
 	*actor = pid_find(r, pid);
 	switch (ev->kind) {
 	case FDR_FILE_EXEC:
-		s = fdr_event_str(ev, FDR_F_PATH);
+		s = md_cpath(r, fdr_event_str(ev, FDR_F_PATH));
 		/* A multi-call binary says nothing without its argv: proc.exec does. */
 		if (!s.p || md_multicall(s))
 			return 0;
@@ -723,7 +837,10 @@ unsigned md_observe(struct md_ring *r, const struct fdr_event *ev, struct md_obs
 		s = fdr_event_str(ev, FDR_F_PATH);
 		if (!s.p)
 			return 0;
-		obs1(&out[0], type, gen_path(r, 0, s, &hint));
+		s = gen_path(r, 0, s, &hint);
+		if (!s.p)	/* the runtime's state, not the container's */
+			return 0;
+		obs1(&out[0], type, s);
 		if (hint)
 			out[0].hint = &hint[type - MD_T_READ];
 		return 1;
@@ -732,11 +849,11 @@ unsigned md_observe(struct md_ring *r, const struct fdr_event *ev, struct md_obs
 		unsigned n = 0;
 
 		s = fdr_event_str(ev, FDR_F_PATH);
-		if (s.p)
-			obs1(&out[n++], MD_T_DELETE, gen_path(r, 0, s, NULL));
+		if (s.p && (s = gen_path(r, 0, s, NULL)).p)
+			obs1(&out[n++], MD_T_DELETE, s);
 		s = fdr_event_str(ev, FDR_F_NEW_PATH);
-		if (s.p)
-			obs1(&out[n++], MD_T_CREATE, gen_path(r, 1, s, NULL));
+		if (s.p && (s = gen_path(r, 1, s, NULL)).p)
+			obs1(&out[n++], MD_T_CREATE, s);
 		return n;
 	}
 	case FDR_NET_CONNECT: {

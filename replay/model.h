@@ -216,7 +216,8 @@ int md_checker_ring(struct md_checker *c, const struct fdr_ring_meta *meta, cons
 /* Check one event (loc->ring is the ring id). */
 int md_checker_event(struct md_checker *c, const struct fdr_event *ev, const struct md_loc *loc);
 
-/* Sort findings by time. Call once at the end. */
+/* Sort findings by time (first seen, then ring, rule, what). May be called
+ * again after more events; finding pointers are valid until the next event. */
 int md_checker_finish(struct md_checker *c);
 
 size_t md_checker_nfindings(const struct md_checker *c);

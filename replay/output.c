@@ -284,6 +284,13 @@ void rp_out_details(struct fdr_buf *b, const struct fdr_event *ev)
 	}
 	switch (ev->kind) {
 	case FDR_PROC_EXEC:
+		/* "exe: argv..." as in the process tree. */
+		if (fdr_event_has(ev, FDR_F_EXE)) {
+			SEP();
+			human_str(b, ev->f[FDR_F_EXE].s.p, ev->f[FDR_F_EXE].s.len);
+			fdr_buf_addc(b, ':');
+			SKIP(FDR_F_EXE);
+		}
 		if (fdr_event_has(ev, FDR_F_ARGV)) {
 			SEP();
 			struct fdr_strv v = ev->f[FDR_F_ARGV].v;

@@ -4,6 +4,11 @@
  * (`make fuzz-corpus`): small rings built by the real writer (wrapped,
  * partial, damaged, full metadata, a future version) and raw block payloads
  * (a realistic mix, every field, the SPEC.md examples). Deterministic.
+ *
+ * Also, for tests/formats/spec-reader.sh (a second reader written from
+ * SPEC.md alone): `--ring PATH` writes a wrapped ring with partial flushes
+ * and metadata, `--dump PATH` prints it through this library in the
+ * format spec-reader.py prints it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -90,16 +95,124 @@ static uint8_t *make_ring(const char *tmp, unsigned nslots, uint64_t n, uint64_t
 	return slurp(tmp, len);
 }
 
+static void hex(const char *p, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		printf("%02x", (uint8_t)p[i]);
+}
+
+static int dump(const char *path)
+{
+	struct fdr_ring_reader *r;
+	struct fdr_cursor *c;
+	struct fdr_event ev;
+	const struct fdr_ring_meta *m;
+	int rc = fdr_reader_open(path, &r);
+
+	if (rc || fdr_cursor_new(&c)) {
+		fprintf(stderr, "gen-corpus: %s: %s\n", path, fdr_strerror(rc));
+		return 1;
+	}
+	m = fdr_reader_meta(r);
+	printf("meta hostname=%s container_id=%s image=%s created=%llu started=%llu\n",
+	       m->hostname, m->container_id, m->image, (unsigned long long)m->created_ns,
+	       (unsigned long long)m->started_ns);
+	for (size_t l = 0; l < m->labels_len; l += strlen(m->labels + l) + 1)
+		printf("label %s\n", m->labels + l);
+	for (size_t b = 0; b < fdr_reader_nblocks(r); b++) {
+		const struct fdr_block_info *bi = fdr_reader_block(r, b);
+
+		printf("block seq=%llu rev=%u events=%u first=%llu last=%llu kinds=%llx\n",
+		       (unsigned long long)bi->seq, bi->revision, bi->events,
+		       (unsigned long long)bi->first_ns, (unsigned long long)bi->last_ns,
+		       (unsigned long long)bi->kinds);
+		if (fdr_cursor_load(c, r, b))
+			return 1;
+		while ((rc = fdr_cursor_next(c, &ev)) == 1) {
+			printf("ev kind=%u flags=%u time=%llu", ev.kind, ev.flags,
+			       (unsigned long long)ev.time_ns);
+			for (unsigned f = 1; f < FDR_F_MAX; f++) {
+				if (!fdr_event_has(&ev, f))
+					continue;
+				printf(" %u=", f);
+				switch (fdr_field_type(f)) {
+				case FDR_T_U64: printf("%llu", (unsigned long long)ev.f[f].u); break;
+				case FDR_T_I64: printf("%lld", (long long)ev.f[f].i); break;
+				case FDR_T_STR: hex(ev.f[f].s.p, ev.f[f].s.len); break;
+				case FDR_T_STRV:
+					printf("[");
+					for (uint32_t i = 0; i < ev.f[f].v.n; i++) {
+						printf(i ? "," : "");
+						hex(ev.f[f].v.v[i].p, ev.f[f].v.v[i].len);
+					}
+					printf("]");
+					break;
+				case FDR_T_ADDR:
+					printf("%u:", ev.f[f].a.family);
+					hex((const char *)ev.f[f].a.b, ev.f[f].a.family == 4 ? 4 : 16);
+					break;
+				default: break;
+				}
+			}
+			printf("\n");
+		}
+		if (rc)
+			return 1;
+	}
+	fdr_cursor_free(c);
+	fdr_reader_free(r);
+	return 0;
+}
+
+static int write_test_ring(const char *path)
+{
+	struct fdr_writer_opts o = { 8192 + 6 * 4096, 4096, FDR_SYNC_NONE };
+	struct fdr_ring_meta m = { 0 };
+	struct fdr_ring_writer *w;
+	struct fdr_event ev;
+	struct gen_buf g;
+	static const char nasty[] = "a\0b\xff\xfe";
+	struct fdr_str sv[2] = { { nasty, sizeof(nasty) - 1 }, { "", 0 } };
+
+	unlink(path);
+	strcpy(m.hostname, "spec-host");
+	strcpy(m.container_id, "4f3a9c");
+	strcpy(m.image, "nginx:1.25");
+	m.created_ns = 1700000000000000000ull;
+	m.started_ns = 1700000000000000123ull;
+	fdr_meta_add_label(&m, "app", "web");
+	fdr_meta_add_label(&m, "tier", "");
+	if (fdr_writer_open(path, &m, &o, &w))
+		return 1;
+	for (uint64_t i = 0; i < 3000; i++) {
+		gen_event(i, &ev, &g);
+		if (i % 100 == 7) {	/* odd values: out of order time, NUL/non-UTF-8 strings */
+			ev.time_ns -= 3000000;
+			fdr_event_set_strv(&ev, FDR_F_GROUPS, sv, 2);
+			fdr_event_set_i(&ev, FDR_F_CODE, INT64_MIN);
+			fdr_event_set_u(&ev, FDR_F_BYTES, UINT64_MAX);
+		}
+		if (fdr_writer_append(w, &ev) || (i % 37 == 0 && fdr_writer_flush(w)))
+			return 1;
+	}
+	return fdr_writer_close(w) ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	char tmp[] = "/tmp/fdr-gen-corpus-XXXXXX";
-	int fd = mkstemp(tmp);
+	int fd;
 	uint8_t *r;
 	size_t len;
 	int rc = 0;
 
+	if (argc == 3 && !strcmp(argv[1], "--ring"))
+		return write_test_ring(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "--dump"))
+		return dump(argv[2]);
+	fd = mkstemp(tmp);
 	if (argc != 2 || fd < 0) {
-		fprintf(stderr, "usage: gen-corpus DIR (tests/fuzz/corpus)\n");
+		fprintf(stderr, "usage: gen-corpus DIR (tests/fuzz/corpus) | --ring PATH | --dump PATH\n");
 		return 2;
 	}
 	close(fd);

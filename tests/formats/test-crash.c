@@ -26,7 +26,7 @@
 
 #include "ring-check.h"
 
-static char path[256];
+static char path[300];
 
 static uint64_t rnd(uint64_t *s)
 {
@@ -170,6 +170,8 @@ int main(void)
 
 	snprintf(path, sizeof(path), "%s/fdr-test-crash-%d.ring", dir, (int)getpid());
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	unlink(path);
+	strcat(path, ".creating");	/* left by a child killed while creating */
 	unlink(path);
 	return rc;
 }

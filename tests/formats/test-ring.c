@@ -333,6 +333,16 @@ static void test_header_errors(void **state)
 	copy[4096 + 200] ^= 1;
 	write_file(copy, len);
 	assert_int_equal(fdr_reader_open(path, &r), FDR_E_HEADER);
+	/* a second writer while the first has it open */
+	write_file(buf, len);
+	{
+		struct fdr_ring_writer *w2 = NULL;
+
+		assert_int_equal(fdr_writer_open(path, &m, &o, &w), 0);
+		assert_int_equal(fdr_writer_open(path, &m, &o, &w2), -EBUSY);
+		assert_null(w2);
+		assert_int_equal(fdr_writer_close(w), 0);
+	}
 	/* other geometry on reopen */
 	write_file(buf, len);
 	o.slot_size = 8192;

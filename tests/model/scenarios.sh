@@ -55,7 +55,11 @@ cleanup() {
 		kill -9 "$dpid" 2>/dev/null
 	fi
 	umount -R "$T/exec" 2>/dev/null; umount -R "$T/data" 2>/dev/null
-	rm -rf "$T"
+	if [ "${FDR_SCENARIO_KEEP:-0}" = 1 ]; then
+		rm -rf "$T/data" "$T/exec" "$T/rootfs"; echo "kept $T"
+	else
+		rm -rf "$T"
+	fi
 }
 trap cleanup EXIT
 D="docker -H unix://$T/docker.sock"
@@ -174,7 +178,7 @@ hours=$(echo "$fresh" | awk '{ printf "%.3f", $1 / 3600 }')
 echo "false positives: $fp (>= medium; $fp_all incl. low/info) in $hours container-hours ($(echo "$fp $hours" | awk '{ printf "%.1f", $1 / $2 }') per container-hour)"
 jq -r '"  fp: \(.severity) \(.rule): \(.reason)"' "$T/fresh.json" | head -20
 
-missed=0
+missed=0 unobservable=0
 names=($(awk '{ print $1 }' "$T/steps")) times=($(awk '{ print $2 }' "$T/steps"))
 for i in "${!names[@]}"; do
 	from=${times[$i]} to=$(( ${times[$((i + 1))]:-$(( from + 30 ))} ))
@@ -184,6 +188,12 @@ for i in "${!names[@]}"; do
 		  | .rule] | unique | join(",")' "$T/att.json")
 	if [ -n "$hit" ]; then
 		echo "step ${names[$i]}: flagged ($hit)"
+	elif [ "${names[$i]}" = lateral ]; then
+		# The containers of the isolated daemon (--bridge=none) have only
+		# their own loopback, which no recorder source can see; with host
+		# networking the net source files loopback flows under the host.
+		echo "step lateral: NOT flagged (not observable here: no container network; counted apart)"
+		unobservable=$((unobservable + 1))
 	else
 		echo "step ${names[$i]}: NOT flagged"; missed=$((missed + 1))
 	fi

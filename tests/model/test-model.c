@@ -792,6 +792,25 @@ static void test_bin_write_and_cred(void **state)
 	assert_int_equal(f->sev, MD_SEV_LOW);
 	/* Learned writes stay quiet. */
 	assert_int_equal(md_checker_nfindings(k.c), 3);
+	/* A path reported through the runtime's storage is the container's path. */
+	ev = ev_file(FDR_FILE_CREATE, T0 + 31 * HOUR, 501,
+		     "/var/lib/docker/overlay2/0a1b2c/merged/etc/cron.d/evil");
+	chk_feed(&k, &ev);
+	ev = ev_file(FDR_FILE_MODIFY, T0 + 31 * HOUR, 501, "/var/lib/docker/vfs/dir/0a1b2c/var/log/nginx/access.log");
+	chk_feed(&k, &ev);
+	md_checker_finish(k.c);
+	assert_int_equal(md_checker_nfindings(k.c), 3);	/* same bin-write, learned log */
+	f = chk_find(&k, "bin-write");
+	assert_int_equal(f->count, 2);
+	/* A command naming a credential file is a credential read. */
+	ev = ev_fork(T0 + 31 * HOUR, 801, 500);
+	chk_feed(&k, &ev);
+	ev = ev_exec(T0 + 31 * HOUR, 801, 500, "/bin/cat", "cat /etc/shadow", 0);
+	chk_feed(&k, &ev);
+	f = chk_find(&k, "cred-read");
+	assert_non_null(f);
+	assert_int_equal(f->count, 2);
+	assert_non_null(chk_find(&k, "new-exec"));
 	chk_close(&k);
 }
 

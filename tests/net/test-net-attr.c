@@ -275,6 +275,19 @@ static void test_bpf(void **state)
 	assert_int_equal(run_filter(&prog, pkt, n), NB_FULL_SNAP);
 	n = build(pkt, true, 53, 33000, ND_TH_ACK | ND_TH_PUSH, 800);
 	assert_int_equal(run_filter(&prog, pkt, n), NB_FULL_SNAP);
+	/* the same behind an 802.1Q tag */
+	n = build(pkt + 4, true, 40000, 443, ND_TH_SYN, 0);
+	memmove(pkt, pkt + 4, 12);
+	memcpy(pkt + 12, "\x81\x00\x00\x0a", 4);
+	assert_int_equal(run_filter(&prog, pkt, n + 4), NB_SMALL_SNAP);
+	n = build(pkt + 4, true, 40000, 443, ND_TH_ACK, 500);
+	memmove(pkt, pkt + 4, 12);
+	memcpy(pkt + 12, "\x81\x00\x00\x0a", 4);
+	assert_int_equal(run_filter(&prog, pkt, n + 4), 0);
+	n = build(pkt + 4, false, 33000, 53, 0, 300);
+	memmove(pkt, pkt + 4, 12);
+	memcpy(pkt + 12, "\x81\x00\x00\x0a", 4);
+	assert_int_equal(run_filter(&prog, pkt, n + 4), NB_FULL_SNAP);
 	/* ARP: nothing */
 	memset(pkt, 0, 60);
 	pkt[12] = 0x08;

@@ -52,7 +52,7 @@ if [ ${#AUDIT[@]} -gt 0 ]; then
 	{ auditctl -s | grep '^enabled'; auditctl -l; } >"$T/audit.after"
 	diff "$T/audit.before" "$T/audit.after" ||
 		echo "WARNING: audit state differs after the run (another test may have changed it)"
-	auditctl -l | grep -c 'key=fdr-exec' >/dev/null && fail "the recorder left its audit rule behind"
+	auditctl -l | grep -c "key=fdr-exec-$REC_PID" >/dev/null && fail "the recorder left its audit rule behind"
 fi
 echo "storm: $((K * N)) execs in $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s"
 

@@ -52,8 +52,8 @@ static void test_json_exec(void **state)
 	      "\"ppid\":4100,\"exe\":\"/usr/bin/curl\",\"comm\":\"curl\",\"argv\":[\"curl\",\"-o\",\"/tmp/x\"],"
 	      "\"cwd\":\"/\",\"uid\":0,\"partial\":true}\n");
 	check(rp_out_human, &web, &ev,
-	      "2024-05-01T10:00:00.000000001Z web01 web proc.exec pid=4101 ppid=4100 curl -o /tmp/x comm=curl "
-	      "exe=/usr/bin/curl cwd=/ uid=0 (partial)\n");
+	      "2024-05-01T10:00:00.000000001Z web01 web proc.exec pid=4101 ppid=4100 /usr/bin/curl: curl -o /tmp/x "
+	      "comm=curl cwd=/ uid=0 (partial)\n");
 }
 
 static void test_json_kinds(void **state)
