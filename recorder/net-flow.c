@@ -42,7 +42,8 @@ struct flow {
 	uint32_t prev, next;	/* LRU list of its protocol */
 	uint32_t ifindex;
 	uint64_t cookie;
-	uint64_t tag;
+	uint64_t tag;		/* the caller's value for the client side (and DNS) */
+	uint64_t stag;		/* ... for the server side: on loopback both are local */
 	uint64_t dns_ns;	/* last DNS message: time, id and qr, interface */
 	uint32_t dns_key;
 	uint32_t dns_ifindex;
@@ -198,7 +199,8 @@ static void base_event(struct fdr_event *ev, unsigned kind, uint64_t time_ns, co
 
 static void emit(struct nf_table *t, const struct fdr_event *ev, struct flow *f, enum nf_side side)
 {
-	struct nf_info info = { side, f->iface[0] ? f->iface : NULL, f->ifindex, f->cookie, &f->tag };
+	struct nf_info info = { side, f->iface[0] ? f->iface : NULL, f->ifindex, f->cookie,
+				 side == NF_SIDE_DST ? &f->stag : &f->tag };
 
 	if (t->cfg.emit)
 		t->cfg.emit(t->cfg.arg, ev, &info);

@@ -60,8 +60,9 @@ struct nf_info {
 	uint32_t ifindex;	/* capture interface index, or 0 */
 	uint64_t cookie;	/* the value given with the flow's first packet */
 	uint64_t *tag;		/* the flow's own value (0 at first), kept between its
-				 * events for the caller (e.g. the owning pid); NULL for
-				 * events without a flow */
+				 * events for the caller (e.g. the owning pid), one per
+				 * side (on loopback client and server are both local);
+				 * NULL for events without a flow */
 };
 
 typedef void (*nf_emit_fn)(void *arg, const struct fdr_event *ev, const struct nf_info *info);

@@ -117,6 +117,31 @@ static bool str_same(const struct fdr_event *a, const struct fdr_event *b, unsig
 	return x.len == y.len && !memcmp(x.p, y.p, x.len);
 }
 
+/* Single quotes and the backslash sudo puts before a quote inside them. */
+static size_t skip_quoting(const char *s, size_t n, size_t i)
+{
+	while (i < n && (s[i] == '\'' || (s[i] == '\\' && i + 1 < n && s[i + 1] == '\'')))
+		i++;
+	return i;
+}
+
+/* The arguments: sudo's log quotes one holding a blank ('a b', with \' for
+ * a quote in it), audit's argv does not: equal when they match with that
+ * quoting left out. */
+static bool rest_same(const char *x, size_t xn, const char *y, size_t yn)
+{
+	size_t i = 0, j = 0;
+
+	for (;;) {
+		i = skip_quoting(x, xn, i);
+		j = skip_quoting(y, yn, j);
+		if (i == xn || j == yn)
+			return i == xn && j == yn;
+		if (x[i++] != y[j++])
+			return false;
+	}
+}
+
 /* "id" (audit, as typed) vs "/usr/bin/id" (log, resolved): same command
  * when the rest matches and the first words share their last component. */
 static bool command_same(const struct fdr_event *a, const struct fdr_event *b)
@@ -131,7 +156,7 @@ static bool command_same(const struct fdr_event *a, const struct fdr_event *b)
 	ys = memchr(y.p, ' ', y.len);
 	xw = xs ? (size_t)(xs - x.p) : x.len;
 	yw = ys ? (size_t)(ys - y.p) : y.len;
-	if (x.len - xw != y.len - yw || memcmp(x.p + xw, y.p + yw, x.len - xw))
+	if (!rest_same(x.p + xw, x.len - xw, y.p + yw, y.len - yw))
 		return false;
 	xb = memrchr(x.p, '/', xw);
 	yb = memrchr(y.p, '/', yw);

@@ -975,7 +975,7 @@ void md_finding_format(const struct md_checker *c, const struct md_finding *f, b
 	fdr_buf_addf(b, " %s: ", md_rule_name(f->rule));
 	fdr_buf_add_escaped(b, f->reason, strlen(f->reason));
 	if (f->uncertain)
-		fdr_buf_adds(b, " [uncertain: recording gap]");
+		fdr_buf_adds(b, " [uncertain: a recording gap or an incomplete event]");
 	fdr_buf_addf(b, " [x%llu", (unsigned long long)f->count);
 	if (f->nev) {
 		const struct md_evref *e = &f->ev[0];

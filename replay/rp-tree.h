@@ -44,7 +44,7 @@ struct rp_act {
 };
 
 struct rp_proc {
-	const struct rp_ring *ring;	/* where it was first seen */
+	const struct rp_ring *ring;	/* where it was first seen, or the container it exec'd into */
 	unsigned host_idx;
 	uint64_t pid, ppid;	/* ppid 0 = unknown */
 	uint64_t start_ns, end_ns;	/* first/last event time when not observed */

@@ -408,7 +408,17 @@ void rp_sessions_finish(struct rp_sessions *ss)
 		size_t k = session_of(ss, &by_sid, &by_lpid, p);
 		if (k == RP_NONE)
 			continue;
-		if (p->parent != RP_NONE && session_of(ss, &by_sid, &by_lpid, rp_tree_proc(t, p->parent)) == k)
+		/* Not when an ancestor is in it already (a process between them
+		 * may lack the session id, e.g. a partial exec record). */
+		bool under = false;
+		size_t a = p->parent;
+		for (unsigned depth = 0; a != RP_NONE && depth < 64 && !under; depth++) {
+			const struct rp_proc *ap = rp_tree_proc(t, a);
+			under = session_of(ss, &by_sid, &by_lpid, ap) == k ||
+				(ap->pid == ss->s[k].login_pid && ap->host_idx == ss->s[k].host_idx);
+			a = ap->parent;
+		}
+		if (under)
 			continue;
 		struct rp_session *s = &ss->s[k];
 		add_root(s, i);

@@ -15,6 +15,7 @@
 #define MAX_DEPTH 200		/* printing recursion cap (pid loops cannot occur, but input is hostile) */
 #define MAX_ARGV 256
 #define MAX_STR 4096
+#define LATE_NS (3ull * 1000000000ull)	/* events of a process reported this long after its exit */
 
 struct gap {
 	unsigned ring;
@@ -115,6 +116,32 @@ static void add_child(struct rp_tree *t, size_t parent, size_t child)
 	else
 		t->p[pp->last_child].next_sibling = child;
 	pp->last_child = child;
+}
+
+/* A host process that execs inside a container (runc starting a container's
+ * first process or a docker exec's) has entered it: from then on it belongs
+ * to that container's ring, as a root of the container's tree. */
+static void enter_container(struct rp_tree *t, size_t i, const struct rp_ring *r)
+{
+	struct rp_proc *p = &t->p[i];
+
+	p->ring = r;
+	if (p->parent == RP_NONE)
+		return;
+	struct rp_proc *pp = &t->p[p->parent];
+	size_t prev = RP_NONE;
+	for (size_t c = pp->first_child; c != RP_NONE; prev = c, c = t->p[c].next_sibling) {
+		if (c != i)
+			continue;
+		if (prev == RP_NONE)
+			pp->first_child = p->next_sibling;
+		else
+			t->p[prev].next_sibling = p->next_sibling;
+		if (pp->last_child == i)
+			pp->last_child = prev;
+		break;
+	}
+	p->parent = p->next_sibling = RP_NONE;
 }
 
 static size_t new_proc(struct rp_tree *t, const struct rp_ring *r, const struct fdr_event *ev, uint64_t pid)
@@ -254,6 +281,8 @@ void rp_tree_add(struct rp_tree *t, const struct rp_ring *r, const struct fdr_ev
 		}
 		if (ev->flags & FDR_EVF_SCAN)
 			t->p[i].started_before = true;
+		if (t->p[i].ring != r && t->p[i].ring->is_host && !r->is_host)
+			enter_container(t, i, r);
 		struct rp_proc *p = &t->p[i];
 		p->execs++;
 		if (fdr_event_has(ev, FDR_F_EXE)) {
@@ -304,6 +333,12 @@ void rp_tree_add(struct rp_tree *t, const struct rp_ring *r, const struct fdr_ev
 			return;
 		break;
 	default:
+		if (ended && ev->time_ns <= t->p[i].end_ns + LATE_NS) {
+			/* Reported after its exit (the file source reports at the
+			 * end of its coalescing window): still its own activity. */
+			add_act(&t->p[i], ev);
+			return;
+		}
 		if (i == RP_NONE || ended) {
 			i = new_proc(t, r, ev, pid);
 			t->p[i].started_before = true;

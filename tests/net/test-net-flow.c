@@ -348,6 +348,81 @@ static void test_bounded(void **state)
 	done(&c);
 }
 
+/* Loopback: both sockets of a flow are this host's, so the connect (client
+ * side) and the accept (server side) each keep their own tag (the owner the
+ * caller found), and each side's close gets its own back. */
+struct tag_seen {
+	unsigned n;
+	uint64_t connect_tag, accept_tag, close_src, close_dst;
+};
+
+static void on_tag_event(void *arg, const struct fdr_event *ev, const struct nf_info *info)
+{
+	struct tag_seen *t = arg;
+
+	t->n++;
+	assert_non_null(info->tag);
+	if (ev->kind == FDR_NET_CONNECT) {
+		t->connect_tag = *info->tag;
+		*info->tag = 111;	/* the client socket's owner */
+	} else if (ev->kind == FDR_NET_ACCEPT) {
+		t->accept_tag = *info->tag;
+		*info->tag = 222;	/* the listener's */
+	} else if (ev->kind == FDR_NET_CLOSE) {
+		if (info->local == NF_SIDE_SRC)
+			t->close_src = *info->tag;
+		else if (info->local == NF_SIDE_DST)
+			t->close_dst = *info->tag;
+	}
+}
+
+static bool all_local(void *arg, const struct fdr_addr *a)
+{
+	(void)arg;
+	(void)a;
+	return true;
+}
+
+static void test_loopback_tags(void **state)
+{
+	struct nf_config cfg = NF_CONFIG_INIT;
+	struct tag_seen seen = { 0 };
+	struct nd_packet p = ND_PACKET_INIT;
+	struct nf_table *t;
+
+	(void)state;
+	cfg.emit = on_tag_event;
+	cfg.is_local = all_local;
+	cfg.arg = &seen;
+	t = nf_new(&cfg);
+	assert_non_null(t);
+	p.family = 4;
+	p.proto = 6;
+	p.has_ports = true;
+	assert_int_equal(fdr_addr_parse(&p.src, "127.0.0.1"), 0);
+	p.dst = p.src;
+	p.sport = 43524;
+	p.dport = 4444;
+	p.time_ns = 1000;
+	p.tcp_flags = ND_TH_SYN;
+	p.seq = 100;
+	nf_packet(t, &p, "lo", 1, 0);
+	struct nd_packet r = p;	/* the answer */
+	r.sport = p.dport;
+	r.dport = p.sport;
+	r.time_ns = 2000;
+	r.tcp_flags = ND_TH_SYN | ND_TH_ACK;
+	r.seq = 900;
+	r.ack = 101;
+	nf_packet(t, &r, "lo", 1, 0);
+	nf_flush(t, 10 * 1000000000ull);
+	nf_free(t);
+	assert_int_equal(seen.connect_tag, 0);
+	assert_int_equal(seen.accept_tag, 0);	/* not the client's 111 */
+	assert_int_equal(seen.close_src, 111);
+	assert_int_equal(seen.close_dst, 222);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -356,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_dns_tcp),
 		cmocka_unit_test(test_dns_udp),
 		cmocka_unit_test(test_bounded),
+		cmocka_unit_test(test_loopback_tags),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -240,11 +240,80 @@ static void test_sessions(void **state)
 	rp_sessions_free(ss);
 }
 
+/* The shapes real recordings have (samples/incident): a process between
+ * the login and sudo without a session id (partial exec record); runc forks
+ * a docker exec's process on the host and it execs in the container's ring;
+ * the file source reports a write after the writer exited. */
+static void test_sessions_as_recorded(void **state)
+{
+	struct rp_sessions *ss;
+
+	(void)state;
+	assert_int_equal(rp_sessions_new(&ss), 0);
+	rp_sessions_add(ss, &host, exec(11 * S, 501, 400, "/usr/sbin/sshd", "-D", 7));
+	ev(FDR_SSH_LOGIN, 12 * S, 501, 0);
+	fdr_event_set_cstr(&E, FDR_F_USER, "webops");
+	fdr_event_set_cstr(&E, FDR_F_RESULT, "success");
+	fdr_event_set_u(&E, FDR_F_SESSIONID, 7);
+	rp_sessions_add(ss, &host, &E);
+	rp_sessions_add(ss, &host, exec(13 * S, 502, 501, "/bin/sh", "-c", 0));
+	rp_sessions_add(ss, &host, exec(14 * S, 503, 502, "/usr/bin/sudo", "docker", 7));
+	ev(FDR_PROC_EXEC, 15 * S, 505, 503);
+	fdr_event_set_cstr(&E, FDR_F_EXE, "/usr/bin/docker");
+	struct fdr_str dv[4] = { fdr_str_c("docker"), fdr_str_c("exec"), fdr_str_c("web"), fdr_str_c("sh") };
+	fdr_event_set_strv(&E, FDR_F_ARGV, dv, 4);
+	fdr_event_set_u(&E, FDR_F_SESSIONID, 7);
+	rp_sessions_add(ss, &host, &E);
+	ev(FDR_DOCKER, 15 * S + S / 2, 0, 0);
+	fdr_event_set_cstr(&E, FDR_F_ACTION, "exec_start");
+	fdr_event_set_cstr(&E, FDR_F_CONTAINER, "abcdef0123456789");
+	fdr_event_set_cstr(&E, FDR_F_NAME, "web");
+	fdr_event_set_cstr(&E, FDR_F_COMMAND, "sh");
+	rp_sessions_add(ss, &web, &E);
+	rp_sessions_add(ss, &host, exec(15 * S + S / 2 + 10, 450, 440, "/usr/sbin/runc", "init", 0));
+	rp_sessions_add(ss, &host, ev(FDR_PROC_FORK, 15 * S + S / 2 + 20, 600, 450));
+	rp_sessions_add(ss, &web, exec(15 * S + S / 2 + 30, 600, 450, "/bin/sh", NULL, 0));
+	ev(FDR_PROC_EXIT, 16 * S, 600, 450);
+	fdr_event_set_i(&E, FDR_F_EXIT_CODE, 0);
+	rp_sessions_add(ss, &web, &E);
+	ev(FDR_FILE_CREATE, 17 * S, 600, 0);
+	fdr_event_set_cstr(&E, FDR_F_PATH, "/etc/passwd");
+	rp_sessions_add(ss, &web, &E);
+	rp_sessions_finish(ss);
+
+	const struct rp_tree *t = rp_sessions_tree(ss);
+	assert_int_equal(rp_sessions_count(ss), 1);
+	const struct rp_session *s = rp_sessions_get(ss, 0);
+	assert_string_equal(s->type, "ssh");
+	/* sudo is under the login's sshd, not a second root beside it */
+	assert_int_equal(s->nroots, 1);
+	assert_int_equal(rp_tree_proc(t, s->roots[0])->pid, 501);
+	/* the exec'd sh belongs to the container and is linked under the client */
+	size_t sh = find(t, 0, 600, 16 * S);
+	const struct rp_proc *p = rp_tree_proc(t, sh);
+	assert_ptr_equal(p->ring, &web);
+	assert_int_equal(p->parent, RP_NONE);
+	assert_non_null(p->link_label);
+	assert_int_equal(rp_tree_proc(t, find(t, 0, 505, 15 * S + 1))->link_first, sh);
+	assert_int_equal(rp_tree_proc(t, find(t, 0, 450, 16 * S))->first_child, RP_NONE);
+	/* its late-reported write is its own, not a phantom process's */
+	assert_true(p->has_exit_code);
+	assert_int_equal(p->nacts, 1);
+	assert_string_equal(p->acts[0].kind, "file.create");
+	assert_string_equal(p->acts[0].text, "/etc/passwd");
+	size_t n600 = 0;
+	for (size_t i = 0; i < rp_tree_nprocs(t); i++)
+		n600 += rp_tree_proc(t, i)->pid == 600;
+	assert_int_equal(n600, 1);
+	rp_sessions_free(ss);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tree),
 		cmocka_unit_test(test_sessions),
+		cmocka_unit_test(test_sessions_as_recorded),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
