@@ -94,7 +94,8 @@ note "The host's own model is left out here: its 70 s baseline is far too short 
 section "5. The same for a responder, interactively (fdr-tui; its first screen)"
 if [ -x "$bin/fdr-tui" ]; then
 	"$bin/fdr-tui" --batch --size 100x14 incident
-	note "Explore: $bin/fdr-tui --model $tmp/model $samples/incident" \
+	note "Explore: fdr-replay learn -o model samples/baseline &&" \
+		"         fdr-tui --model model samples/incident" \
 		"(? for keys; 2 timeline, 3 process tree, 4 findings)"
 	if [ -t 0 ] && [ -t 1 ] && [ "${FDR_DEMO_TUI:-ask}" != no ]; then
 		read -r -p "Open fdr-tui on the incident now? [y/N] " answer
