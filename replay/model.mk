@@ -1,8 +1,5 @@
 # replay/model-*.c: learned per-image models (formats/MODEL.md), learn/check.
 REPLAY_SRCS += replay/model-core.c replay/model-text.c replay/model-obs.c replay/model-check.c
-# The learn/check subcommands; in the archive so fdr-replay (replay/module.mk)
-# links them without its fragment naming them.
-REPLAY_SRCS += replay/cmd-model.c
 
 UNIT_TESTS += test-model
 test-model_SRCS := tests/model/test-model.c

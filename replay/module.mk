@@ -2,7 +2,8 @@
 REPLAY_SRCS += replay/time.c replay/filter.c replay/output.c replay/set.c replay/u64map.c replay/tree.c replay/session.c
 
 PROGRAMS += fdr-replay
-fdr-replay_SRCS := replay/fdr-replay.c
+# The command, with the learn/check subcommands (they print: not in the library).
+fdr-replay_SRCS := replay/fdr-replay.c replay/cmd-model.c
 fdr-replay_LIBS := $(REPLAY_LIB) $(FORMATS_LIB)
 fdr-replay_LDLIBS := $(FORMATS_LDLIBS) -lpthread
 MANPAGES += docs/fdr-replay.1
@@ -29,8 +30,6 @@ $(foreach t,test-rp-time test-rp-filter test-rp-output test-rp-set test-rp-tree,
 
 SCRIPT_TESTS += tests/replay/cli.sh
 BENCH_SCRIPTS += bench/replay.sh
-# make demo falls back to a synthetic recording until samples/ has real ones.
-demo: $(RINGGEN)
 
 FUZZERS += fuzz-rp-filter fuzz-rp-scan
 fuzz-rp-filter_SRCS := tests/fuzz/fuzz-rp-filter.c
