@@ -10,7 +10,8 @@
 #   _audit_normal  fdr-record --exec-audit --sched-priority 0 vs forkstat -r
 #   _swapped     fdr-record --sched-priority 0 vs forkstat -r: scheduling
 #                apart from the program
-# Knobs: BENCH_EXECS (default 20000), BENCH_SPAWNERS (default 4).
+# Knobs: BENCH_EXECS (default 20000), BENCH_SPAWNERS (default 4),
+# BENCH_ROUNDS (labels to run, e.g. "default swapped"; default all).
 set -uo pipefail
 
 : "${FDR_BIN:?}"
@@ -41,6 +42,11 @@ cpu_ns() {	# PID: CPU time so far, ns (schedstat; stat ticks as a fallback)
 hwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 
 round() {	# LABEL RECORDER-ARGS FORKSTAT-ARGS
+	local name=${1#_}
+	case " ${BENCH_ROUNDS:-default audit audit_normal swapped} " in
+	*" ${name:-default} "*) ;;
+	*) return 0 ;;
+	esac
 	local label=$1 rargs=$2 fargs=$3 tag=s$RANDOM d=$T/rings-$RANDOM
 	mkdir -m 0700 "$d"
 	# shellcheck disable=SC2086

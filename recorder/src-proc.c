@@ -9,10 +9,20 @@
  * first the facts that die with the process (cmdline, exe, cwd) for every
  * exec of the batch, then everything else in message order.
  *
+ * Wakeups: only an exec is urgent (its /proc facts die with the process);
+ * fork, exit and id changes can wait. Two connector sockets, each with a
+ * classic BPF filter: the exec socket is watched and wakes the recorder;
+ * the other one is drained at every wakeup and every tick. One wakeup per
+ * exec instead of one per message (fork, exec, exit), and the messages of
+ * both are merged back into kernel order (timestamp) before they are used.
+ *
  * Loss: the kernel numbers the connector's messages per CPU (cn_msg.seq,
  * proc_event.cpu); a hole in a CPU's sequence is the exact count of messages
- * dropped (ENOBUFS when the socket buffer overflowed). Holes become rec.gap
- * events in every ring, since a lost message could belong to any container.
+ * dropped (ENOBUFS when the socket buffer overflowed). With two sockets a
+ * message may arrive after a later one of the same CPU, so a hole counts as
+ * lost only when it is still open after a tick (or falls out of a 64-message
+ * window). Holes become rec.gap events in every ring, since a lost message
+ * could belong to any container.
  */
 #include <errno.h>
 #include <dirent.h>
@@ -20,6 +30,7 @@
 #include <linux/audit.h>
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,9 +50,21 @@ extern const struct source_ops src_proc;
 #define MAX_CPUS 4096
 #define RCVBUF (32 << 20)
 
+/* Per CPU: the highest seq seen, and which of the 64 before it are still
+ * missing (bit i: seq max - 1 - i). */
 struct seqtrack {
-	uint32_t last;
+	uint32_t max;
 	bool seen;
+	uint64_t miss;
+	uint64_t miss_from;	/* time of the oldest open hole */
+};
+
+/* One received message, parsed. */
+struct msg {
+	struct proc_event pe;
+	uint32_t seq;
+	uint64_t t;	/* wall clock, ns */
+	bool exec_sock;
 };
 
 /* ---- argv from the kernel audit EXECVE record (--exec-audit) ----------
@@ -81,7 +104,8 @@ struct proc_state;
 static void audit_ready(struct rec *rec, struct proc_state *st);
 
 struct proc_state {
-	int fd;
+	int fd;			/* exec messages only: watched */
+	int ofd;		/* every other message: drained at wakeups and ticks */
 	int afd;		/* audit listener, -1 when off */
 	bool audit_rule_added, audit_enabled_changed;
 	struct rec_audit_state audit_saved;
@@ -96,12 +120,17 @@ struct proc_state {
 	struct fdr_str pend_argv[REC_ARGV_MAX];	/* of the exec being resolved */
 	int64_t mono_to_wall;	/* wall = mono + this */
 	struct seqtrack cpu[MAX_CPUS];
-	uint64_t lost, enobufs, last_ns;
-	uint64_t gap_from;
-	uint64_t execs, partial;
-	char buf[BATCH][MSG_SIZE];
-	struct rec_procinfo pi[BATCH];	/* pass-1 results per message */
+	unsigned ncpu;		/* highest cpu seen + 1 */
+	uint64_t lost, enobufs;
+	uint64_t execs, partial, wakeups;
+	char buf[2 * BATCH][MSG_SIZE];
+	struct msg msg[2 * BATCH];
+	unsigned order[2 * BATCH];	/* indices of msg in kernel (time) order */
+	unsigned nmsg;
+	struct rec_procinfo pi[BATCH];	/* pass-1 results per exec message */
 	unsigned got[BATCH];
+	int pi_of[2 * BATCH];	/* msg index -> pi slot, or -1 */
+	struct rec_procinfo scratch;	/* for fork and id messages */
 };
 
 static int64_t clock_offset(void)
@@ -195,11 +224,20 @@ static void on_fork(struct rec *rec, struct proc_state *st, const struct proc_ev
 		memset(&copy, 0, sizeof(copy));
 		copy.loginuid = copy.sessionid = (uint32_t)-1;
 	}
-	cp = rec_proctab_put(tab, child);
-	if (!cp)
-		cp = &copy;	/* table full: still record the event */
-	else
-		*cp = copy;
+	cp = rec_proctab_get(tab, child);
+	if (cp && !cp->exited && cp->ppid == parent && cp->start_ns && cp->start_ns <= t &&
+	    t - cp->start_ns < 1000000000ull) {
+		/* The child ran and exec'd before the parent sent this (the
+		 * kernel sends fork after waking the child): its entry is newer
+		 * than what the parent would give it. */
+		cp = &copy;
+	} else {
+		cp = rec_proctab_put(tab, child);
+		if (!cp)
+			cp = &copy;	/* table full: still record the event */
+		else
+			*cp = copy;
+	}
 	cp->pid = child;
 	cp->ppid = parent;
 	cp->exited = false;
@@ -323,6 +361,20 @@ static bool pend_add(struct rec *rec, struct proc_state *st, pid_t pid,
 	return true;
 }
 
+/* The parent of pid from a fork message of the current batch that comes
+ * after this exec (the child exec'd before its parent sent the fork), or 0. */
+static pid_t batch_parent(const struct proc_state *st, pid_t pid)
+{
+	for (unsigned k = 0; k < st->nmsg; k++) {
+		const struct proc_event *pe = &st->msg[k].pe;
+
+		if (pe->what == PROC_EVENT_FORK && pe->event_data.fork.child_tgid == pid &&
+		    pe->event_data.fork.child_pid == pid)
+			return pe->event_data.fork.parent_tgid;
+	}
+	return 0;
+}
+
 static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_event *pe,
 		    uint64_t t, struct rec_procinfo *pi, unsigned got)
 {
@@ -333,13 +385,16 @@ static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_ev
 
 	if (pid == rec_self_pid(rec))
 		return;
+	/* An entry of an exited process is a previous owner of the pid (its
+	 * fork message is not here yet): none of it applies. */
+	p = rec_proctab_get(tab, pid);
+	if (p && p->exited)
+		p = NULL;
 	/* loginuid and sessionid are inherited at fork (only a login
 	 * changes them, by writing /proc/self/loginuid): the table has them. */
-	got |= rec_procfs_read(pid, REC_PI_STATUS |
-			       (rec_proctab_get(tab, pid) ? 0 : REC_PI_LOGIN), pi);
-	p = rec_proctab_get(tab, pid);
+	got |= rec_procfs_read(pid, REC_PI_STATUS | (p ? 0 : REC_PI_LOGIN), pi);
 	if (!p) {
-		p = rec_proctab_put(tab, pid);
+		p = rec_proctab_put(tab, pid);	/* resets an exited entry */
 		if (!p) {
 			memset(&tmp, 0, sizeof(tmp));
 			p = &tmp;
@@ -347,6 +402,8 @@ static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_ev
 		p->pid = pid;
 		p->start_ns = t;
 		p->loginuid = p->sessionid = (uint32_t)-1;
+		if (!(got & REC_PI_STATUS))
+			p->ppid = batch_parent(st, pid);
 	}
 	if (got & REC_PI_STATUS) {
 		p->ppid = pi->ppid;
@@ -523,106 +580,218 @@ static const struct proc_event *parse_msg(const char *buf, ssize_t len, uint32_t
 	return out;
 }
 
+static void seq_lost(struct rec *rec, struct proc_state *st, struct seqtrack *s, uint64_t n,
+		     uint64_t t)
+{
+	if (!n)
+		return;
+	st->lost += n;
+	rec_lost(rec, "proc", NULL, n, s->miss_from ? s->miss_from : t, t);
+}
+
+static unsigned popcount64(uint64_t v)
+{
+	return (unsigned)__builtin_popcountll(v);
+}
+
 static void track_seq(struct rec *rec, struct proc_state *st, const struct proc_event *pe,
 		      uint32_t seq, uint64_t t)
 {
 	struct seqtrack *s;
+	uint32_t d;
 
 	if (pe->cpu >= MAX_CPUS)
 		return;
+	if (pe->cpu >= st->ncpu)
+		st->ncpu = pe->cpu + 1;
 	s = &st->cpu[pe->cpu];
-	if (s->seen && seq != s->last + 1 && seq > s->last) {
-		uint64_t n = seq - s->last - 1;
-
-		st->lost += n;
-		rec_lost(rec, "proc", NULL, n, st->last_ns ? st->last_ns : t, t);
+	if (!s->seen) {
+		s->seen = true;
+		s->max = seq;
+		return;
 	}
-	s->seen = true;
-	s->last = seq;
-	st->last_ns = t;
+	d = seq - s->max;
+	if (d == 0)
+		return;
+	if (d < 0x80000000u) {	/* ahead: seqs max+1 .. seq-1 are missing */
+		if (d > 64) {
+			seq_lost(rec, st, s, popcount64(s->miss) + (d - 1 - 64), t);
+			s->miss = ~0ull;
+		} else {
+			if (d < 64)
+				seq_lost(rec, st, s, popcount64(s->miss >> (64 - d)), t);
+			else
+				seq_lost(rec, st, s, popcount64(s->miss), t);
+			s->miss = d < 64 ? s->miss << d : 0;
+			s->miss |= (d >= 2 ? (~0ull >> (64 - (d - 1))) : 0);
+		}
+		if (d >= 2 && !s->miss_from)
+			s->miss_from = t;
+		s->max = seq;
+		if (!s->miss)
+			s->miss_from = 0;
+	} else {		/* behind: a late arrival fills its hole */
+		uint32_t i = s->max - 1 - seq;
+
+		if (i < 64)
+			s->miss &= ~(1ull << i);
+		if (!s->miss)
+			s->miss_from = 0;
+	}
+}
+
+/* Holes still open SETTLE_NS after they opened (their messages did not
+ * come late): lost. */
+#define SETTLE_NS 50000000ull
+static void seq_settle(struct rec *rec, struct proc_state *st, uint64_t t)
+{
+	for (unsigned c = 0; c < st->ncpu; c++) {
+		struct seqtrack *s = &st->cpu[c];
+
+		if (s->miss && (!t || s->miss_from + SETTLE_NS <= t)) {
+			seq_lost(rec, st, s, popcount64(s->miss), t);
+			s->miss = 0;
+			s->miss_from = 0;
+		}
+	}
+}
+
+/* Receive up to max messages of fd into st->buf/msg from slot first on. */
+static unsigned recv_batch(struct proc_state *st, int fd, unsigned first, unsigned max,
+			   bool exec_sock)
+{
+	struct mmsghdr mm[BATCH];
+	struct iovec iov[BATCH];
+	unsigned got = 0;
+	int n;
+
+	memset(mm, 0, sizeof(mm[0]) * max);
+	for (unsigned i = 0; i < max; i++) {
+		iov[i].iov_base = st->buf[first + i];
+		iov[i].iov_len = MSG_SIZE;
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	for (;;) {
+		n = recvmmsg(fd, mm, max, MSG_DONTWAIT, NULL);
+		if (n >= 0)
+			break;
+		if (errno == ENOBUFS) {
+			st->enobufs++;	/* counted exactly by the seq holes */
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		return 0;	/* EAGAIN */
+	}
+	for (int i = 0; i < n; i++) {
+		struct msg *m = &st->msg[st->nmsg];
+
+		if (!parse_msg(st->buf[first + i], mm[i].msg_len, &m->seq, &m->pe))
+			continue;
+		m->t = (uint64_t)((int64_t)m->pe.timestamp_ns + st->mono_to_wall);
+		m->exec_sock = exec_sock;
+		st->order[st->nmsg] = st->nmsg;
+		st->nmsg++;
+		got++;
+	}
+	return (unsigned)n == max ? max : got;	/* max: there may be more */
+}
+
+/* Handle one batch of messages from both sockets; true when a socket had
+ * a full batch (call again). */
+static bool drain_once(struct rec *rec, struct proc_state *st, bool with_exec)
+{
+	unsigned no, ne = 0, npi = 0;
+	bool more;
+
+	st->nmsg = 0;
+	/* the exec socket first: a message of the other socket broadcast
+	 * meanwhile is newer, and comes in now or next time */
+	if (with_exec)
+		ne = recv_batch(st, st->fd, 0, BATCH, true);
+	no = recv_batch(st, st->ofd, BATCH, BATCH, false);
+	more = ne == BATCH || no == BATCH;
+	/* kernel order: by timestamp (insertion sort, a batch is mostly
+	 * in order already) */
+	for (unsigned i = 1; i < st->nmsg; i++) {
+		unsigned v = st->order[i], j = i;
+
+		while (j > 0 && st->msg[st->order[j - 1]].t > st->msg[v].t) {
+			st->order[j] = st->order[j - 1];
+			j--;
+		}
+		st->order[j] = v;
+	}
+	/* pass 1: what dies with the process */
+	for (unsigned i = 0; i < st->nmsg; i++) {
+		const struct proc_event *pe = &st->msg[i].pe;
+
+		st->pi_of[i] = -1;
+		if (pe->what == PROC_EVENT_EXEC && npi < BATCH &&
+		    pe->event_data.exec.process_tgid != rec_self_pid(rec)) {
+			st->pi_of[i] = (int)npi;
+			st->got[npi] = rec_procfs_read(pe->event_data.exec.process_tgid,
+						       REC_PI_CGROUP | REC_PI_ARGV |
+						       REC_PI_EXE | REC_PI_CWD, &st->pi[npi]);
+			npi++;
+		}
+	}
+	/* pass 2: in order */
+	for (unsigned k = 0; k < st->nmsg; k++) {
+		unsigned i = st->order[k];
+		const struct msg *m = &st->msg[i];
+		const struct proc_event *pe = &m->pe;
+
+		track_seq(rec, st, pe, m->seq, m->t);
+		switch (pe->what) {
+		case PROC_EVENT_FORK:
+			on_fork(rec, st, pe, m->t, &st->scratch);
+			break;
+		case PROC_EVENT_EXEC:
+			if (st->pi_of[i] >= 0)
+				on_exec(rec, st, pe, m->t, &st->pi[st->pi_of[i]],
+					st->got[st->pi_of[i]]);
+			else
+				on_exec(rec, st, pe, m->t, &st->scratch, 0);
+			break;
+		case PROC_EVENT_EXIT:
+			on_exit_ev(rec, st, pe, m->t);
+			break;
+		case PROC_EVENT_UID:
+			on_id(rec, pe, m->t, false, &st->scratch);
+			break;
+		case PROC_EVENT_GID:
+			on_id(rec, pe, m->t, true, &st->scratch);
+			break;
+		case PROC_EVENT_COMM:
+			on_comm(rec, pe);
+			break;
+		default:
+			break;
+		}
+	}
+	st->nmsg = 0;
+	return more;
+}
+
+static void drain(struct rec *rec, struct proc_state *st, bool with_exec)
+{
+	for (int i = 0; i < 4096 && drain_once(rec, st, with_exec); i++)
+		;
 }
 
 static void proc_ready(struct rec *rec, void *state, int fd)
 {
 	struct proc_state *st = state;
-	struct mmsghdr mm[BATCH];
-	struct iovec iov[BATCH];
-	int n;
 
 	if (fd == st->afd) {
 		audit_ready(rec, st);
 		return;
 	}
-	for (;;) {
-		memset(mm, 0, sizeof(mm));
-		for (int i = 0; i < BATCH; i++) {
-			iov[i].iov_base = st->buf[i];
-			iov[i].iov_len = MSG_SIZE;
-			mm[i].msg_hdr.msg_iov = &iov[i];
-			mm[i].msg_hdr.msg_iovlen = 1;
-		}
-		n = recvmmsg(fd, mm, BATCH, MSG_DONTWAIT, NULL);
-		if (n < 0) {
-			if (errno == ENOBUFS) {
-				st->enobufs++;	/* counted exactly by the seq holes */
-				continue;
-			}
-			if (errno == EINTR)
-				continue;
-			return;	/* EAGAIN */
-		}
-		/* pass 1: what dies with the process */
-		for (int i = 0; i < n; i++) {
-			uint32_t seq;
-			struct proc_event pev;
-			const struct proc_event *pe = parse_msg(st->buf[i], mm[i].msg_len, &seq, &pev);
-
-			st->got[i] = 0;
-			if (pe && pe->what == PROC_EVENT_EXEC &&
-			    pe->event_data.exec.process_tgid != rec_self_pid(rec))
-				st->got[i] = rec_procfs_read(pe->event_data.exec.process_tgid,
-							     REC_PI_CGROUP | REC_PI_ARGV |
-							     REC_PI_EXE | REC_PI_CWD, &st->pi[i]);
-		}
-		/* pass 2: in order */
-		for (int i = 0; i < n; i++) {
-			uint32_t seq;
-			struct proc_event pev;
-			const struct proc_event *pe = parse_msg(st->buf[i], mm[i].msg_len, &seq, &pev);
-			uint64_t t;
-
-			if (!pe)
-				continue;
-			t = (uint64_t)((int64_t)pe->timestamp_ns + st->mono_to_wall);
-			track_seq(rec, st, pe, seq, t);
-			switch (pe->what) {
-			case PROC_EVENT_FORK:
-				on_fork(rec, st, pe, t, &st->pi[i]);
-				break;
-			case PROC_EVENT_EXEC:
-				on_exec(rec, st, pe, t, &st->pi[i], st->got[i]);
-				break;
-			case PROC_EVENT_EXIT:
-				on_exit_ev(rec, st, pe, t);
-				break;
-			case PROC_EVENT_UID:
-				on_id(rec, pe, t, false, &st->pi[i]);
-				break;
-			case PROC_EVENT_GID:
-				on_id(rec, pe, t, true, &st->pi[i]);
-				break;
-			case PROC_EVENT_COMM:
-				on_comm(rec, pe);
-				break;
-			default:
-				break;
-			}
-		}
-		if (n < BATCH)
-			return;
-	}
+	st->wakeups++;
+	drain(rec, st, true);
 }
-
 
 /* ---- audit records -------------------------------------------------------- */
 
@@ -863,7 +1032,9 @@ static void scan_proc(struct rec *rec, struct proc_state *st)
 	closedir(d);
 }
 
-static int proc_init(struct rec *rec, void **state)
+/* A proc connector socket, subscribed, with a filter that keeps exec
+ * messages only (exec true) or everything else. -errno (logged). */
+static int cn_open(struct rec *rec, bool exec, bool *filtered)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC };
 	struct {
@@ -871,24 +1042,28 @@ static int proc_init(struct rec *rec, void **state)
 		struct cn_msg cn;
 		enum proc_cn_mcast_op op;
 	} __attribute__((packed)) req;
-	struct proc_state *st;
-	int size = RCVBUF, err;
+	/* proc_event.what at offset 36 (nlmsghdr 16 + cn_msg 20); absolute
+	 * loads read network order; a message too short for it is dropped */
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NLMSG_HDRLEN + sizeof(struct cn_msg)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __builtin_bswap32(PROC_EVENT_EXEC), 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, exec ? 0xffff : 0),
+		BPF_STMT(BPF_RET | BPF_K, exec ? 0 : 0xffff),
+	};
+	struct sock_fprog prog = { .len = sizeof(code) / sizeof(code[0]), .filter = code };
+	int size = RCVBUF, err, fd;
 
-	st = calloc(1, sizeof(*st));
-	if (!st)
-		return -ENOMEM;
-	st->afd = -1;
-	st->fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_CONNECTOR);
-	if (st->fd < 0) {
+	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_CONNECTOR);
+	if (fd < 0) {
 		err = -errno;
 		rec_log(rec, "proc: cannot open the proc connector: %s", strerror(-err));
-		free(st);
 		return err == -EPROTONOSUPPORT ? -EOPNOTSUPP : err;
 	}
 	/* A large buffer rides out bursts; FORCE needs CAP_NET_ADMIN. */
-	if (setsockopt(st->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
-		setsockopt(st->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	if (bind(st->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	*filtered = setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) == 0;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		err = -errno;
 		rec_log(rec, "proc: cannot bind to the proc connector: %s (needs root)",
 			strerror(-err));
@@ -897,15 +1072,48 @@ static int proc_init(struct rec *rec, void **state)
 	memset(&req, 0, sizeof(req));
 	req.nh.nlmsg_len = sizeof(req);
 	req.nh.nlmsg_type = NLMSG_DONE;
-	req.nh.nlmsg_pid = (uint32_t)getpid();
+	req.nh.nlmsg_pid = 0;	/* the kernel's port id of this socket */
 	req.cn.id.idx = CN_IDX_PROC;
 	req.cn.id.val = CN_VAL_PROC;
 	req.cn.len = sizeof(req.op);
 	req.op = PROC_CN_MCAST_LISTEN;
-	if (send(st->fd, &req, sizeof(req), 0) < 0) {
+	if (send(fd, &req, sizeof(req), 0) < 0) {
 		err = -errno;
 		rec_log(rec, "proc: cannot subscribe to the proc connector: %s", strerror(-err));
 		goto out_close;
+	}
+	return fd;
+out_close:
+	close(fd);
+	return err;
+}
+
+static int proc_init(struct rec *rec, void **state)
+{
+	struct proc_state *st;
+	bool fe = false, fo = false;
+	int err;
+
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->afd = -1;
+	st->fd = cn_open(rec, true, &fe);
+	if (st->fd < 0) {
+		err = st->fd;
+		free(st);
+		return err;
+	}
+	st->ofd = cn_open(rec, false, &fo);
+	if (st->ofd < 0 || !fe || !fo) {
+		/* no socket filters: one socket for everything, one wakeup
+		 * per message */
+		if (st->ofd >= 0)
+			close(st->ofd);
+		st->ofd = -1;
+		if (fe)
+			setsockopt(st->fd, SOL_SOCKET, SO_DETACH_FILTER, NULL, 0);
+		rec_log(rec, "proc: no socket filter: one wakeup per connector message");
 	}
 	st->mono_to_wall = clock_offset();
 	err = rec_watch_fd(rec, st->fd, &src_proc);
@@ -925,6 +1133,8 @@ static int proc_init(struct rec *rec, void **state)
 	return 0;
 out_close:
 	close(st->fd);
+	if (st->ofd >= 0)
+		close(st->ofd);
 	free(st);
 	return err;
 }
@@ -934,6 +1144,8 @@ static void proc_tick(struct rec *rec, void *state, uint64_t now_ns)
 	struct proc_state *st = state;
 
 	st->mono_to_wall = clock_offset();
+	drain(rec, st, true);
+	seq_settle(rec, st, now_ns);
 	if (st->afd >= 0)
 		audit_expire(rec, st, now_ns);
 }
@@ -942,18 +1154,21 @@ static void proc_stop(struct rec *rec, void *state)
 {
 	struct proc_state *st = state;
 
-	proc_ready(rec, st, st->fd);	/* drain */
+	drain(rec, st, true);
+	seq_settle(rec, st, 0);
 	audit_stop(rec, st);
 	if (st->audit_filled || st->audit_timeouts || st->pend_full)
 		rec_log(rec, "proc: audit supplied argv of %llu execs; %llu waited in vain, %llu could not wait",
 			(unsigned long long)st->audit_filled,
 			(unsigned long long)st->audit_timeouts, (unsigned long long)st->pend_full);
 	free(st->pend);
-	rec_log(rec, "proc: %llu execs (%llu partial), %llu messages lost",
+	rec_log(rec, "proc: %llu execs (%llu partial), %llu messages lost, %llu wakeups",
 		(unsigned long long)st->execs, (unsigned long long)st->partial,
-		(unsigned long long)st->lost);
+		(unsigned long long)st->lost, (unsigned long long)st->wakeups);
 	rec_unwatch_fd(rec, st->fd);
 	close(st->fd);
+	if (st->ofd >= 0)
+		close(st->ofd);
 	free(st);
 }
 
