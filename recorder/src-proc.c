@@ -93,6 +93,9 @@ struct audit_exec {
 
 struct pend {
 	bool used, has_exit;
+	bool cg_unknown;	/* gone, parent unknown: its fork tells */
+	size_t args_len;	/* argv read from /proc, NUL separated */
+	char args[AUDIT_ARGS];
 	uint64_t since;
 	pid_t pid;
 	struct rec_cgroup_id cg;
@@ -205,6 +208,8 @@ static struct rec_proc *known(struct rec *rec, pid_t pid, struct rec_procinfo *s
 	return p;
 }
 
+static struct pend *pend_find(struct proc_state *st, pid_t pid);
+
 static void on_fork(struct rec *rec, struct proc_state *st, const struct proc_event *pe,
 		    uint64_t t, struct rec_procinfo *scratch)
 {
@@ -214,7 +219,6 @@ static void on_fork(struct rec *rec, struct proc_state *st, const struct proc_ev
 	struct rec_proc *pp, *cp, copy;
 	struct fdr_event ev;
 
-	(void)st;
 	if (pe->event_data.fork.child_pid != child || child == rec_self_pid(rec))
 		return;	/* a new thread */
 	pp = known(rec, parent, scratch);
@@ -242,6 +246,14 @@ static void on_fork(struct rec *rec, struct proc_state *st, const struct proc_ev
 	cp->ppid = parent;
 	cp->exited = false;
 	cp->start_ns = t;
+	{
+		struct pend *pd = pend_find(st, child);
+
+		if (pd && pd->cg_unknown) {	/* its exec waits: now we know */
+			copy_str(pd->cg.id, sizeof(pd->cg.id), copy.container_id);
+			pd->cg_unknown = false;
+		}
+	}
 	fdr_event_init(&ev, FDR_PROC_FORK, t);
 	actor(&ev, cp);
 	if (pp)
@@ -272,6 +284,20 @@ static void pend_own(struct pend *pd, struct fdr_event *ev)
 		{ FDR_F_CWD, offsetof(struct pend, cwd), sizeof(((struct pend *)0)->cwd) },
 	};
 
+	/* argv points into a buffer reused by the next batch: keep a copy */
+	if (fdr_event_has(ev, FDR_F_ARGV)) {
+		struct fdr_strv v = fdr_event_strv(ev, FDR_F_ARGV);
+
+		pd->args_len = 0;
+		for (size_t i = 0; i < v.n; i++) {
+			if (pd->args_len + v.v[i].len + 1 > sizeof(pd->args))
+				break;
+			memcpy(pd->args + pd->args_len, v.v[i].p, v.v[i].len);
+			pd->args_len += v.v[i].len;
+			pd->args[pd->args_len++] = '\0';
+		}
+		fdr_event_clear(ev, FDR_F_ARGV);
+	}
 	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
 		struct fdr_str v = fdr_event_str(ev, own[i].f);
 		char *dst = (char *)pd + own[i].off;
@@ -288,22 +314,31 @@ static void pend_own(struct pend *pd, struct fdr_event *ev)
 }
 
 /* Fill a waiting exec from its audit record and write it (and its exit). */
+/* NUL-separated args as the argv of ev (through st->pend_argv). */
+static void set_args(struct proc_state *st, struct fdr_event *ev, const char *args, size_t len)
+{
+	uint32_t argc = 0;
+
+	for (size_t i = 0; i < len && argc < REC_ARGV_MAX;) {
+		size_t n = strnlen(args + i, len - i);
+
+		st->pend_argv[argc].p = args + i;
+		st->pend_argv[argc].len = (uint32_t)n;
+		argc++;
+		i += n + 1;
+	}
+	fdr_event_set_strv(ev, FDR_F_ARGV, st->pend_argv, argc);
+}
+
 static void pend_resolve(struct rec *rec, struct proc_state *st, struct pend *pd,
 			 const struct audit_exec *ax)
 {
+	/* the kernel's copy at exec first; else what /proc gave */
+	if (ax && !ax->failed && ax->used_bytes)
+		set_args(st, &pd->ev, ax->args, ax->used_bytes);
+	else if (pd->args_len)
+		set_args(st, &pd->ev, pd->args, pd->args_len);
 	if (ax && !ax->failed) {
-		uint32_t argc = 0;
-
-		for (size_t i = 0; i < ax->used_bytes && argc < REC_ARGV_MAX;) {
-			size_t n = strnlen(ax->args + i, ax->used_bytes - i);
-
-			st->pend_argv[argc].p = ax->args + i;
-			st->pend_argv[argc].len = (uint32_t)n;
-			argc++;
-			i += n + 1;
-		}
-		if (!fdr_event_has(&pd->ev, FDR_F_ARGV))
-			fdr_event_set_strv(&pd->ev, FDR_F_ARGV, st->pend_argv, argc);
 		if (!fdr_event_has(&pd->ev, FDR_F_CWD) && ax->cwd[0])
 			fdr_event_set_cstr(&pd->ev, FDR_F_CWD, ax->cwd);
 		if (!fdr_event_has(&pd->ev, FDR_F_EXE) && ax->exe[0])
@@ -336,7 +371,7 @@ static const struct audit_exec *done_find(struct proc_state *st, pid_t pid, uint
 
 /* Hold a partial exec for its audit record; false when it cannot wait. */
 static bool pend_add(struct rec *rec, struct proc_state *st, pid_t pid,
-		     const struct rec_cgroup_id *cg, const struct fdr_event *ev)
+		     const struct rec_cgroup_id *cg, bool cg_unknown, const struct fdr_event *ev)
 {
 	const struct audit_exec *ax = done_find(st, pid, ev->time_ns);
 	struct pend *pd = NULL;
@@ -354,6 +389,8 @@ static bool pend_add(struct rec *rec, struct proc_state *st, pid_t pid,
 	pd->since = rec_now_ns();
 	pd->pid = pid;
 	pd->cg = *cg;
+	pd->cg_unknown = cg_unknown;
+	pd->args_len = 0;
 	pd->ev = *ev;
 	pend_own(pd, &pd->ev);
 	if (ax)
@@ -472,7 +509,8 @@ static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_ev
 			cg = pi->cg;
 		else
 			copy_str(cg.id, sizeof(cg.id), p->container_id);
-		if (st->afd >= 0 && (ev.flags & FDR_EVF_PARTIAL) && pend_add(rec, st, pid, &cg, &ev))
+		if (st->afd >= 0 && (ev.flags & FDR_EVF_PARTIAL) &&
+		    pend_add(rec, st, pid, &cg, !(got & REC_PI_CGROUP) && !p->ppid, &ev))
 			return;
 		rec_emit_cg(rec, &cg, &ev);
 	}
@@ -857,6 +895,10 @@ static void audit_record(struct rec *rec, struct proc_state *st, const struct re
 		{
 			struct pend *pd = pend_find(st, ax->pid);
 
+			/* the same process: its exec within 2 s (pids are reused) */
+			if (pd && !(ax->t + 2000000000ull > pd->ev.time_ns &&
+				    pd->ev.time_ns + 2000000000ull > ax->t))
+				pd = NULL;
 			if (pd) {
 				pend_resolve(rec, st, pd, ax);
 			} else {

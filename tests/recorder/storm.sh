@@ -13,13 +13,11 @@ K=4
 
 D=$T/rings
 mkdir -m 0700 "$D"
-[ -d $CG/docker ] || { mkdir $CG/docker && at_exit "rmdir $CG/docker"; }
 IDS=()
 for k in $(seq $K); do
 	id=$(hexid)
 	IDS+=("$id")
-	mkdir "$CG/docker/$id" || fail "cannot create cgroup"
-	at_exit "rmdir $CG/docker/$id"
+	cg_make "$CG/docker/$id" || fail "cannot create cgroup"
 done
 
 # The proc connector gives pids only: a /bin/true is often gone before /proc
