@@ -128,8 +128,8 @@ struct proc_state {
 	uint64_t execs, partial, wakeups;
 	char buf[2 * BATCH][MSG_SIZE];
 	struct msg msg[2 * BATCH];
-	unsigned order[2 * BATCH];	/* indices of msg in kernel (time) order */
-	unsigned nmsg;
+	unsigned o_pos, o_n;	/* other socket's messages in slots BATCH.. */
+	bool o_more;		/* it may have more */
 	struct rec_procinfo pi[BATCH];	/* pass-1 results per exec message */
 	unsigned got[BATCH];
 	int pi_of[2 * BATCH];	/* msg index -> pi slot, or -1 */
@@ -398,11 +398,11 @@ static bool pend_add(struct rec *rec, struct proc_state *st, pid_t pid,
 	return true;
 }
 
-/* The parent of pid from a fork message of the current batch that comes
- * after this exec (the child exec'd before its parent sent the fork), or 0. */
+/* The parent of pid from a fork message received but not handled yet
+ * (the other socket's) that comes after this exec (the child exec'd before its parent sent the fork), or 0. */
 static pid_t batch_parent(const struct proc_state *st, pid_t pid)
 {
-	for (unsigned k = 0; k < st->nmsg; k++) {
+	for (unsigned k = BATCH + st->o_pos; k < BATCH + st->o_n; k++) {
 		const struct proc_event *pe = &st->msg[k].pe;
 
 		if (pe->what == PROC_EVENT_FORK && pe->event_data.fork.child_tgid == pid &&
@@ -694,15 +694,19 @@ static void seq_settle(struct rec *rec, struct proc_state *st, uint64_t t)
 	}
 }
 
-/* Receive up to max messages of fd into st->buf/msg from slot first on. */
-static unsigned recv_batch(struct proc_state *st, int fd, unsigned first, unsigned max,
-			   bool exec_sock)
+/* Receive up to max messages of fd into st->buf and st->msg from slot
+ * first on; *parsed: how many proc events; true when the batch was full. */
+static bool recv_batch(struct proc_state *st, int fd, unsigned first, unsigned max,
+		       bool exec_sock, unsigned *parsed)
 {
 	struct mmsghdr mm[BATCH];
 	struct iovec iov[BATCH];
 	unsigned got = 0;
 	int n;
 
+	*parsed = 0;
+	if (fd < 0)
+		return false;
 	memset(mm, 0, sizeof(mm[0]) * max);
 	for (unsigned i = 0; i < max; i++) {
 		iov[i].iov_base = st->buf[first + i];
@@ -720,52 +724,70 @@ static unsigned recv_batch(struct proc_state *st, int fd, unsigned first, unsign
 		}
 		if (errno == EINTR)
 			continue;
-		return 0;	/* EAGAIN */
+		return false;	/* EAGAIN */
 	}
 	for (int i = 0; i < n; i++) {
-		struct msg *m = &st->msg[st->nmsg];
+		struct msg *m = &st->msg[first + got];
 
 		if (!parse_msg(st->buf[first + i], mm[i].msg_len, &m->seq, &m->pe))
 			continue;
 		m->t = (uint64_t)((int64_t)m->pe.timestamp_ns + st->mono_to_wall);
 		m->exec_sock = exec_sock;
-		st->order[st->nmsg] = st->nmsg;
-		st->nmsg++;
+		st->pi_of[first + got] = -1;
 		got++;
 	}
-	return (unsigned)n == max ? max : got;	/* max: there may be more */
+	*parsed = got;
+	return (unsigned)n == max;
 }
 
-/* Handle one batch of messages from both sockets; true when a socket had
- * a full batch (call again). */
+static void handle(struct rec *rec, struct proc_state *st, unsigned i)
+{
+	const struct msg *m = &st->msg[i];
+	const struct proc_event *pe = &m->pe;
+
+	track_seq(rec, st, pe, m->seq, m->t);
+	switch (pe->what) {
+	case PROC_EVENT_FORK:
+		on_fork(rec, st, pe, m->t, &st->scratch);
+		break;
+	case PROC_EVENT_EXEC:
+		if (st->pi_of[i] >= 0)
+			on_exec(rec, st, pe, m->t, &st->pi[st->pi_of[i]], st->got[st->pi_of[i]]);
+		else
+			on_exec(rec, st, pe, m->t, &st->scratch, 0);
+		break;
+	case PROC_EVENT_EXIT:
+		on_exit_ev(rec, st, pe, m->t);
+		break;
+	case PROC_EVENT_UID:
+		on_id(rec, pe, m->t, false, &st->scratch);
+		break;
+	case PROC_EVENT_GID:
+		on_id(rec, pe, m->t, true, &st->scratch);
+		break;
+	case PROC_EVENT_COMM:
+		on_comm(rec, pe);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Handle one batch of exec messages, merged in kernel (time) order with
+ * the other socket's messages up to the last of them (all of them when the
+ * exec socket is empty; the rest waits in slots BATCH.. for the next
+ * batch); true when the exec socket had a full batch (call again). */
 static bool drain_once(struct rec *rec, struct proc_state *st, bool with_exec)
 {
-	unsigned no, ne = 0, npi = 0;
-	bool more;
+	unsigned nexec = 0, npi = 0, ie = 0, refills = 0;
+	bool full = false;
 
-	st->nmsg = 0;
-	/* the exec socket first: a message of the other socket broadcast
-	 * meanwhile is newer, and comes in now or next time */
 	if (with_exec)
-		ne = recv_batch(st, st->fd, 0, BATCH, true);
-	no = recv_batch(st, st->ofd, BATCH, BATCH, false);
-	more = ne == BATCH || no == BATCH;
-	/* kernel order: by timestamp (insertion sort, a batch is mostly
-	 * in order already) */
-	for (unsigned i = 1; i < st->nmsg; i++) {
-		unsigned v = st->order[i], j = i;
-
-		while (j > 0 && st->msg[st->order[j - 1]].t > st->msg[v].t) {
-			st->order[j] = st->order[j - 1];
-			j--;
-		}
-		st->order[j] = v;
-	}
-	/* pass 1: what dies with the process */
-	for (unsigned i = 0; i < st->nmsg; i++) {
+		full = recv_batch(st, st->fd, 0, BATCH, true, &nexec);
+	/* pass 1: what dies with the process, for every exec at once */
+	for (unsigned i = 0; i < nexec; i++) {
 		const struct proc_event *pe = &st->msg[i].pe;
 
-		st->pi_of[i] = -1;
 		if (pe->what == PROC_EVENT_EXEC && npi < BATCH &&
 		    pe->event_data.exec.process_tgid != rec_self_pid(rec)) {
 			st->pi_of[i] = (int)npi;
@@ -775,42 +797,31 @@ static bool drain_once(struct rec *rec, struct proc_state *st, bool with_exec)
 			npi++;
 		}
 	}
-	/* pass 2: in order */
-	for (unsigned k = 0; k < st->nmsg; k++) {
-		unsigned i = st->order[k];
-		const struct msg *m = &st->msg[i];
-		const struct proc_event *pe = &m->pe;
+	/* pass 2: merged by time */
+	for (;;) {
+		bool have_o, have_e;
 
-		track_seq(rec, st, pe, m->seq, m->t);
-		switch (pe->what) {
-		case PROC_EVENT_FORK:
-			on_fork(rec, st, pe, m->t, &st->scratch);
-			break;
-		case PROC_EVENT_EXEC:
-			if (st->pi_of[i] >= 0)
-				on_exec(rec, st, pe, m->t, &st->pi[st->pi_of[i]],
-					st->got[st->pi_of[i]]);
-			else
-				on_exec(rec, st, pe, m->t, &st->scratch, 0);
-			break;
-		case PROC_EVENT_EXIT:
-			on_exit_ev(rec, st, pe, m->t);
-			break;
-		case PROC_EVENT_UID:
-			on_id(rec, pe, m->t, false, &st->scratch);
-			break;
-		case PROC_EVENT_GID:
-			on_id(rec, pe, m->t, true, &st->scratch);
-			break;
-		case PROC_EVENT_COMM:
-			on_comm(rec, pe);
-			break;
-		default:
-			break;
+		if (st->o_pos == st->o_n && st->o_more && refills < 1024) {
+			st->o_more = recv_batch(st, st->ofd, BATCH, BATCH, false, &st->o_n);
+			st->o_pos = 0;
+			refills++;
+			if (!st->o_n && st->o_more)
+				continue;
 		}
+		have_o = st->o_pos < st->o_n;
+		have_e = ie < nexec;
+		if (have_o && !have_e && full &&
+		    st->msg[BATCH + st->o_pos].t > st->msg[nexec - 1].t)
+			break;	/* newer than this batch of execs: with the next */
+		if (!have_o && !have_e)
+			break;
+		if (have_o && (!have_e || st->msg[BATCH + st->o_pos].t <= st->msg[ie].t))
+			handle(rec, st, BATCH + st->o_pos++);
+		else
+			handle(rec, st, ie++);
 	}
-	st->nmsg = 0;
-	return more;
+	st->o_more = st->ofd >= 0;	/* next time, ask the other socket again */
+	return full;
 }
 
 static void drain(struct rec *rec, struct proc_state *st, bool with_exec)
@@ -1157,6 +1168,7 @@ static int proc_init(struct rec *rec, void **state)
 			setsockopt(st->fd, SOL_SOCKET, SO_DETACH_FILTER, NULL, 0);
 		rec_log(rec, "proc: no socket filter: one wakeup per connector message");
 	}
+	st->o_more = st->ofd >= 0;
 	st->mono_to_wall = clock_offset();
 	err = rec_watch_fd(rec, st->fd, &src_proc);
 	if (err < 0)
