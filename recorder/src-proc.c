@@ -93,7 +93,8 @@ struct audit_exec {
 
 struct pend {
 	bool used, has_exit;
-	bool cg_unknown;	/* gone, parent unknown: its fork tells */
+	bool want_audit;	/* partial: waits for its audit record */
+	bool cg_unknown;	/* gone before its fork message came: the fork tells */
 	size_t args_len;	/* argv read from /proc, NUL separated */
 	char args[AUDIT_ARGS];
 	uint64_t since;
@@ -209,6 +210,7 @@ static struct rec_proc *known(struct rec *rec, pid_t pid, struct rec_procinfo *s
 }
 
 static struct pend *pend_find(struct proc_state *st, pid_t pid);
+static void pend_emit(struct rec *rec, struct proc_state *st, struct pend *pd);
 
 static void on_fork(struct rec *rec, struct proc_state *st, const struct proc_event *pe,
 		    uint64_t t, struct rec_procinfo *scratch)
@@ -229,11 +231,17 @@ static void on_fork(struct rec *rec, struct proc_state *st, const struct proc_ev
 		copy.loginuid = copy.sessionid = (uint32_t)-1;
 	}
 	cp = rec_proctab_get(tab, child);
-	if (cp && !cp->exited && cp->ppid == parent && cp->start_ns && cp->start_ns <= t &&
-	    t - cp->start_ns < 1000000000ull) {
+	if (cp && !cp->exited && (cp->ppid == parent || !cp->ppid) && cp->start_ns &&
+	    cp->start_ns <= t && t - cp->start_ns < 1000000000ull) {
 		/* The child ran and exec'd before the parent sent this (the
 		 * kernel sends fork after waking the child): its entry is newer
-		 * than what the parent would give it. */
+		 * than what the parent would give it, but may lack the parent. */
+		if (!cp->ppid) {
+			cp->ppid = parent;
+			if (!cp->container_id[0])
+				copy_str(cp->container_id, sizeof(cp->container_id),
+					 copy.container_id);
+		}
 		cp = &copy;
 	} else {
 		cp = rec_proctab_put(tab, child);
@@ -251,7 +259,14 @@ static void on_fork(struct rec *rec, struct proc_state *st, const struct proc_ev
 
 		if (pd && pd->cg_unknown) {	/* its exec waits: now we know */
 			copy_str(pd->cg.id, sizeof(pd->cg.id), copy.container_id);
+			fdr_event_set_u(&pd->ev, FDR_F_PPID, (uint64_t)parent);
+			if (pp) {
+				memcpy(pd->pcomm, copy.comm, sizeof(pd->pcomm));
+				fdr_event_set_cstr(&pd->ev, FDR_F_PCOMM, pd->pcomm);
+			}
 			pd->cg_unknown = false;
+			if (!pd->want_audit)
+				pend_emit(rec, st, pd);
 		}
 	}
 	fdr_event_init(&ev, FDR_PROC_FORK, t);
@@ -266,7 +281,7 @@ static void on_fork(struct rec *rec, struct proc_state *st, const struct proc_ev
 
 static struct pend *pend_find(struct proc_state *st, pid_t pid)
 {
-	if (st->afd < 0 || !st->npend)
+	if (!st->npend)
 		return NULL;
 	for (int i = 0; i < NPEND; i++)
 		if (st->pend[i].used && st->pend[i].pid == pid)
@@ -330,32 +345,43 @@ static void set_args(struct proc_state *st, struct fdr_event *ev, const char *ar
 	fdr_event_set_strv(ev, FDR_F_ARGV, st->pend_argv, argc);
 }
 
+/* Write a waiting exec (and its exit) and free its slot. */
+static void pend_emit(struct rec *rec, struct proc_state *st, struct pend *pd)
+{
+	if (pd->want_audit)
+		st->audit_timeouts++;
+	if (!fdr_event_has(&pd->ev, FDR_F_ARGV) && pd->args_len)
+		set_args(st, &pd->ev, pd->args, pd->args_len);
+	rec_emit_cg(rec, &pd->cg, &pd->ev);
+	if (pd->has_exit)
+		rec_emit_cg(rec, &pd->cg, &pd->exit_ev);
+	pd->used = false;
+	st->npend--;
+}
+
+/* Fill a waiting exec from its audit record; written when nothing else is
+ * awaited. */
 static void pend_resolve(struct rec *rec, struct proc_state *st, struct pend *pd,
 			 const struct audit_exec *ax)
 {
 	/* the kernel's copy at exec first; else what /proc gave */
 	if (ax && !ax->failed && ax->used_bytes)
 		set_args(st, &pd->ev, ax->args, ax->used_bytes);
-	else if (pd->args_len)
-		set_args(st, &pd->ev, pd->args, pd->args_len);
 	if (ax && !ax->failed) {
 		if (!fdr_event_has(&pd->ev, FDR_F_CWD) && ax->cwd[0])
 			fdr_event_set_cstr(&pd->ev, FDR_F_CWD, ax->cwd);
 		if (!fdr_event_has(&pd->ev, FDR_F_EXE) && ax->exe[0])
 			fdr_event_set_cstr(&pd->ev, FDR_F_EXE, ax->exe);
-		if (fdr_event_has(&pd->ev, FDR_F_EXE) && fdr_event_has(&pd->ev, FDR_F_ARGV)) {
+		if (fdr_event_has(&pd->ev, FDR_F_EXE) && fdr_event_has(&pd->ev, FDR_F_ARGV) &&
+		    (pd->ev.flags & FDR_EVF_PARTIAL)) {
 			pd->ev.flags &= (uint16_t)~FDR_EVF_PARTIAL;
 			st->partial--;
 		}
 		st->audit_filled++;
-	} else {
-		st->audit_timeouts++;
 	}
-	rec_emit_cg(rec, &pd->cg, &pd->ev);
-	if (pd->has_exit)
-		rec_emit_cg(rec, &pd->cg, &pd->exit_ev);
-	pd->used = false;
-	st->npend--;
+	pd->want_audit = false;
+	if (!pd->cg_unknown)
+		pend_emit(rec, st, pd);
 }
 
 static const struct audit_exec *done_find(struct proc_state *st, pid_t pid, uint64_t t)
@@ -369,11 +395,13 @@ static const struct audit_exec *done_find(struct proc_state *st, pid_t pid, uint
 	return NULL;
 }
 
-/* Hold a partial exec for its audit record; false when it cannot wait. */
+/* Hold an exec for its audit record (want_audit) or its fork message
+ * (cg_unknown); false when it cannot wait. */
 static bool pend_add(struct rec *rec, struct proc_state *st, pid_t pid,
-		     const struct rec_cgroup_id *cg, bool cg_unknown, const struct fdr_event *ev)
+		     const struct rec_cgroup_id *cg, bool want_audit, bool cg_unknown,
+		     const struct fdr_event *ev)
 {
-	const struct audit_exec *ax = done_find(st, pid, ev->time_ns);
+	const struct audit_exec *ax = want_audit ? done_find(st, pid, ev->time_ns) : NULL;
 	struct pend *pd = NULL;
 
 	for (int i = 0; i < NPEND && !pd; i++)
@@ -389,6 +417,7 @@ static bool pend_add(struct rec *rec, struct proc_state *st, pid_t pid,
 	pd->since = rec_now_ns();
 	pd->pid = pid;
 	pd->cg = *cg;
+	pd->want_audit = want_audit;
 	pd->cg_unknown = cg_unknown;
 	pd->args_len = 0;
 	pd->ev = *ev;
@@ -509,8 +538,11 @@ static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_ev
 			cg = pi->cg;
 		else
 			copy_str(cg.id, sizeof(cg.id), p->container_id);
-		if (st->afd >= 0 && (ev.flags & FDR_EVF_PARTIAL) &&
-		    pend_add(rec, st, pid, &cg, !(got & REC_PI_CGROUP) && !p->ppid, &ev))
+		bool want_audit = st->afd >= 0 && (ev.flags & FDR_EVF_PARTIAL);
+		bool cg_unknown = !(got & REC_PI_CGROUP) && !p->ppid;
+
+		if ((want_audit || cg_unknown) &&
+		    pend_add(rec, st, pid, &cg, want_audit, cg_unknown, &ev))
 			return;
 		rec_emit_cg(rec, &cg, &ev);
 	}
@@ -907,8 +939,8 @@ static void audit_record(struct rec *rec, struct proc_state *st, const struct re
 			struct pend *pd = pend_find(st, ax->pid);
 
 			/* the same process: its exec within 2 s (pids are reused) */
-			if (pd && !(ax->t + 2000000000ull > pd->ev.time_ns &&
-				    pd->ev.time_ns + 2000000000ull > ax->t))
+			if (pd && (!pd->want_audit || !(ax->t + 2000000000ull > pd->ev.time_ns &&
+				    pd->ev.time_ns + 2000000000ull > ax->t)))
 				pd = NULL;
 			if (pd) {
 				pend_resolve(rec, st, pd, ax);
@@ -946,7 +978,7 @@ static void audit_expire(struct rec *rec, struct proc_state *st, uint64_t now)
 {
 	for (int i = 0; i < NPEND && st->npend; i++)
 		if (st->pend[i].used && st->pend[i].since + PEND_NS <= now)
-			pend_resolve(rec, st, &st->pend[i], NULL);
+			pend_emit(rec, st, &st->pend[i]);
 }
 
 /* Turn on audit and the exec rule, remembering what to restore. */
@@ -956,9 +988,6 @@ static int audit_start(struct rec *rec, struct proc_state *st)
 
 	st->afd = -1;
 	snprintf(st->audit_key, sizeof(st->audit_key), "fdr-exec-%d", (int)rec_self_pid(rec));
-	st->pend = calloc(NPEND, sizeof(*st->pend));
-	if (!st->pend)
-		return -ENOMEM;
 	err = rec_audit_get(&st->audit_saved);
 	if (err < 0) {
 		rec_log(rec, "proc: --exec-audit: cannot query kernel audit: %s", strerror(-err));
@@ -1004,8 +1033,6 @@ out_restore:
 		      st->audit_saved.backlog_limit : 0);
 	st->audit_enabled_changed = false;
 out_free:
-	free(st->pend);
-	st->pend = NULL;
 	return err;
 }
 
@@ -1013,9 +1040,6 @@ static void audit_stop(struct rec *rec, struct proc_state *st)
 {
 	if (st->afd >= 0) {
 		audit_ready(rec, st);
-		for (int i = 0; i < NPEND; i++)
-			if (st->pend[i].used)
-				pend_resolve(rec, st, &st->pend[i], NULL);
 		rec_unwatch_fd(rec, st->afd);
 		close(st->afd);
 		st->afd = -1;
@@ -1151,9 +1175,17 @@ static int proc_init(struct rec *rec, void **state)
 	if (!st)
 		return -ENOMEM;
 	st->afd = -1;
+	/* execs waiting for their audit record or their fork message: ~13
+	 * KiB each, touched only when used */
+	st->pend = calloc(NPEND, sizeof(*st->pend));
+	if (!st->pend) {
+		free(st);
+		return -ENOMEM;
+	}
 	st->fd = cn_open(rec, true, &fe);
 	if (st->fd < 0) {
 		err = st->fd;
+		free(st->pend);
 		free(st);
 		return err;
 	}
@@ -1189,6 +1221,7 @@ out_close:
 	close(st->fd);
 	if (st->ofd >= 0)
 		close(st->ofd);
+	free(st->pend);
 	free(st);
 	return err;
 }
@@ -1200,8 +1233,7 @@ static void proc_tick(struct rec *rec, void *state, uint64_t now_ns)
 	st->mono_to_wall = clock_offset();
 	drain(rec, st, true);
 	seq_settle(rec, st, now_ns);
-	if (st->afd >= 0)
-		audit_expire(rec, st, now_ns);
+	audit_expire(rec, st, now_ns);
 }
 
 static void proc_stop(struct rec *rec, void *state)
@@ -1211,6 +1243,9 @@ static void proc_stop(struct rec *rec, void *state)
 	drain(rec, st, true);
 	seq_settle(rec, st, 0);
 	audit_stop(rec, st);
+	for (int i = 0; i < NPEND; i++)
+		if (st->pend[i].used)
+			pend_emit(rec, st, &st->pend[i]);
 	if (st->audit_filled || st->audit_timeouts || st->pend_full)
 		rec_log(rec, "proc: audit supplied argv of %llu execs; %llu waited in vain, %llu could not wait",
 			(unsigned long long)st->audit_filled,
