@@ -31,6 +31,10 @@ if [ "${STORM_NO_AUDIT:-0}" != 1 ] && command -v auditctl >/dev/null &&
 	auditctl -s | grep '^enabled' >"$T/audit.before"
 	auditctl -l >>"$T/audit.before"
 fi
+# The load of the machine before the storm (other work, not ours): on a VM
+# shared with builds and other storms, argv capture depends on it.
+LOAD=$(cut -d' ' -f1 /proc/loadavg)
+NCPU=$(nproc)
 start_recorder "$D" --flush-interval 0.5 --ring-size 16M "${AUDIT[@]}"
 start=$(date +%s.%N)
 pids=()
@@ -77,7 +81,17 @@ done
 lost=$(jq -s '[.[] | select(.kind == "rec.gap") | .lost] | add // 0' "$T/ev.json")
 gaps=$(jq -s '[.[] | select(.kind == "rec.gap")] | length' "$T/ev.json")
 echo "full argv: $full of $total ($(awk -v f=$full -v t=$total 'BEGIN { printf "%.3f", 100 * f / t }')%), partial $partial, rec.gap events $gaps with $lost lost"
-[ $((full * 1000)) -ge $((total * 999)) ] || fail "fewer than 99.9% of execs with full argv"
+# 99.9% with full argv; on a machine already overloaded before the storm
+# (load average above 3 per CPU) 99%, said out loud. A regression (argv not
+# read, or lost) falls far below either; wrong rings and unaccounted execs
+# fail whatever the load.
+need=999
+if awk -v l="$LOAD" -v n="$NCPU" 'BEGIN { exit !(l > 3 * n) }'; then
+	need=990
+	echo "NOTE: load average $LOAD on $NCPU CPUs before the storm: threshold 99% instead of 99.9%"
+fi
+[ $((full * 1000)) -ge $((total * need)) ] ||
+	fail "fewer than $((need / 10)).$((need % 10))% of execs with full argv (load before: $LOAD on $NCPU CPUs)"
 missing=$((total - full))
 [ $((partial + lost)) -ge $missing ] ||
 	fail "$missing execs missing but only $partial partial and $lost counted in rec.gap"
