@@ -47,16 +47,17 @@ extern const struct source_ops src_proc;
 
 #define BATCH 64
 #define MSG_SIZE 256
-#define MAX_CPUS 4096
+#define MAX_CPUS 1024	/* seq windows: 1 KiB each, touched when used */
 #define RCVBUF (32 << 20)
 
-/* Per CPU: the highest seq seen, and which of the 64 before it are still
- * missing (bit i: seq max - 1 - i). */
+/* Per CPU: which seqs in [base, base + SEQ_WIN) arrived (bit seq %
+ * SEQ_WIN); seqs before base are settled (arrived or counted lost). */
+#define SEQ_WIN 8192
 struct seqtrack {
-	uint32_t max;
 	bool seen;
-	uint64_t miss;
-	uint64_t miss_from;	/* time of the oldest open hole */
+	uint32_t base, max, tick_max;
+	uint64_t from;		/* time of the last settling */
+	uint64_t bits[SEQ_WIN / 64];
 };
 
 /* One received message, parsed. */
@@ -650,25 +651,45 @@ static const struct proc_event *parse_msg(const char *buf, ssize_t len, uint32_t
 	return out;
 }
 
-static void seq_lost(struct rec *rec, struct proc_state *st, struct seqtrack *s, uint64_t n,
-		     uint64_t t)
+/* Settle seqs [base, upto): those that did not arrive are lost. */
+static void seq_settle_to(struct rec *rec, struct proc_state *st, struct seqtrack *s,
+			  uint32_t upto, uint64_t t)
 {
-	if (!n)
+	uint32_t n = upto - s->base;
+	uint64_t lost = 0;
+
+	if (n == 0 || n >= 0x80000000u)
 		return;
-	st->lost += n;
-	rec_lost(rec, "proc", NULL, n, s->miss_from ? s->miss_from : t, t);
+	if (n >= SEQ_WIN) {	/* the window was never filled beyond it */
+		lost = n - SEQ_WIN;
+		for (unsigned w = 0; w < SEQ_WIN / 64; w++) {
+			lost += 64 - (unsigned)__builtin_popcountll(s->bits[w]);
+			s->bits[w] = 0;
+		}
+	} else {
+		for (uint32_t q = s->base; q != upto; q++) {
+			uint64_t *w = &s->bits[(q % SEQ_WIN) / 64], m = 1ull << (q % 64);
+
+			if (!(*w & m))
+				lost++;
+			*w &= ~m;
+		}
+	}
+	s->base = upto;
+	if (lost) {
+		st->lost += lost;
+		rec_lost(rec, "proc", NULL, lost, s->from ? s->from : t, t);
+	}
+	s->from = t;
 }
 
-static unsigned popcount64(uint64_t v)
-{
-	return (unsigned)__builtin_popcountll(v);
-}
-
+/* Messages of both sockets come in any order within a window: a seq is
+ * counted lost when it falls out of the window or is still missing a whole
+ * tick after it should have come. */
 static void track_seq(struct rec *rec, struct proc_state *st, const struct proc_event *pe,
 		      uint32_t seq, uint64_t t)
 {
 	struct seqtrack *s;
-	uint32_t d;
 
 	if (pe->cpu >= MAX_CPUS)
 		return;
@@ -677,52 +698,29 @@ static void track_seq(struct rec *rec, struct proc_state *st, const struct proc_
 	s = &st->cpu[pe->cpu];
 	if (!s->seen) {
 		s->seen = true;
-		s->max = seq;
-		return;
+		s->base = s->max = s->tick_max = seq;
+		s->from = t;
 	}
-	d = seq - s->max;
-	if (d == 0)
-		return;
-	if (d < 0x80000000u) {	/* ahead: seqs max+1 .. seq-1 are missing */
-		if (d > 64) {
-			seq_lost(rec, st, s, popcount64(s->miss) + (d - 1 - 64), t);
-			s->miss = ~0ull;
-		} else {
-			if (d < 64)
-				seq_lost(rec, st, s, popcount64(s->miss >> (64 - d)), t);
-			else
-				seq_lost(rec, st, s, popcount64(s->miss), t);
-			s->miss = d < 64 ? s->miss << d : 0;
-			s->miss |= (d >= 2 ? (~0ull >> (64 - (d - 1))) : 0);
-		}
-		if (d >= 2 && !s->miss_from)
-			s->miss_from = t;
+	if (seq - s->base >= 0x80000000u)
+		return;	/* before the window: settled already */
+	if (seq - s->base >= SEQ_WIN)
+		seq_settle_to(rec, st, s, seq - SEQ_WIN + 1, t);
+	s->bits[(seq % SEQ_WIN) / 64] |= 1ull << (seq % 64);
+	if (seq - s->max < 0x80000000u)
 		s->max = seq;
-		if (!s->miss)
-			s->miss_from = 0;
-	} else {		/* behind: a late arrival fills its hole */
-		uint32_t i = s->max - 1 - seq;
-
-		if (i < 64)
-			s->miss &= ~(1ull << i);
-		if (!s->miss)
-			s->miss_from = 0;
-	}
 }
 
-/* Holes still open SETTLE_NS after they opened (their messages did not
- * come late): lost. */
-#define SETTLE_NS 50000000ull
-static void seq_settle(struct rec *rec, struct proc_state *st, uint64_t t)
+/* At a tick: holes up to the highest seq of the previous tick are lost
+ * (stop: up to the highest seen). */
+static void seq_settle(struct rec *rec, struct proc_state *st, uint64_t t, bool all)
 {
 	for (unsigned c = 0; c < st->ncpu; c++) {
 		struct seqtrack *s = &st->cpu[c];
 
-		if (s->miss && (!t || s->miss_from + SETTLE_NS <= t)) {
-			seq_lost(rec, st, s, popcount64(s->miss), t);
-			s->miss = 0;
-			s->miss_from = 0;
-		}
+		if (!s->seen)
+			continue;
+		seq_settle_to(rec, st, s, (all ? s->max : s->tick_max) + 1, t ? t : rec_now_ns());
+		s->tick_max = s->max;
 	}
 }
 
@@ -1232,7 +1230,7 @@ static void proc_tick(struct rec *rec, void *state, uint64_t now_ns)
 
 	st->mono_to_wall = clock_offset();
 	drain(rec, st, true);
-	seq_settle(rec, st, now_ns);
+	seq_settle(rec, st, now_ns, false);
 	audit_expire(rec, st, now_ns);
 }
 
@@ -1241,7 +1239,7 @@ static void proc_stop(struct rec *rec, void *state)
 	struct proc_state *st = state;
 
 	drain(rec, st, true);
-	seq_settle(rec, st, 0);
+	seq_settle(rec, st, 0, true);
 	audit_stop(rec, st);
 	for (int i = 0; i < NPEND; i++)
 		if (st->pend[i].used)
