@@ -259,7 +259,14 @@ static void on_fork(struct rec *rec, struct proc_state *st, const struct proc_ev
 		struct pend *pd = pend_find(st, child);
 
 		if (pd && pd->cg_unknown) {	/* its exec waits: now we know */
-			copy_str(pd->cg.id, sizeof(pd->cg.id), copy.container_id);
+			/* the parent's cgroup now: its table entry may predate
+			 * its move into a container (a shell that joins one,
+			 * then forks without exec) */
+			if ((rec_procfs_read(parent, REC_PI_CGROUP, scratch) & REC_PI_CGROUP) &&
+			    scratch->cg.id[0])
+				pd->cg = scratch->cg;
+			else
+				copy_str(pd->cg.id, sizeof(pd->cg.id), copy.container_id);
 			fdr_event_set_u(&pd->ev, FDR_F_PPID, (uint64_t)parent);
 			if (pp) {
 				memcpy(pd->pcomm, copy.comm, sizeof(pd->pcomm));

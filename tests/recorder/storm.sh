@@ -71,7 +71,16 @@ for k in $(seq $K); do
 	# elsewhere: a storm marker in the wrong ring is a failure
 	w=$(jq -c --arg c "$id" --arg p "$TAG-$k-" 'select(.kind == "proc.exec" and .container != $c
 		and (.argv // [] | length) == 2 and (.argv[1] | startswith($p)))' "$T/ev.json" | grep -c .)
-	[ "$w" = 0 ] || fail "container $k: $w execs attributed to the wrong ring"
+	if [ "$w" != 0 ]; then
+		jq -c --arg c "$id" --arg p "$TAG-$k-" 'select(.kind == "proc.exec" and .container != $c
+			and (.argv // [] | length) == 2 and (.argv[1] | startswith($p)))' "$T/ev.json" |
+			head -5 | while read -r e; do
+				echo "wrong ring: $e"
+				jq -c --argjson p "$(jq .pid <<<"$e")" 'select(.pid == $p and (.kind | startswith("proc.")))' \
+					"$T/ev.json" | head -6
+			done
+		fail "container $k: $w execs attributed to the wrong ring"
+	fi
 	p=$(jq -c --arg c "$id" 'select(.kind == "proc.exec" and .container == $c and .partial)' \
 		"$T/ev.json" | grep -c .)
 	echo "container $k: $f of $N with full argv, $p partial"
