@@ -499,6 +499,11 @@ static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_ev
 	 * was alive then. */
 	if ((got & REC_PI_CGROUP) && !pi->cg.id[0] && !(got & REC_PI_EXE))
 		got &= ~(unsigned)REC_PI_CGROUP;
+	/* Seen in storms: a task that exec'd and is exiting can read as the
+	 * host while exe still reads. A host answer from a task whose status
+	 * no longer reads is not trusted either: the parent tells. */
+	if ((got & REC_PI_CGROUP) && !pi->cg.id[0] && !(got & REC_PI_STATUS))
+		got &= ~(unsigned)REC_PI_CGROUP;
 	/* Gone before we looked: the container is the parent's. Ask the
 	 * parent now (it may have joined a container's cgroup after we last
 	 * saw it, as a shell does before it forks), not only our table. */
