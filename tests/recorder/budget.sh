@@ -6,12 +6,11 @@
 
 CG=/sys/fs/cgroup/pids
 [ -d $CG ] || skip "needs the cgroup v1 pids hierarchy at $CG"
-[ -d $CG/docker ] || { mkdir $CG/docker && at_exit "rmdir $CG/docker"; }
+
 declare -A ID
 for c in A B C E; do
 	ID[$c]=$(hexid)
-	mkdir "$CG/docker/${ID[$c]}" || fail "cannot create cgroup"
-	at_exit "rmdir $CG/docker/${ID[$c]}"
+	cg_make "$CG/docker/${ID[$c]}" || fail "cannot create cgroup"
 done
 run_in() {	# CONTAINER CMD...: run CMD in the container's cgroup
 	local c=$1
