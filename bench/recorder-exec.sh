@@ -4,15 +4,13 @@
 #   storm_execs_per_s, and for each recorder: share of the storm's execs seen
 #   with full argv, CPU time per event and per exec, events lost, peak RSS.
 # Rounds (each: fdr-record and forkstat together, same storm):
-#   _proc        fdr-record --sources proc (what forkstat does) vs forkstat
 #   default      fdr-record as shipped (SCHED_FIFO 1) vs forkstat as shipped
 #   _audit       fdr-record --exec-audit vs forkstat -r (SCHED_FIFO); the
 #                kernel's audit thread's CPU is reported too (kauditd_*)
 #   _audit_normal  fdr-record --exec-audit --sched-priority 0 vs forkstat -r
 #   _swapped     fdr-record --sched-priority 0 vs forkstat -r: scheduling
 #                apart from the program
-# Knobs: BENCH_EXECS (default 20000), BENCH_SPAWNERS (default 4),
-# BENCH_ROUNDS (labels to run, e.g. "proc swapped"; default all).
+# Knobs: BENCH_EXECS (default 20000), BENCH_SPAWNERS (default 4).
 set -uo pipefail
 
 : "${FDR_BIN:?}"
@@ -29,7 +27,6 @@ RP= FP=
 cleanup() {
 	[ -n "$RP" ] && kill -9 "$RP" 2>/dev/null
 	[ -n "$FP" ] && kill -9 "$FP" 2>/dev/null
-	perf_stop
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -41,28 +38,9 @@ cpu_ns() {	# PID: CPU time so far, ns (schedstat; stat ticks as a fallback)
 		awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) * 1000000000 / hz }' "/proc/$1/stat"
 	fi
 }
-# perf_start PID OUT: count the syscalls and context switches of PID (load
-# independent, unlike CPU time on a shared VM); perf_stop; perf_count OUT EVENT.
-PERF_PIDS=()
-perf_start() {
-	command -v perf >/dev/null || return 0
-	perf stat -x, -e raw_syscalls:sys_enter,context-switches -p "$1" -o "$2" 2>/dev/null &
-	PERF_PIDS+=($!)
-}
-perf_stop() {
-	local p
-	for p in "${PERF_PIDS[@]}"; do kill -INT "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	PERF_PIDS=()
-}
-perf_count() { awk -F, -v e="$2" '$3 == e { print $1 + 0 }' "$1" 2>/dev/null | head -1; }
 hwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 
 round() {	# LABEL RECORDER-ARGS FORKSTAT-ARGS
-	local name=${1#_}
-	case " ${BENCH_ROUNDS:-proc default audit audit_normal swapped} " in
-	*" ${name:-default} "*) ;;
-	*) return 0 ;;
-	esac
 	local label=$1 rargs=$2 fargs=$3 tag=s$RANDOM d=$T/rings-$RANDOM
 	mkdir -m 0700 "$d"
 	# shellcheck disable=SC2086
@@ -79,10 +57,6 @@ round() {	# LABEL RECORDER-ARGS FORKSTAT-ARGS
 	[ -n "$kpid" ] && k0=$(cpu_ns "$kpid")
 	r0=$(cpu_ns $RP)
 	[ -n "$FP" ] && f0=$(cpu_ns $FP)
-	rm -f "$T/perf.rec" "$T/perf.fst"
-	perf_start "$RP" "$T/perf.rec"
-	[ -n "$FP" ] && perf_start "$FP" "$T/perf.fst"
-	sleep 0.2
 	start=$(date +%s%N)
 	local pids=()
 	for k in $(seq "$P"); do
@@ -92,7 +66,6 @@ round() {	# LABEL RECORDER-ARGS FORKSTAT-ARGS
 	wait "${pids[@]}"
 	end=$(date +%s%N)
 	sleep 1
-	perf_stop
 	local r1 f1=0 rss frss=0 k1=0
 	r1=$(cpu_ns $RP)
 	[ -n "$kpid" ] && k1=$(cpu_ns "$kpid")
@@ -122,11 +95,6 @@ round() {	# LABEL RECORDER-ARGS FORKSTAT-ARGS
 	echo "fdr_record_cpu_per_event$label $(((r1 - r0) / (events > 0 ? events : 1))) ns"
 	echo "fdr_record_cpu_per_exec$label $(((r1 - r0) / total)) ns"
 	echo "fdr_record_events$label $events events"
-	local sc cs
-	sc=$(perf_count "$T/perf.rec" raw_syscalls:sys_enter)
-	cs=$(perf_count "$T/perf.rec" context-switches)
-	[ -n "$sc" ] && echo "fdr_record_syscalls_per_event$label $(awk -v a="$sc" -v e="$events" 'BEGIN { printf "%.2f", a / (e > 0 ? e : 1) }') syscalls"
-	[ -n "$cs" ] && echo "fdr_record_wakeups_per_event$label $(awk -v a="$cs" -v e="$events" 'BEGIN { printf "%.2f", a / (e > 0 ? e : 1) }') switches"
 	echo "fdr_record_lost$label $lost events"
 	echo "fdr_record_rss_peak$label $((rss / 1024)) MiB"
 	case "$rargs" in *exec-audit*)
@@ -143,17 +111,11 @@ round() {	# LABEL RECORDER-ARGS FORKSTAT-ARGS
 		echo "forkstat_cpu_per_event$label $(((f1 - f0) / (fevents > 0 ? fevents : 1))) ns"
 		echo "forkstat_cpu_per_exec$label $(((f1 - f0) / total)) ns"
 		echo "forkstat_events$label $fevents events"
-		sc=$(perf_count "$T/perf.fst" raw_syscalls:sys_enter)
-		cs=$(perf_count "$T/perf.fst" context-switches)
-		[ -n "$sc" ] && echo "forkstat_syscalls_per_event$label $(awk -v a="$sc" -v e="$fevents" 'BEGIN { printf "%.2f", a / (e > 0 ? e : 1) }') syscalls"
-		[ -n "$cs" ] && echo "forkstat_wakeups_per_event$label $(awk -v a="$cs" -v e="$fevents" 'BEGIN { printf "%.2f", a / (e > 0 ? e : 1) }') switches"
 		echo "forkstat_rss_peak$label $((frss / 1024)) MiB"
 	fi
 	rm -rf "$d"
 }
 
-echo "# $N execs from $P spawners; fdr-record --sources proc (SCHED_FIFO 1) vs forkstat default"
-round "_proc" "--sources proc" ""
 echo "# $N execs from $P spawners; fdr-record default (SCHED_FIFO 1) vs forkstat default"
 round "" "" ""
 echo "# fdr-record --exec-audit vs forkstat -r (SCHED_FIFO)"

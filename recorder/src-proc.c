@@ -9,20 +9,10 @@
  * first the facts that die with the process (cmdline, exe, cwd) for every
  * exec of the batch, then everything else in message order.
  *
- * Wakeups: only an exec is urgent (its /proc facts die with the process);
- * fork, exit and id changes can wait. Two connector sockets, each with a
- * classic BPF filter: the exec socket is watched and wakes the recorder;
- * the other one is drained at every wakeup and every tick. One wakeup per
- * exec instead of one per message (fork, exec, exit), and the messages of
- * both are merged back into kernel order (timestamp) before they are used.
- *
  * Loss: the kernel numbers the connector's messages per CPU (cn_msg.seq,
  * proc_event.cpu); a hole in a CPU's sequence is the exact count of messages
- * dropped (ENOBUFS when the socket buffer overflowed). With two sockets a
- * message may arrive after a later one of the same CPU, so a hole counts as
- * lost only when it is still open after a tick (or falls out of a 64-message
- * window). Holes become rec.gap events in every ring, since a lost message
- * could belong to any container.
+ * dropped (ENOBUFS when the socket buffer overflowed). Holes become rec.gap
+ * events in every ring, since a lost message could belong to any container.
  */
 #include <errno.h>
 #include <dirent.h>
@@ -30,7 +20,6 @@
 #include <linux/audit.h>
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
-#include <linux/filter.h>
 #include <linux/netlink.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,25 +36,12 @@ extern const struct source_ops src_proc;
 
 #define BATCH 64
 #define MSG_SIZE 256
-#define MAX_CPUS 1024	/* seq windows: 1 KiB each, touched when used */
+#define MAX_CPUS 4096
 #define RCVBUF (32 << 20)
 
-/* Per CPU: which seqs in [base, base + SEQ_WIN) arrived (bit seq %
- * SEQ_WIN); seqs before base are settled (arrived or counted lost). */
-#define SEQ_WIN 8192
 struct seqtrack {
+	uint32_t last;
 	bool seen;
-	uint32_t base, max, tick_max;
-	uint64_t from;		/* time of the last settling */
-	uint64_t bits[SEQ_WIN / 64];
-};
-
-/* One received message, parsed. */
-struct msg {
-	struct proc_event pe;
-	uint32_t seq;
-	uint64_t t;	/* wall clock, ns */
-	bool exec_sock;
 };
 
 /* ---- argv from the kernel audit EXECVE record (--exec-audit) ----------
@@ -94,10 +70,6 @@ struct audit_exec {
 
 struct pend {
 	bool used, has_exit;
-	bool want_audit;	/* partial: waits for its audit record */
-	bool cg_unknown;	/* gone before its fork message came: the fork tells */
-	size_t args_len;	/* argv read from /proc, NUL separated */
-	char args[AUDIT_ARGS];
 	uint64_t since;
 	pid_t pid;
 	struct rec_cgroup_id cg;
@@ -109,8 +81,7 @@ struct proc_state;
 static void audit_ready(struct rec *rec, struct proc_state *st);
 
 struct proc_state {
-	int fd;			/* exec messages only: watched */
-	int ofd;		/* every other message: drained at wakeups and ticks */
+	int fd;
 	int afd;		/* audit listener, -1 when off */
 	bool audit_rule_added, audit_enabled_changed;
 	struct rec_audit_state audit_saved;
@@ -125,17 +96,12 @@ struct proc_state {
 	struct fdr_str pend_argv[REC_ARGV_MAX];	/* of the exec being resolved */
 	int64_t mono_to_wall;	/* wall = mono + this */
 	struct seqtrack cpu[MAX_CPUS];
-	unsigned ncpu;		/* highest cpu seen + 1 */
-	uint64_t lost, enobufs;
-	uint64_t execs, partial, wakeups;
-	char buf[2 * BATCH][MSG_SIZE];
-	struct msg msg[2 * BATCH];
-	unsigned o_pos, o_n;	/* other socket's messages in slots BATCH.. */
-	bool o_more;		/* it may have more */
-	struct rec_procinfo pi[BATCH];	/* pass-1 results per exec message */
+	uint64_t lost, enobufs, last_ns;
+	uint64_t gap_from;
+	uint64_t execs, partial;
+	char buf[BATCH][MSG_SIZE];
+	struct rec_procinfo pi[BATCH];	/* pass-1 results per message */
 	unsigned got[BATCH];
-	int pi_of[2 * BATCH];	/* msg index -> pi slot, or -1 */
-	struct rec_procinfo scratch;	/* for fork and id messages */
 };
 
 static int64_t clock_offset(void)
@@ -210,9 +176,6 @@ static struct rec_proc *known(struct rec *rec, pid_t pid, struct rec_procinfo *s
 	return p;
 }
 
-static struct pend *pend_find(struct proc_state *st, pid_t pid);
-static void pend_emit(struct rec *rec, struct proc_state *st, struct pend *pd);
-
 static void on_fork(struct rec *rec, struct proc_state *st, const struct proc_event *pe,
 		    uint64_t t, struct rec_procinfo *scratch)
 {
@@ -222,6 +185,7 @@ static void on_fork(struct rec *rec, struct proc_state *st, const struct proc_ev
 	struct rec_proc *pp, *cp, copy;
 	struct fdr_event ev;
 
+	(void)st;
 	if (pe->event_data.fork.child_pid != child || child == rec_self_pid(rec))
 		return;	/* a new thread */
 	pp = known(rec, parent, scratch);
@@ -231,52 +195,15 @@ static void on_fork(struct rec *rec, struct proc_state *st, const struct proc_ev
 		memset(&copy, 0, sizeof(copy));
 		copy.loginuid = copy.sessionid = (uint32_t)-1;
 	}
-	cp = rec_proctab_get(tab, child);
-	if (cp && !cp->exited && (cp->ppid == parent || !cp->ppid) && cp->start_ns &&
-	    cp->start_ns <= t && t - cp->start_ns < 1000000000ull) {
-		/* The child ran and exec'd before the parent sent this (the
-		 * kernel sends fork after waking the child): its entry is newer
-		 * than what the parent would give it, but may lack the parent. */
-		if (!cp->ppid) {
-			cp->ppid = parent;
-			if (!cp->container_id[0])
-				copy_str(cp->container_id, sizeof(cp->container_id),
-					 copy.container_id);
-		}
-		cp = &copy;
-	} else {
-		cp = rec_proctab_put(tab, child);
-		if (!cp)
-			cp = &copy;	/* table full: still record the event */
-		else
-			*cp = copy;
-	}
+	cp = rec_proctab_put(tab, child);
+	if (!cp)
+		cp = &copy;	/* table full: still record the event */
+	else
+		*cp = copy;
 	cp->pid = child;
 	cp->ppid = parent;
 	cp->exited = false;
 	cp->start_ns = t;
-	{
-		struct pend *pd = pend_find(st, child);
-
-		if (pd && pd->cg_unknown) {	/* its exec waits: now we know */
-			/* the parent's cgroup now: its table entry may predate
-			 * its move into a container (a shell that joins one,
-			 * then forks without exec) */
-			if ((rec_procfs_read(parent, REC_PI_CGROUP, scratch) & REC_PI_CGROUP) &&
-			    scratch->cg.id[0])
-				pd->cg = scratch->cg;
-			else
-				copy_str(pd->cg.id, sizeof(pd->cg.id), copy.container_id);
-			fdr_event_set_u(&pd->ev, FDR_F_PPID, (uint64_t)parent);
-			if (pp) {
-				memcpy(pd->pcomm, copy.comm, sizeof(pd->pcomm));
-				fdr_event_set_cstr(&pd->ev, FDR_F_PCOMM, pd->pcomm);
-			}
-			pd->cg_unknown = false;
-			if (!pd->want_audit)
-				pend_emit(rec, st, pd);
-		}
-	}
 	fdr_event_init(&ev, FDR_PROC_FORK, t);
 	actor(&ev, cp);
 	if (pp)
@@ -289,7 +216,7 @@ static void on_fork(struct rec *rec, struct proc_state *st, const struct proc_ev
 
 static struct pend *pend_find(struct proc_state *st, pid_t pid)
 {
-	if (!st->npend)
+	if (st->afd < 0 || !st->npend)
 		return NULL;
 	for (int i = 0; i < NPEND; i++)
 		if (st->pend[i].used && st->pend[i].pid == pid)
@@ -307,20 +234,6 @@ static void pend_own(struct pend *pd, struct fdr_event *ev)
 		{ FDR_F_CWD, offsetof(struct pend, cwd), sizeof(((struct pend *)0)->cwd) },
 	};
 
-	/* argv points into a buffer reused by the next batch: keep a copy */
-	if (fdr_event_has(ev, FDR_F_ARGV)) {
-		struct fdr_strv v = fdr_event_strv(ev, FDR_F_ARGV);
-
-		pd->args_len = 0;
-		for (size_t i = 0; i < v.n; i++) {
-			if (pd->args_len + v.v[i].len + 1 > sizeof(pd->args))
-				break;
-			memcpy(pd->args + pd->args_len, v.v[i].p, v.v[i].len);
-			pd->args_len += v.v[i].len;
-			pd->args[pd->args_len++] = '\0';
-		}
-		fdr_event_clear(ev, FDR_F_ARGV);
-	}
 	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
 		struct fdr_str v = fdr_event_str(ev, own[i].f);
 		char *dst = (char *)pd + own[i].off;
@@ -337,59 +250,39 @@ static void pend_own(struct pend *pd, struct fdr_event *ev)
 }
 
 /* Fill a waiting exec from its audit record and write it (and its exit). */
-/* NUL-separated args as the argv of ev (through st->pend_argv). */
-static void set_args(struct proc_state *st, struct fdr_event *ev, const char *args, size_t len)
+static void pend_resolve(struct rec *rec, struct proc_state *st, struct pend *pd,
+			 const struct audit_exec *ax)
 {
-	uint32_t argc = 0;
+	if (ax && !ax->failed) {
+		uint32_t argc = 0;
 
-	for (size_t i = 0; i < len && argc < REC_ARGV_MAX;) {
-		size_t n = strnlen(args + i, len - i);
+		for (size_t i = 0; i < ax->used_bytes && argc < REC_ARGV_MAX;) {
+			size_t n = strnlen(ax->args + i, ax->used_bytes - i);
 
-		st->pend_argv[argc].p = args + i;
-		st->pend_argv[argc].len = (uint32_t)n;
-		argc++;
-		i += n + 1;
-	}
-	fdr_event_set_strv(ev, FDR_F_ARGV, st->pend_argv, argc);
-}
-
-/* Write a waiting exec (and its exit) and free its slot. */
-static void pend_emit(struct rec *rec, struct proc_state *st, struct pend *pd)
-{
-	if (pd->want_audit)
+			st->pend_argv[argc].p = ax->args + i;
+			st->pend_argv[argc].len = (uint32_t)n;
+			argc++;
+			i += n + 1;
+		}
+		if (!fdr_event_has(&pd->ev, FDR_F_ARGV))
+			fdr_event_set_strv(&pd->ev, FDR_F_ARGV, st->pend_argv, argc);
+		if (!fdr_event_has(&pd->ev, FDR_F_CWD) && ax->cwd[0])
+			fdr_event_set_cstr(&pd->ev, FDR_F_CWD, ax->cwd);
+		if (!fdr_event_has(&pd->ev, FDR_F_EXE) && ax->exe[0])
+			fdr_event_set_cstr(&pd->ev, FDR_F_EXE, ax->exe);
+		if (fdr_event_has(&pd->ev, FDR_F_EXE) && fdr_event_has(&pd->ev, FDR_F_ARGV)) {
+			pd->ev.flags &= (uint16_t)~FDR_EVF_PARTIAL;
+			st->partial--;
+		}
+		st->audit_filled++;
+	} else {
 		st->audit_timeouts++;
-	if (!fdr_event_has(&pd->ev, FDR_F_ARGV) && pd->args_len)
-		set_args(st, &pd->ev, pd->args, pd->args_len);
+	}
 	rec_emit_cg(rec, &pd->cg, &pd->ev);
 	if (pd->has_exit)
 		rec_emit_cg(rec, &pd->cg, &pd->exit_ev);
 	pd->used = false;
 	st->npend--;
-}
-
-/* Fill a waiting exec from its audit record; written when nothing else is
- * awaited. */
-static void pend_resolve(struct rec *rec, struct proc_state *st, struct pend *pd,
-			 const struct audit_exec *ax)
-{
-	/* the kernel's copy at exec first; else what /proc gave */
-	if (ax && !ax->failed && ax->used_bytes)
-		set_args(st, &pd->ev, ax->args, ax->used_bytes);
-	if (ax && !ax->failed) {
-		if (!fdr_event_has(&pd->ev, FDR_F_CWD) && ax->cwd[0])
-			fdr_event_set_cstr(&pd->ev, FDR_F_CWD, ax->cwd);
-		if (!fdr_event_has(&pd->ev, FDR_F_EXE) && ax->exe[0])
-			fdr_event_set_cstr(&pd->ev, FDR_F_EXE, ax->exe);
-		if (fdr_event_has(&pd->ev, FDR_F_EXE) && fdr_event_has(&pd->ev, FDR_F_ARGV) &&
-		    (pd->ev.flags & FDR_EVF_PARTIAL)) {
-			pd->ev.flags &= (uint16_t)~FDR_EVF_PARTIAL;
-			st->partial--;
-		}
-		st->audit_filled++;
-	}
-	pd->want_audit = false;
-	if (!pd->cg_unknown)
-		pend_emit(rec, st, pd);
 }
 
 static const struct audit_exec *done_find(struct proc_state *st, pid_t pid, uint64_t t)
@@ -403,13 +296,11 @@ static const struct audit_exec *done_find(struct proc_state *st, pid_t pid, uint
 	return NULL;
 }
 
-/* Hold an exec for its audit record (want_audit) or its fork message
- * (cg_unknown); false when it cannot wait. */
+/* Hold a partial exec for its audit record; false when it cannot wait. */
 static bool pend_add(struct rec *rec, struct proc_state *st, pid_t pid,
-		     const struct rec_cgroup_id *cg, bool want_audit, bool cg_unknown,
-		     const struct fdr_event *ev)
+		     const struct rec_cgroup_id *cg, const struct fdr_event *ev)
 {
-	const struct audit_exec *ax = want_audit ? done_find(st, pid, ev->time_ns) : NULL;
+	const struct audit_exec *ax = done_find(st, pid, ev->time_ns);
 	struct pend *pd = NULL;
 
 	for (int i = 0; i < NPEND && !pd; i++)
@@ -425,28 +316,11 @@ static bool pend_add(struct rec *rec, struct proc_state *st, pid_t pid,
 	pd->since = rec_now_ns();
 	pd->pid = pid;
 	pd->cg = *cg;
-	pd->want_audit = want_audit;
-	pd->cg_unknown = cg_unknown;
-	pd->args_len = 0;
 	pd->ev = *ev;
 	pend_own(pd, &pd->ev);
 	if (ax)
 		pend_resolve(rec, st, pd, ax);
 	return true;
-}
-
-/* The parent of pid from a fork message received but not handled yet
- * (the other socket's) that comes after this exec (the child exec'd before its parent sent the fork), or 0. */
-static pid_t batch_parent(const struct proc_state *st, pid_t pid)
-{
-	for (unsigned k = BATCH + st->o_pos; k < BATCH + st->o_n; k++) {
-		const struct proc_event *pe = &st->msg[k].pe;
-
-		if (pe->what == PROC_EVENT_FORK && pe->event_data.fork.child_tgid == pid &&
-		    pe->event_data.fork.child_pid == pid)
-			return pe->event_data.fork.parent_tgid;
-	}
-	return 0;
 }
 
 static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_event *pe,
@@ -459,16 +333,13 @@ static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_ev
 
 	if (pid == rec_self_pid(rec))
 		return;
-	/* An entry of an exited process is a previous owner of the pid (its
-	 * fork message is not here yet): none of it applies. */
-	p = rec_proctab_get(tab, pid);
-	if (p && p->exited)
-		p = NULL;
 	/* loginuid and sessionid are inherited at fork (only a login
 	 * changes them, by writing /proc/self/loginuid): the table has them. */
-	got |= rec_procfs_read(pid, REC_PI_STATUS | (p ? 0 : REC_PI_LOGIN), pi);
+	got |= rec_procfs_read(pid, REC_PI_STATUS |
+			       (rec_proctab_get(tab, pid) ? 0 : REC_PI_LOGIN), pi);
+	p = rec_proctab_get(tab, pid);
 	if (!p) {
-		p = rec_proctab_put(tab, pid);	/* resets an exited entry */
+		p = rec_proctab_put(tab, pid);
 		if (!p) {
 			memset(&tmp, 0, sizeof(tmp));
 			p = &tmp;
@@ -476,8 +347,6 @@ static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_ev
 		p->pid = pid;
 		p->start_ns = t;
 		p->loginuid = p->sessionid = (uint32_t)-1;
-		if (!(got & REC_PI_STATUS))
-			p->ppid = batch_parent(st, pid);
 	}
 	if (got & REC_PI_STATUS) {
 		p->ppid = pi->ppid;
@@ -498,11 +367,6 @@ static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_ev
 	 * host answer counts only when exe, read after it, proves the task
 	 * was alive then. */
 	if ((got & REC_PI_CGROUP) && !pi->cg.id[0] && !(got & REC_PI_EXE))
-		got &= ~(unsigned)REC_PI_CGROUP;
-	/* Seen in storms: a task that exec'd and is exiting can read as the
-	 * host while exe still reads. A host answer from a task whose status
-	 * no longer reads is not trusted either: the parent tells. */
-	if ((got & REC_PI_CGROUP) && !pi->cg.id[0] && !(got & REC_PI_STATUS))
 		got &= ~(unsigned)REC_PI_CGROUP;
 	/* Gone before we looked: the container is the parent's. Ask the
 	 * parent now (it may have joined a container's cgroup after we last
@@ -551,11 +415,7 @@ static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_ev
 			cg = pi->cg;
 		else
 			copy_str(cg.id, sizeof(cg.id), p->container_id);
-		bool want_audit = st->afd >= 0 && (ev.flags & FDR_EVF_PARTIAL);
-		bool cg_unknown = !(got & REC_PI_CGROUP) && !p->ppid;
-
-		if ((want_audit || cg_unknown) &&
-		    pend_add(rec, st, pid, &cg, want_audit, cg_unknown, &ev))
+		if (st->afd >= 0 && (ev.flags & FDR_EVF_PARTIAL) && pend_add(rec, st, pid, &cg, &ev))
 			return;
 		rec_emit_cg(rec, &cg, &ev);
 	}
@@ -663,41 +523,6 @@ static const struct proc_event *parse_msg(const char *buf, ssize_t len, uint32_t
 	return out;
 }
 
-/* Settle seqs [base, upto): those that did not arrive are lost. */
-static void seq_settle_to(struct rec *rec, struct proc_state *st, struct seqtrack *s,
-			  uint32_t upto, uint64_t t)
-{
-	uint32_t n = upto - s->base;
-	uint64_t lost = 0;
-
-	if (n == 0 || n >= 0x80000000u)
-		return;
-	if (n >= SEQ_WIN) {	/* the window was never filled beyond it */
-		lost = n - SEQ_WIN;
-		for (unsigned w = 0; w < SEQ_WIN / 64; w++) {
-			lost += 64 - (unsigned)__builtin_popcountll(s->bits[w]);
-			s->bits[w] = 0;
-		}
-	} else {
-		for (uint32_t q = s->base; q != upto; q++) {
-			uint64_t *w = &s->bits[(q % SEQ_WIN) / 64], m = 1ull << (q % 64);
-
-			if (!(*w & m))
-				lost++;
-			*w &= ~m;
-		}
-	}
-	s->base = upto;
-	if (lost) {
-		st->lost += lost;
-		rec_lost(rec, "proc", NULL, lost, s->from ? s->from : t, t);
-	}
-	s->from = t;
-}
-
-/* Messages of both sockets come in any order within a window: a seq is
- * counted lost when it falls out of the window or is still missing a whole
- * tick after it should have come. */
 static void track_seq(struct rec *rec, struct proc_state *st, const struct proc_event *pe,
 		      uint32_t seq, uint64_t t)
 {
@@ -705,184 +530,99 @@ static void track_seq(struct rec *rec, struct proc_state *st, const struct proc_
 
 	if (pe->cpu >= MAX_CPUS)
 		return;
-	if (pe->cpu >= st->ncpu)
-		st->ncpu = pe->cpu + 1;
 	s = &st->cpu[pe->cpu];
-	if (!s->seen) {
-		s->seen = true;
-		s->base = s->max = s->tick_max = seq;
-		s->from = t;
+	if (s->seen && seq != s->last + 1 && seq > s->last) {
+		uint64_t n = seq - s->last - 1;
+
+		st->lost += n;
+		rec_lost(rec, "proc", NULL, n, st->last_ns ? st->last_ns : t, t);
 	}
-	if (seq - s->base >= 0x80000000u)
-		return;	/* before the window: settled already */
-	if (seq - s->base >= SEQ_WIN)
-		seq_settle_to(rec, st, s, seq - SEQ_WIN + 1, t);
-	s->bits[(seq % SEQ_WIN) / 64] |= 1ull << (seq % 64);
-	if (seq - s->max < 0x80000000u)
-		s->max = seq;
-}
-
-/* At a tick: holes up to the highest seq of the previous tick are lost
- * (stop: up to the highest seen). */
-static void seq_settle(struct rec *rec, struct proc_state *st, uint64_t t, bool all)
-{
-	for (unsigned c = 0; c < st->ncpu; c++) {
-		struct seqtrack *s = &st->cpu[c];
-
-		if (!s->seen)
-			continue;
-		seq_settle_to(rec, st, s, (all ? s->max : s->tick_max) + 1, t ? t : rec_now_ns());
-		s->tick_max = s->max;
-	}
-}
-
-/* Receive up to max messages of fd into st->buf and st->msg from slot
- * first on; *parsed: how many proc events; true when the batch was full. */
-static bool recv_batch(struct proc_state *st, int fd, unsigned first, unsigned max,
-		       bool exec_sock, unsigned *parsed)
-{
-	struct mmsghdr mm[BATCH];
-	struct iovec iov[BATCH];
-	unsigned got = 0;
-	int n;
-
-	*parsed = 0;
-	if (fd < 0)
-		return false;
-	memset(mm, 0, sizeof(mm[0]) * max);
-	for (unsigned i = 0; i < max; i++) {
-		iov[i].iov_base = st->buf[first + i];
-		iov[i].iov_len = MSG_SIZE;
-		mm[i].msg_hdr.msg_iov = &iov[i];
-		mm[i].msg_hdr.msg_iovlen = 1;
-	}
-	for (;;) {
-		n = recvmmsg(fd, mm, max, MSG_DONTWAIT, NULL);
-		if (n >= 0)
-			break;
-		if (errno == ENOBUFS) {
-			st->enobufs++;	/* counted exactly by the seq holes */
-			continue;
-		}
-		if (errno == EINTR)
-			continue;
-		return false;	/* EAGAIN */
-	}
-	for (int i = 0; i < n; i++) {
-		struct msg *m = &st->msg[first + got];
-
-		if (!parse_msg(st->buf[first + i], mm[i].msg_len, &m->seq, &m->pe))
-			continue;
-		m->t = (uint64_t)((int64_t)m->pe.timestamp_ns + st->mono_to_wall);
-		m->exec_sock = exec_sock;
-		st->pi_of[first + got] = -1;
-		got++;
-	}
-	*parsed = got;
-	return (unsigned)n == max;
-}
-
-static void handle(struct rec *rec, struct proc_state *st, unsigned i)
-{
-	const struct msg *m = &st->msg[i];
-	const struct proc_event *pe = &m->pe;
-
-	track_seq(rec, st, pe, m->seq, m->t);
-	switch (pe->what) {
-	case PROC_EVENT_FORK:
-		on_fork(rec, st, pe, m->t, &st->scratch);
-		break;
-	case PROC_EVENT_EXEC:
-		if (st->pi_of[i] >= 0)
-			on_exec(rec, st, pe, m->t, &st->pi[st->pi_of[i]], st->got[st->pi_of[i]]);
-		else
-			on_exec(rec, st, pe, m->t, &st->scratch, 0);
-		break;
-	case PROC_EVENT_EXIT:
-		on_exit_ev(rec, st, pe, m->t);
-		break;
-	case PROC_EVENT_UID:
-		on_id(rec, pe, m->t, false, &st->scratch);
-		break;
-	case PROC_EVENT_GID:
-		on_id(rec, pe, m->t, true, &st->scratch);
-		break;
-	case PROC_EVENT_COMM:
-		on_comm(rec, pe);
-		break;
-	default:
-		break;
-	}
-}
-
-/* Handle one batch of exec messages, merged in kernel (time) order with
- * the other socket's messages up to the last of them (all of them when the
- * exec socket is empty; the rest waits in slots BATCH.. for the next
- * batch); true when the exec socket had a full batch (call again). */
-static bool drain_once(struct rec *rec, struct proc_state *st, bool with_exec)
-{
-	unsigned nexec = 0, npi = 0, ie = 0, refills = 0;
-	bool full = false;
-
-	if (with_exec)
-		full = recv_batch(st, st->fd, 0, BATCH, true, &nexec);
-	/* pass 1: what dies with the process, for every exec at once */
-	for (unsigned i = 0; i < nexec; i++) {
-		const struct proc_event *pe = &st->msg[i].pe;
-
-		if (pe->what == PROC_EVENT_EXEC && npi < BATCH &&
-		    pe->event_data.exec.process_tgid != rec_self_pid(rec)) {
-			st->pi_of[i] = (int)npi;
-			st->got[npi] = rec_procfs_read(pe->event_data.exec.process_tgid,
-						       REC_PI_CGROUP | REC_PI_ARGV |
-						       REC_PI_EXE | REC_PI_CWD, &st->pi[npi]);
-			npi++;
-		}
-	}
-	/* pass 2: merged by time */
-	for (;;) {
-		bool have_o, have_e;
-
-		if (st->o_pos == st->o_n && st->o_more && refills < 1024) {
-			st->o_more = recv_batch(st, st->ofd, BATCH, BATCH, false, &st->o_n);
-			st->o_pos = 0;
-			refills++;
-			if (!st->o_n && st->o_more)
-				continue;
-		}
-		have_o = st->o_pos < st->o_n;
-		have_e = ie < nexec;
-		if (have_o && !have_e && full &&
-		    st->msg[BATCH + st->o_pos].t > st->msg[nexec - 1].t)
-			break;	/* newer than this batch of execs: with the next */
-		if (!have_o && !have_e)
-			break;
-		if (have_o && (!have_e || st->msg[BATCH + st->o_pos].t <= st->msg[ie].t))
-			handle(rec, st, BATCH + st->o_pos++);
-		else
-			handle(rec, st, ie++);
-	}
-	st->o_more = st->ofd >= 0;	/* next time, ask the other socket again */
-	return full;
-}
-
-static void drain(struct rec *rec, struct proc_state *st, bool with_exec)
-{
-	for (int i = 0; i < 4096 && drain_once(rec, st, with_exec); i++)
-		;
+	s->seen = true;
+	s->last = seq;
+	st->last_ns = t;
 }
 
 static void proc_ready(struct rec *rec, void *state, int fd)
 {
 	struct proc_state *st = state;
+	struct mmsghdr mm[BATCH];
+	struct iovec iov[BATCH];
+	int n;
 
 	if (fd == st->afd) {
 		audit_ready(rec, st);
 		return;
 	}
-	st->wakeups++;
-	drain(rec, st, true);
+	for (;;) {
+		memset(mm, 0, sizeof(mm));
+		for (int i = 0; i < BATCH; i++) {
+			iov[i].iov_base = st->buf[i];
+			iov[i].iov_len = MSG_SIZE;
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+		}
+		n = recvmmsg(fd, mm, BATCH, MSG_DONTWAIT, NULL);
+		if (n < 0) {
+			if (errno == ENOBUFS) {
+				st->enobufs++;	/* counted exactly by the seq holes */
+				continue;
+			}
+			if (errno == EINTR)
+				continue;
+			return;	/* EAGAIN */
+		}
+		/* pass 1: what dies with the process */
+		for (int i = 0; i < n; i++) {
+			uint32_t seq;
+			struct proc_event pev;
+			const struct proc_event *pe = parse_msg(st->buf[i], mm[i].msg_len, &seq, &pev);
+
+			st->got[i] = 0;
+			if (pe && pe->what == PROC_EVENT_EXEC &&
+			    pe->event_data.exec.process_tgid != rec_self_pid(rec))
+				st->got[i] = rec_procfs_read(pe->event_data.exec.process_tgid,
+							     REC_PI_CGROUP | REC_PI_ARGV |
+							     REC_PI_EXE | REC_PI_CWD, &st->pi[i]);
+		}
+		/* pass 2: in order */
+		for (int i = 0; i < n; i++) {
+			uint32_t seq;
+			struct proc_event pev;
+			const struct proc_event *pe = parse_msg(st->buf[i], mm[i].msg_len, &seq, &pev);
+			uint64_t t;
+
+			if (!pe)
+				continue;
+			t = (uint64_t)((int64_t)pe->timestamp_ns + st->mono_to_wall);
+			track_seq(rec, st, pe, seq, t);
+			switch (pe->what) {
+			case PROC_EVENT_FORK:
+				on_fork(rec, st, pe, t, &st->pi[i]);
+				break;
+			case PROC_EVENT_EXEC:
+				on_exec(rec, st, pe, t, &st->pi[i], st->got[i]);
+				break;
+			case PROC_EVENT_EXIT:
+				on_exit_ev(rec, st, pe, t);
+				break;
+			case PROC_EVENT_UID:
+				on_id(rec, pe, t, false, &st->pi[i]);
+				break;
+			case PROC_EVENT_GID:
+				on_id(rec, pe, t, true, &st->pi[i]);
+				break;
+			case PROC_EVENT_COMM:
+				on_comm(rec, pe);
+				break;
+			default:
+				break;
+			}
+		}
+		if (n < BATCH)
+			return;
+	}
 }
+
 
 /* ---- audit records -------------------------------------------------------- */
 
@@ -948,10 +688,6 @@ static void audit_record(struct rec *rec, struct proc_state *st, const struct re
 		{
 			struct pend *pd = pend_find(st, ax->pid);
 
-			/* the same process: its exec within 2 s (pids are reused) */
-			if (pd && (!pd->want_audit || !(ax->t + 2000000000ull > pd->ev.time_ns &&
-				    pd->ev.time_ns + 2000000000ull > ax->t)))
-				pd = NULL;
 			if (pd) {
 				pend_resolve(rec, st, pd, ax);
 			} else {
@@ -988,7 +724,7 @@ static void audit_expire(struct rec *rec, struct proc_state *st, uint64_t now)
 {
 	for (int i = 0; i < NPEND && st->npend; i++)
 		if (st->pend[i].used && st->pend[i].since + PEND_NS <= now)
-			pend_emit(rec, st, &st->pend[i]);
+			pend_resolve(rec, st, &st->pend[i], NULL);
 }
 
 /* Turn on audit and the exec rule, remembering what to restore. */
@@ -998,6 +734,9 @@ static int audit_start(struct rec *rec, struct proc_state *st)
 
 	st->afd = -1;
 	snprintf(st->audit_key, sizeof(st->audit_key), "fdr-exec-%d", (int)rec_self_pid(rec));
+	st->pend = calloc(NPEND, sizeof(*st->pend));
+	if (!st->pend)
+		return -ENOMEM;
 	err = rec_audit_get(&st->audit_saved);
 	if (err < 0) {
 		rec_log(rec, "proc: --exec-audit: cannot query kernel audit: %s", strerror(-err));
@@ -1043,6 +782,8 @@ out_restore:
 		      st->audit_saved.backlog_limit : 0);
 	st->audit_enabled_changed = false;
 out_free:
+	free(st->pend);
+	st->pend = NULL;
 	return err;
 }
 
@@ -1050,6 +791,9 @@ static void audit_stop(struct rec *rec, struct proc_state *st)
 {
 	if (st->afd >= 0) {
 		audit_ready(rec, st);
+		for (int i = 0; i < NPEND; i++)
+			if (st->pend[i].used)
+				pend_resolve(rec, st, &st->pend[i], NULL);
 		rec_unwatch_fd(rec, st->afd);
 		close(st->afd);
 		st->afd = -1;
@@ -1119,9 +863,7 @@ static void scan_proc(struct rec *rec, struct proc_state *st)
 	closedir(d);
 }
 
-/* A proc connector socket, subscribed, with a filter that keeps exec
- * messages only (exec true) or everything else. -errno (logged). */
-static int cn_open(struct rec *rec, bool exec, bool *filtered)
+static int proc_init(struct rec *rec, void **state)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC };
 	struct {
@@ -1129,28 +871,24 @@ static int cn_open(struct rec *rec, bool exec, bool *filtered)
 		struct cn_msg cn;
 		enum proc_cn_mcast_op op;
 	} __attribute__((packed)) req;
-	/* proc_event.what at offset 36 (nlmsghdr 16 + cn_msg 20); absolute
-	 * loads read network order; a message too short for it is dropped */
-	struct sock_filter code[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NLMSG_HDRLEN + sizeof(struct cn_msg)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __builtin_bswap32(PROC_EVENT_EXEC), 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, exec ? 0xffff : 0),
-		BPF_STMT(BPF_RET | BPF_K, exec ? 0 : 0xffff),
-	};
-	struct sock_fprog prog = { .len = sizeof(code) / sizeof(code[0]), .filter = code };
-	int size = RCVBUF, err, fd;
+	struct proc_state *st;
+	int size = RCVBUF, err;
 
-	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_CONNECTOR);
-	if (fd < 0) {
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->afd = -1;
+	st->fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_CONNECTOR);
+	if (st->fd < 0) {
 		err = -errno;
 		rec_log(rec, "proc: cannot open the proc connector: %s", strerror(-err));
+		free(st);
 		return err == -EPROTONOSUPPORT ? -EOPNOTSUPP : err;
 	}
 	/* A large buffer rides out bursts; FORCE needs CAP_NET_ADMIN. */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	*filtered = setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) == 0;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (setsockopt(st->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(st->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (bind(st->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		err = -errno;
 		rec_log(rec, "proc: cannot bind to the proc connector: %s (needs root)",
 			strerror(-err));
@@ -1159,58 +897,16 @@ static int cn_open(struct rec *rec, bool exec, bool *filtered)
 	memset(&req, 0, sizeof(req));
 	req.nh.nlmsg_len = sizeof(req);
 	req.nh.nlmsg_type = NLMSG_DONE;
-	req.nh.nlmsg_pid = 0;	/* the kernel's port id of this socket */
+	req.nh.nlmsg_pid = (uint32_t)getpid();
 	req.cn.id.idx = CN_IDX_PROC;
 	req.cn.id.val = CN_VAL_PROC;
 	req.cn.len = sizeof(req.op);
 	req.op = PROC_CN_MCAST_LISTEN;
-	if (send(fd, &req, sizeof(req), 0) < 0) {
+	if (send(st->fd, &req, sizeof(req), 0) < 0) {
 		err = -errno;
 		rec_log(rec, "proc: cannot subscribe to the proc connector: %s", strerror(-err));
 		goto out_close;
 	}
-	return fd;
-out_close:
-	close(fd);
-	return err;
-}
-
-static int proc_init(struct rec *rec, void **state)
-{
-	struct proc_state *st;
-	bool fe = false, fo = false;
-	int err;
-
-	st = calloc(1, sizeof(*st));
-	if (!st)
-		return -ENOMEM;
-	st->afd = -1;
-	/* execs waiting for their audit record or their fork message: ~13
-	 * KiB each, touched only when used */
-	st->pend = calloc(NPEND, sizeof(*st->pend));
-	if (!st->pend) {
-		free(st);
-		return -ENOMEM;
-	}
-	st->fd = cn_open(rec, true, &fe);
-	if (st->fd < 0) {
-		err = st->fd;
-		free(st->pend);
-		free(st);
-		return err;
-	}
-	st->ofd = cn_open(rec, false, &fo);
-	if (st->ofd < 0 || !fe || !fo) {
-		/* no socket filters: one socket for everything, one wakeup
-		 * per message */
-		if (st->ofd >= 0)
-			close(st->ofd);
-		st->ofd = -1;
-		if (fe)
-			setsockopt(st->fd, SOL_SOCKET, SO_DETACH_FILTER, NULL, 0);
-		rec_log(rec, "proc: no socket filter: one wakeup per connector message");
-	}
-	st->o_more = st->ofd >= 0;
 	st->mono_to_wall = clock_offset();
 	err = rec_watch_fd(rec, st->fd, &src_proc);
 	if (err < 0)
@@ -1229,9 +925,6 @@ static int proc_init(struct rec *rec, void **state)
 	return 0;
 out_close:
 	close(st->fd);
-	if (st->ofd >= 0)
-		close(st->ofd);
-	free(st->pend);
 	free(st);
 	return err;
 }
@@ -1241,33 +934,26 @@ static void proc_tick(struct rec *rec, void *state, uint64_t now_ns)
 	struct proc_state *st = state;
 
 	st->mono_to_wall = clock_offset();
-	drain(rec, st, true);
-	seq_settle(rec, st, now_ns, false);
-	audit_expire(rec, st, now_ns);
+	if (st->afd >= 0)
+		audit_expire(rec, st, now_ns);
 }
 
 static void proc_stop(struct rec *rec, void *state)
 {
 	struct proc_state *st = state;
 
-	drain(rec, st, true);
-	seq_settle(rec, st, 0, true);
+	proc_ready(rec, st, st->fd);	/* drain */
 	audit_stop(rec, st);
-	for (int i = 0; i < NPEND; i++)
-		if (st->pend[i].used)
-			pend_emit(rec, st, &st->pend[i]);
 	if (st->audit_filled || st->audit_timeouts || st->pend_full)
 		rec_log(rec, "proc: audit supplied argv of %llu execs; %llu waited in vain, %llu could not wait",
 			(unsigned long long)st->audit_filled,
 			(unsigned long long)st->audit_timeouts, (unsigned long long)st->pend_full);
 	free(st->pend);
-	rec_log(rec, "proc: %llu execs (%llu partial), %llu messages lost, %llu wakeups",
+	rec_log(rec, "proc: %llu execs (%llu partial), %llu messages lost",
 		(unsigned long long)st->execs, (unsigned long long)st->partial,
-		(unsigned long long)st->lost, (unsigned long long)st->wakeups);
+		(unsigned long long)st->lost);
 	rec_unwatch_fd(rec, st->fd);
 	close(st->fd);
-	if (st->ofd >= 0)
-		close(st->ofd);
 	free(st);
 }
 

@@ -24,7 +24,11 @@ POD=$(cat /proc/sys/kernel/random/uuid)
 
 # mkcg DIR: create a cgroup (and its missing parents), removed at exit.
 mkcg() {
-	cg_make "$1" || fail "cannot create cgroup $1"
+	local d=$1 p=$1 made=() i
+	while [ ! -d "$p" ]; do made+=("$p"); p=$(dirname "$p"); done
+	mkdir -p "$d" || fail "cannot create cgroup $d"
+	# parents first: cleanups run last-registered first
+	for ((i = ${#made[@]} - 1; i >= 0; i--)); do at_exit "rmdir '${made[$i]}'"; done
 }
 DOCKER_CG=$CG/pids/docker/$ID_DOCKER
 KUBE_CG=$CG/unified/kubepods/burstable/pod$POD/$ID_KUBE

@@ -83,7 +83,8 @@ mount -t tmpfs -o size=1500k,mode=0700 none "$F" || skip "cannot mount tmpfs"
 at_exit "umount $F"
 CG=/sys/fs/cgroup/pids
 ID=$(hexid)
-cg_make "$CG/docker/$ID" || fail "cannot create cgroup"
+mkdir -p "$CG/docker/$ID" || fail "cannot create cgroup"
+at_exit "rmdir $CG/docker/$ID"
 start_recorder "$F" --ring-size 1M --block-size 64K --flush-interval 0.2 --disk-budget 0
 bash -c 'echo $$ > "$1/cgroup.procs"; exec /bin/sh -c "sleep 0.1" full-disk-marker' _ "$CG/docker/$ID"
 /bin/sh -c "sleep 0.1" host-after-full

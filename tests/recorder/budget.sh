@@ -6,11 +6,12 @@
 
 CG=/sys/fs/cgroup/pids
 [ -d $CG ] || skip "needs the cgroup v1 pids hierarchy at $CG"
-
+[ -d $CG/docker ] || { mkdir $CG/docker && at_exit "rmdir $CG/docker"; }
 declare -A ID
 for c in A B C E; do
 	ID[$c]=$(hexid)
-	cg_make "$CG/docker/${ID[$c]}" || fail "cannot create cgroup"
+	mkdir "$CG/docker/${ID[$c]}" || fail "cannot create cgroup"
+	at_exit "rmdir $CG/docker/${ID[$c]}"
 done
 run_in() {	# CONTAINER CMD...: run CMD in the container's cgroup
 	local c=$1

@@ -15,22 +15,12 @@ dockerd --data-root "$DK/data" --exec-root "$DK/exec" -H "unix://$DK/docker.sock
 	--pidfile "$DK/dockerd.pid" --iptables=false --ip6tables=false --bridge=none \
 	--storage-driver=vfs >"$T/dockerd.log" 2>&1 &
 DPID=$!
-CID=
 stop_dockerd() {	# gracefully (it stops its containerd), then by force
-	local kids d p
+	local kids
 	kids=$(pgrep -P "$DPID")
 	kill -TERM "$DPID"
 	for _ in $(seq 50); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.2; done
 	kill -9 "$DPID" $kids
-	# a container that outlived its dockerd: its shim (named by its id)
-	# and processes, and its cgroups in every hierarchy
-	if [ -n "$CID" ]; then
-		for p in $(pgrep -f "$CID"); do kill -9 "$p"; done
-		for d in /sys/fs/cgroup/*/docker/"$CID" /sys/fs/cgroup/docker/"$CID" \
-			/sys/fs/cgroup/*/system.slice/docker-"$CID".scope; do
-			cg_rmdir "$d"
-		done
-	fi
 	for m in $(awk '{print $2}' /proc/mounts | grep "^$DK" | sort -r); do umount -l "$m"; done
 }
 at_exit stop_dockerd

@@ -13,11 +13,13 @@ K=4
 
 D=$T/rings
 mkdir -m 0700 "$D"
+[ -d $CG/docker ] || { mkdir $CG/docker && at_exit "rmdir $CG/docker"; }
 IDS=()
 for k in $(seq $K); do
 	id=$(hexid)
 	IDS+=("$id")
-	cg_make "$CG/docker/$id" || fail "cannot create cgroup"
+	mkdir "$CG/docker/$id" || fail "cannot create cgroup"
+	at_exit "rmdir $CG/docker/$id"
 done
 
 # The proc connector gives pids only: a /bin/true is often gone before /proc
@@ -31,10 +33,6 @@ if [ "${STORM_NO_AUDIT:-0}" != 1 ] && command -v auditctl >/dev/null &&
 	auditctl -s | grep '^enabled' >"$T/audit.before"
 	auditctl -l >>"$T/audit.before"
 fi
-# The load of the machine before the storm (other work, not ours): on a VM
-# shared with builds and other storms, argv capture depends on it.
-LOAD=$(cut -d' ' -f1 /proc/loadavg)
-NCPU=$(nproc)
 start_recorder "$D" --flush-interval 0.5 --ring-size 16M "${AUDIT[@]}"
 start=$(date +%s.%N)
 pids=()
@@ -71,16 +69,7 @@ for k in $(seq $K); do
 	# elsewhere: a storm marker in the wrong ring is a failure
 	w=$(jq -c --arg c "$id" --arg p "$TAG-$k-" 'select(.kind == "proc.exec" and .container != $c
 		and (.argv // [] | length) == 2 and (.argv[1] | startswith($p)))' "$T/ev.json" | grep -c .)
-	if [ "$w" != 0 ]; then
-		jq -c --arg c "$id" --arg p "$TAG-$k-" 'select(.kind == "proc.exec" and .container != $c
-			and (.argv // [] | length) == 2 and (.argv[1] | startswith($p)))' "$T/ev.json" |
-			head -5 | while read -r e; do
-				echo "wrong ring: $e"
-				jq -c --argjson p "$(jq .pid <<<"$e")" 'select(.pid == $p and (.kind | startswith("proc.")))' \
-					"$T/ev.json" | head -6
-			done
-		fail "container $k: $w execs attributed to the wrong ring"
-	fi
+	[ "$w" = 0 ] || fail "container $k: $w execs attributed to the wrong ring"
 	p=$(jq -c --arg c "$id" 'select(.kind == "proc.exec" and .container == $c and .partial)' \
 		"$T/ev.json" | grep -c .)
 	echo "container $k: $f of $N with full argv, $p partial"
@@ -90,17 +79,7 @@ done
 lost=$(jq -s '[.[] | select(.kind == "rec.gap") | .lost] | add // 0' "$T/ev.json")
 gaps=$(jq -s '[.[] | select(.kind == "rec.gap")] | length' "$T/ev.json")
 echo "full argv: $full of $total ($(awk -v f=$full -v t=$total 'BEGIN { printf "%.3f", 100 * f / t }')%), partial $partial, rec.gap events $gaps with $lost lost"
-# 99.9% with full argv; on a machine already overloaded before the storm
-# (load average above 3 per CPU) 99%, said out loud. A regression (argv not
-# read, or lost) falls far below either; wrong rings and unaccounted execs
-# fail whatever the load.
-need=999
-if awk -v l="$LOAD" -v n="$NCPU" 'BEGIN { exit !(l > 3 * n) }'; then
-	need=990
-	echo "NOTE: load average $LOAD on $NCPU CPUs before the storm: threshold 99% instead of 99.9%"
-fi
-[ $((full * 1000)) -ge $((total * need)) ] ||
-	fail "fewer than $((need / 10)).$((need % 10))% of execs with full argv (load before: $LOAD on $NCPU CPUs)"
+[ $((full * 1000)) -ge $((total * 999)) ] || fail "fewer than 99.9% of execs with full argv"
 missing=$((total - full))
 [ $((partial + lost)) -ge $missing ] ||
 	fail "$missing execs missing but only $partial partial and $lost counted in rec.gap"
