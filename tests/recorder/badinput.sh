@@ -43,7 +43,7 @@ expect_fail "DIR writable by others" 1 "writable by others" -d "$T/open"
 # read-only file system
 mkdir "$T/ro"
 mount -t tmpfs -o ro,mode=0700 none "$T/ro" || skip "cannot mount tmpfs"
-at_exit "umount $T/ro"
+at_exit "umount -l $T/ro"
 expect_fail "read-only DIR" 1 "Read-only file system" -d "$T/ro"
 # bad options
 expect_fail "bad size" 2 "invalid --ring-size" -d "$T/x" --ring-size 12Q
@@ -80,7 +80,7 @@ ok "garbage and newer-version files left alone, recording went on in host.1.ring
 F=$T/full
 mkdir "$F"
 mount -t tmpfs -o size=1500k,mode=0700 none "$F" || skip "cannot mount tmpfs"
-at_exit "umount $F"
+at_exit "umount -l $F"
 CG=/sys/fs/cgroup/pids
 ID=$(hexid)
 mkdir -p "$CG/docker/$ID" || fail "cannot create cgroup"

@@ -38,7 +38,7 @@ start_recorder() {
 	shift
 	"$REC" -d "$dir" "$@" >"$T/rec.log" 2>&1 &
 	REC_PID=$!
-	at_exit "kill -9 $REC_PID"
+	at_exit "kill -9 $REC_PID; wait $REC_PID"
 	for _ in $(seq 100); do
 		grep -q 'recording into' "$T/rec.log" 2>/dev/null && return 0
 		kill -0 "$REC_PID" 2>/dev/null || { cat "$T/rec.log"; fail "fdr-record exited at start"; }
