@@ -31,21 +31,22 @@ start_recorder "$D" --ring-size 1M --block-size 64K --disk-budget ${BUDGET}K --f
 run_in A /bin/sleep 30 &
 APID=$!
 at_exit "kill -9 $APID"
-sleep 0.3
-run_in B /bin/true b-was-here
-sleep 0.3
+# Each command lives a little while, so the recorder reads its cgroup at exec
+# before it is gone (a process that is gone goes to its parent's ring).
+run_in B /bin/sleep 0.2
+wait_until 10 test -f "$(ring A)" -a -f "$(ring B)"
 [ -f "$(ring A)" ] && [ -f "$(ring B)" ] || { ls -l "$D"; echo "$(ring A) $(ring B)"; fail "rings of A and B missing"; }
 # C needs room: B is gone, A is older but alive
-run_in C /bin/true c-was-here
-sleep 0.3
+run_in C /bin/sleep 0.2
+wait_until 10 test -f "$(ring C)"
 [ -f "$(ring C)" ] || { cat "$T/rec.log"; fail "ring of C not created"; }
 [ -f "$(ring B)" ] && fail "ring of the gone container B was kept"
 [ -f "$(ring A)" ] || fail "ring of the live container A was removed"
 grep -q "disk budget: removed ring '$(ring B)'" "$T/rec.log" || fail "removal not logged"
 ok "gone container's ring removed for a new one, live one kept"
 # E: C is gone now, so C goes; then nothing else can go (A lives)
-run_in E /bin/true e-was-here
-sleep 0.3
+run_in E /bin/sleep 0.2
+wait_until 10 test -f "$(ring E)" -a ! -f "$(ring C)"
 [ -f "$(ring E)" ] && [ ! -f "$(ring C)" ] || { ls -l "$D"; fail "C's ring should have made room for E"; }
 kill -9 $APID
 wait $APID 2>/dev/null

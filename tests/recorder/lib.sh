@@ -62,6 +62,18 @@ events() {
 	"$REPLAY" timeline --json "$1"
 }
 
+# wait_until SECS CMD...: poll CMD every 0.05 s until it succeeds or SECS pass
+# (a loaded machine, or a sanitizer build, may take longer than a fixed sleep).
+wait_until() {
+	local secs=$1 i
+	shift
+	for ((i = 0; i < secs * 20; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	"$@"
+}
+
 hexid() {	# 64 random hex digits
 	od -An -N32 -tx1 /dev/urandom | tr -d ' \n'
 }
