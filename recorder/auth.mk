@@ -1,5 +1,5 @@
-# recorder/auth-*: sshd, sudo and PAM audit decoders; audit netlink reader;
-# log follower; the ssh/sudo sources of fdr-record.
+# recorder/auth-*: sshd, sudo and PAM audit decoders; log follower; the
+# ssh/sudo sources of fdr-record (audit netlink through rec-audit.h).
 RECORDER_SRCS += recorder/auth-syslog.c recorder/auth-sshd.c recorder/auth-sudo.c \
 	recorder/auth-audit.c
 RECORDER_SRCS += recorder/auth-follow.c recorder/src-auth.c
@@ -30,7 +30,7 @@ fuzz-auth_LDLIBS := $(FORMATS_LDLIBS)
 
 SCRIPT_TESTS += tests/auth/ssh-sudo-live.sh
 SCRIPT_TESTS += tests/auth/record-live.sh
+SCRIPT_TESTS += tests/auth/audit-gap.sh
 
 BENCH_SCRIPTS += bench/auth.sh
 bench-run: $(AUTH_DUMP)
-SCRIPT_TESTS += tests/auth/audit-gap.sh

@@ -23,10 +23,18 @@
  * method, port and full command path; audit's login uid, session id and
  * pid): an event waits MERGE_WINDOW for its twins from the other inputs
  * (one per input: two identical commands in a row stay two events), then is
- * written with its first-seen time. With a single input nothing waits. Twins are matched on kind, user, address, result and
- * sshd pid (ssh.login), user and address (ssh.logout: sshd logs it from
- * another pid than PAM), or cwd, result and command (sudo: audit has the
- * command as typed, the log the resolved path).
+ * written with its first-seen time. With a single input nothing waits.
+ * Twins are matched on kind, user, address, result and sshd pid
+ * (ssh.login), user and address (ssh.logout: sshd logs it from another pid
+ * than PAM), or cwd, runas, result and command (sudo: audit has the command
+ * as typed, the log the resolved path).
+ *
+ * Loss: an overrun of the audit socket becomes a rec.gap ("audit") sized by
+ * the jump of the audit serials across the hole. Log files lose nothing
+ * while the recorder runs; lines written while it is down are not read (it
+ * starts at the end of each file and does not keep offsets).
+ *
+ * One shared state (g_shared) serves both sources of one recorder.
  */
 #include <errno.h>
 #include <fcntl.h>
