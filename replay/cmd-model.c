@@ -559,7 +559,7 @@ int rp_cmd_check(int argc, char **argv)
 	struct rp_scan *sc = NULL;
 	struct rp_item it;
 	struct fdr_buf b = FDR_BUF_INIT;
-	uint32_t *ids = NULL, *count = NULL;
+	uint32_t *ids = NULL;
 	uint64_t per_sev[MD_SEV_CRITICAL + 1] = { 0 }, uncertain = 0;
 	bool input_error = false, fail = false;
 	int rc = EXIT_USAGE, err;
@@ -581,8 +581,7 @@ int rp_cmd_check(int argc, char **argv)
 	if (md_checker_new(m, &c.sev, &k))
 		goto out_free;
 	ids = calloc(rp_set_nrings(s), sizeof(*ids));
-	count = calloc(rp_set_nrings(s), sizeof(*count));
-	if (!ids || !count)
+	if (!ids)
 		goto out_free;
 	for (size_t i = 0; i < rp_set_nrings(s); i++) {
 		const struct rp_ring *r = rp_set_ring(s, i);
@@ -599,14 +598,14 @@ int rp_cmd_check(int argc, char **argv)
 		goto out_free;
 	}
 	while ((err = rp_scan_next(sc, &it)) > 0) {
-		unsigned ri = it.ring->index;
-		/* The scan does not expose block positions: events are located by
-		 * ring, time and pid (seq says "unknown"); index counts the ring's
-		 * events in scan order. */
-		struct md_loc loc = { ids[ri], count[ri]++, UINT64_MAX };
+		/* Each event is located by its block's seq and its index there,
+		 * so a viewer can load that block and step to it. */
+		struct md_loc loc = { ids[it.ring->index], 0, UINT64_MAX };
 
 		if (loc.ring == UINT32_MAX)
 			continue;
+		if (rp_scan_where(sc, &loc.seq, &loc.index) < 0)
+			loc.seq = UINT64_MAX;
 		err = md_checker_event(k, it.ev, &loc);
 		if (err < 0) {
 			fprintf(stderr, "fdr-replay check: %s\n", md_strerror(err));
@@ -649,7 +648,6 @@ out_free:
 	fdr_buf_release(&b);
 	rp_scan_free(sc);
 	free(ids);
-	free(count);
 	md_checker_free(k);
 	md_model_free(m);
 	rp_set_free(s);

@@ -185,8 +185,7 @@ struct md_scratch {
 #define MD_GCACHE_SLOTS 1024
 #define MD_GCACHE_RAW 120
 
-struct md_gencache {
-	uint64_t hash;		/* of the raw path; 0 = empty */
+struct md_gencache {	/* its tag (hash of the raw path) is in md_ring.gtag */
 	uint16_t rawlen, genlen;
 	uint8_t ignore;		/* runtime state, not the container's file */
 	uint64_t vhash;		/* md_hash of the container's view of the path */
@@ -226,6 +225,7 @@ struct md_ring {
 	uint64_t drift_full;	/* paths not tracked because the set was full */
 	/* generalization cache: raw path -> pattern, direct mapped */
 	struct md_gencache *gcache;
+	uint64_t *gtag;		/* per slot: md_hash | 1 of its raw path; 0 = empty */
 	uint64_t rawhash;	/* md_hash of the last event's first raw path */
 	struct md_nmemo *nmemo;
 	struct md_section *aux;	/* checker: derived sets (known ports, declared) */

@@ -101,8 +101,9 @@ int md_ring_init(struct md_ring *r, const struct fdr_ring_meta *meta, const char
 	r->name = strdup(name ? name : "");
 	r->dns = calloc(DNS_SLOTS, sizeof(*r->dns));
 	r->gcache = calloc(MD_GCACHE_SLOTS, sizeof(*r->gcache));
+	r->gtag = calloc(MD_GCACHE_SLOTS, sizeof(*r->gtag));
 	r->nmemo = calloc(MD_NMEMO, sizeof(*r->nmemo));
-	if (!r->name || !r->dns || !r->gcache || !r->nmemo) {
+	if (!r->name || !r->dns || !r->gcache || !r->gtag || !r->nmemo) {
 		md_ring_release(r);
 		return -ENOMEM;
 	}
@@ -118,6 +119,8 @@ void md_ring_release(struct md_ring *r)
 	md_strtab_release(&r->strs);
 	free(r->drift);
 	free(r->gcache);
+	free(r->gtag);
+	r->gtag = NULL;
 	free(r->nmemo);
 	r->nmemo = NULL;
 	r->drift = NULL;
@@ -499,44 +502,65 @@ static struct fdr_str num(struct md_ring *r, unsigned slot, uint64_t v)
 
 /*
  * Generalize a raw path through the ring's cache: the same raw paths come
- * back often, so the runtime checks, the container view and the pattern are
- * worked out once per distinct path. *hint (when hint is not NULL) receives
+ * back often, so the runtime check (state files written during container
+ * setup), the container view and the pattern are worked out once per
+ * distinct path. *hint (when hint is not NULL) receives
  * the slot's memo array; r->rawhash the hash of the container's view (slot 0).
  * Returns { NULL, 0 } for the runtime's own state files.
  */
-static bool runtime_path(const struct md_ring *r, struct fdr_str p);
+static bool prefix(struct fdr_str s, const char *p);
 
 static struct fdr_str gen_path(struct md_ring *r, unsigned slot, struct fdr_str p, uint32_t **hint)
 {
 	struct md_gencache *c;
-	struct fdr_str v;
-	uint64_t h;
+	uint64_t h0, h, *tag;
 
 	if (!p.p)
 		p.p = "";
 	if (hint)
 		*hint = NULL;
-	h = md_hash(p.p, p.len) | 1;
+	h0 = md_hash(p.p, p.len);
+	h = h0 | 1;
+	tag = &r->gtag[h & (MD_GCACHE_SLOTS - 1)];
 	c = &r->gcache[h & (MD_GCACHE_SLOTS - 1)];
-	if (p.len > MD_GCACHE_RAW || c->hash != h || c->rawlen != p.len || memcmp(c->raw, p.p, p.len)) {
-		bool ignore = runtime_path(r, p);
+	/* The tag first: a path seen once (temporary names) misses without
+	 * touching the slot's cache lines, and is cached only when seen again
+	 * (its tag is then already there): one-off names never evict a
+	 * recurring path's slot, and cost no copy into it. */
+	if (p.len > MD_GCACHE_RAW || *tag != h || c->rawlen != p.len || memcmp(c->raw, p.p, p.len)) {
+		bool again = *tag == h;
+		/* One pass over the path tells both the runtime's state and the
+		 * container's view (runtime_path() and md_cpath() in one). */
+		struct fdr_str v = p;
+		bool ignore = false;
+		uint64_t vh;
 		size_t n;
 
-		v = md_cpath(r, p);
+		if (r->skind != MD_SK_HOST) {
+			const char *view = NULL;
+			int st = scan_storage(p, &view);
+
+			ignore = prefix(p, "/run/runc/") || prefix(p, "/run/containerd/") ||
+				 prefix(p, "/var/run/docker/") || prefix(p, "/run/docker/") || st == 1;
+			if (st == 0 && view && p.len >= 12 && p.p[0] == '/' && view < p.p + p.len)
+				v = (struct fdr_str){ view, (uint32_t)(p.p + p.len - view) };
+		}
+		/* The view is the raw path itself unless it sits in runtime storage. */
+		vh = v.p == p.p && v.len == p.len ? h0 : md_hash(v.p, v.len);
 		n = md_gen_path(v.p, v.len, r->scratch.path[slot], sizeof(r->scratch.path[slot]));
 		if (!slot)
-			r->rawhash = md_hash(v.p, v.len);
-		if (p.len > MD_GCACHE_RAW || n > MD_GCACHE_RAW + 4)
+			r->rawhash = vh;
+		*tag = h;
+		if (!again || p.len > MD_GCACHE_RAW || n > MD_GCACHE_RAW + 4)
 			return ignore ? (struct fdr_str){ NULL, 0 }
 				      : (struct fdr_str){ r->scratch.path[slot], (uint32_t)n };
-		c->hash = h;
 		c->rawlen = (uint16_t)p.len;
 		memcpy(c->raw, p.p, p.len);
 		c->genlen = (uint16_t)n;
 		memcpy(c->gen, r->scratch.path[slot], n);
 		memset(c->hint, 0, sizeof(c->hint));
 		c->ignore = ignore;
-		c->vhash = md_hash(v.p, v.len);
+		c->vhash = vh;
 	} else if (!slot) {
 		r->rawhash = c->vhash;
 	}
@@ -678,17 +702,6 @@ static bool runtime_exec(struct fdr_str exe, struct fdr_strv argv)
 	struct fdr_str b = md_basename(exe), a0 = argv.n ? md_basename(argv.v[0]) : (struct fdr_str){ NULL, 0 };
 
 	return fdr_str_eq(b, "runc") || fdr_str_eq(b, "crun") || prefix(a0, "runc") || prefix(a0, "crun");
-}
-
-/* Runtime state files written during container setup (host paths). */
-static bool runtime_path(const struct md_ring *r, struct fdr_str p)
-{
-	const char *view;
-
-	if (r->skind == MD_SK_HOST)
-		return false;
-	return prefix(p, "/run/runc/") || prefix(p, "/run/containerd/") || prefix(p, "/var/run/docker/") ||
-	       prefix(p, "/run/docker/") || (p.p && scan_storage(p, &view) == 1);
 }
 
 static unsigned observe_exec(struct md_ring *r, const struct fdr_event *ev, struct md_obs *out,

@@ -117,6 +117,12 @@ int rp_scan_new(struct rp_set *s, const struct rp_scan_opts *opts, struct rp_sca
  * Damaged blocks do not stop the scan: they become diagnostics of the set. */
 int rp_scan_next(struct rp_scan *sc, struct rp_item *it);
 void rp_scan_stats(const struct rp_scan *sc, struct rp_scan_stats *st);
+/* Where the event last returned by rp_scan_next() sits in its ring (item's
+ * ring): *seq is its block's sequence number (fdr_block_info.seq) and *index
+ * its position in that block, counting every event of the block as
+ * fdr_cursor_next() returns them after fdr_cursor_load(), filtered or not.
+ * 0, or -ENOENT before the first event. */
+int rp_scan_where(const struct rp_scan *sc, uint64_t *seq, uint32_t *index);
 /* Blocks merged so far and blocks to merge (for a progress bar). */
 void rp_scan_progress(const struct rp_scan *sc, uint64_t *done, uint64_t *total);
 void rp_scan_free(struct rp_scan *sc);

@@ -294,7 +294,7 @@ static void ftypes_init(void)
 struct idx {
 	uint64_t time;
 	uint32_t off;
-	uint32_t pos;
+	uint32_t pos;		/* the event's index in its block (rp_scan_where) */
 };
 
 struct run {
@@ -328,7 +328,7 @@ static inline char *put(char *o, const void *p, size_t n)
 	return o + n;
 }
 
-static void pack(struct run *r, const struct fdr_event *ev, uint8_t keep)
+static void pack(struct run *r, const struct fdr_event *ev, uint8_t keep, uint32_t pos)
 {
 	size_t need = REC_HDR;
 	uint32_t nsv = 0;
@@ -369,7 +369,7 @@ static void pack(struct run *r, const struct fdr_event *ev, uint8_t keep)
 	run_reserve(r, need);
 	r->ix[r->n].time = ev->time_ns;
 	r->ix[r->n].off = (uint32_t)r->len;
-	r->ix[r->n].pos = (uint32_t)r->n;
+	r->ix[r->n].pos = pos;
 	r->n++;
 	char *o = r->arena + r->len;
 	memset(o, 0, REC_HDR);
@@ -533,6 +533,9 @@ struct rp_scan {
 	size_t svcap;
 	struct fdr_cursor *cur;	/* single-threaded decoding */
 	struct fdr_event *dev;
+	size_t where_blk;	/* block (in blks) and index of the last event returned */
+	uint32_t where_pos;
+	bool where_set;
 };
 
 static int blk_cmp(const void *a, const void *b)
@@ -592,7 +595,7 @@ static void decode(struct rp_scan *sc, struct fdr_cursor *cur, const struct blk 
 		bool track = !keep && sc->track &&
 			     (ev->kind == FDR_PROC_FORK || ev->kind == FDR_PROC_EXEC || ev->kind == FDR_PROC_EXIT);
 		if (keep || track)
-			pack(run, ev, keep);
+			pack(run, ev, keep, (uint32_t)(run->decoded - 1));
 	}
 	run_sort(run);
 }
@@ -896,7 +899,7 @@ int rp_scan_next(struct rp_scan *sc, struct rp_item *it)
 		if (!sc->nheap)
 			return 0;
 		struct run *top = sc->heap[0];
-		uint32_t off = top->ix[top->cur].off;
+		uint32_t off = top->ix[top->cur].off, pos = top->ix[top->cur].pos;
 		const struct rp_ring *ring = sc->blks[top->order].ring;
 		if (++top->cur == top->n) {
 			sc->heap[0] = sc->heap[--sc->nheap];
@@ -917,10 +920,25 @@ int rp_scan_next(struct rp_scan *sc, struct rp_item *it)
 				continue;
 		}
 		sc->st.matched++;
+		sc->where_blk = (size_t)top->order;
+		sc->where_pos = pos;
+		sc->where_set = true;
 		it->ev = &sc->ev;
 		it->ring = ring;
 		return 1;
 	}
+}
+
+int rp_scan_where(const struct rp_scan *sc, uint64_t *seq, uint32_t *index)
+{
+	const struct blk *b;
+
+	if (!sc->where_set)
+		return -ENOENT;
+	b = &sc->blks[sc->where_blk];
+	*seq = fdr_reader_block(b->ring->reader, b->bi)->seq;
+	*index = sc->where_pos;
+	return 0;
 }
 
 void rp_scan_progress(const struct rp_scan *sc, uint64_t *done, uint64_t *total)

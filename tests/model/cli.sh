@@ -60,6 +60,20 @@ jq -s -e 'any(.[]; .rule == "shell-spawn" and (.events[0].ring | endswith("att/v
 	|| fail "finding does not name its ring"
 jq -s -e 'any(.[]; .rule == "shell-spawn" and .container_name == "victim" and .image == "nginx:1.25" and .severity == "high")' \
 	"$T/att.json" >/dev/null || fail "finding lacks container/image/severity"
+# Each finding's events carry their block's seq and their index in it: read
+# back with the ring reader, each names exactly that event (time and pid).
+jq -r '.events[] | select(.seq != null) | "\(.ring) \(.seq) \(.index) \(.time) \(.pid)"' "$T/att.json" >"$T/locs"
+nloc=$(grep -c . "$T/locs" || true)
+nev=$(jq -s '[.[].events[]] | length' "$T/att.json")
+[ "$nloc" -gt 0 ] && [ "$nloc" -eq "$nev" ] || fail "findings' events lack seq/index ($nloc of $nev)"
+while read -r ring seq idx time pid; do
+	got=$("$gen" at "$ring" "$seq" "$idx") || fail "no event at $ring block $seq #$idx"
+	[ "${got% *}" = "$time $pid" ] || fail "block $seq #$idx is '$got', finding says '$time $pid'"
+done <"$T/locs"
+[ "$(awk '$3 > 0' "$T/locs" | wc -l)" -gt 0 ] || fail "every index is 0: not real positions"
+loc=$(jq -r 'select(.rule == "shell-spawn") | .events[0] | "\(.ring) \(.seq) \(.index)"' "$T/att.json")
+[ "$("$gen" at $loc | awk '{ print $3 }')" = proc.exec ] || fail "shell-spawn's event is not its proc.exec"
+echo "events located: $nloc (block seq + index, read back with the ring reader)"
 # The human form says why in words.
 "$R" check --model "$T/all.model" "$T/att" >"$T/att.txt" 2>/dev/null || true
 grep -q 'shell-spawn: /bin/sh started by /usr/sbin/nginx: never seen in' "$T/att.txt" || fail "human reason"

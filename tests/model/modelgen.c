@@ -15,11 +15,17 @@
  *       downloaded-binary, cron-persistence, credential-read, lateral,
  *       exec-into.
  *   Pids, temp names and cache names differ per SEED.
+ *
+ *   fdr-modelgen at RING SEQ INDEX
+ *     Reads event INDEX of the block with sequence number SEQ back with the
+ *     ring reader and prints "TIME PID KIND" (TIME as check --json writes it) (what a viewer jumping to a
+ *     finding's event would show); exit 1 when there is no such event.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "fdr-ring.h"
 
@@ -212,6 +218,57 @@ static void attack(uint64_t t, uint64_t worker, uint64_t *nextpid)
 	exec_(t, esh, 999999, true, "/bin/sh", 0, "sh");
 }
 
+/* The "at" mode: locate an event by block seq and index. */
+static int at(const char *path, const char *seqs, const char *idxs)
+{
+	struct fdr_ring_reader *rd;
+	struct fdr_cursor *cur;
+	struct fdr_event *ev = malloc(sizeof(*ev));
+	uint64_t seq = strtoull(seqs, NULL, 10);
+	unsigned long idx = strtoul(idxs, NULL, 10);
+	int rc = 1, err;
+
+	if (!ev)
+		return 1;
+	err = fdr_reader_open(path, &rd);
+	if (err < 0) {
+		fprintf(stderr, "fdr-modelgen: cannot open '%s': %s\n", path, fdr_strerror(err));
+		goto out_ev;
+	}
+	if (fdr_cursor_new(&cur) < 0)
+		goto out_reader;
+	for (size_t b = 0; b < fdr_reader_nblocks(rd); b++) {
+		if (fdr_reader_block(rd, b)->seq != seq)
+			continue;
+		if (fdr_cursor_load(cur, rd, b) < 0)
+			break;
+		for (unsigned long i = 0; (err = fdr_cursor_next(cur, ev)) > 0; i++) {
+			if (i == idx) {
+				time_t t = (time_t)(ev->time_ns / 1000000000u);
+				struct tm tm;
+
+				gmtime_r(&t, &tm);
+				printf("%04d-%02d-%02dT%02d:%02d:%02d.%09lluZ %llu %s\n", tm.tm_year + 1900,
+				       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+				       (unsigned long long)(ev->time_ns % 1000000000u),
+				       (unsigned long long)fdr_event_u(ev, FDR_F_PID, 0), fdr_kind_name(ev->kind));
+				rc = 0;
+				break;
+			}
+		}
+		break;
+	}
+	if (rc)
+		fprintf(stderr, "fdr-modelgen: no event %lu in block %llu of '%s'\n", idx,
+			(unsigned long long)seq, path);
+	fdr_cursor_free(cur);
+out_reader:
+	fdr_reader_free(rd);
+out_ev:
+	free(ev);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct fdr_writer_opts o = FDR_WRITER_OPTS_INIT;
@@ -222,9 +279,12 @@ int main(int argc, char **argv)
 	bool att;
 	int err;
 
+	if (argc == 5 && !strcmp(argv[1], "at"))
+		return at(argv[2], argv[3], argv[4]);
 	if (argc != 6 || (strcmp(argv[3], "baseline") && strcmp(argv[3], "normal") &&
 			  strcmp(argv[3], "attack"))) {
-		fprintf(stderr, "usage: fdr-modelgen DIR NAME baseline|normal|attack SEED HOURS\n");
+		fprintf(stderr, "usage: fdr-modelgen DIR NAME baseline|normal|attack SEED HOURS\n"
+			"       fdr-modelgen at RING SEQ INDEX\n");
 		return 2;
 	}
 	att = !strcmp(argv[3], "attack");
