@@ -176,10 +176,9 @@ int md_sev_from_name(const char *name);		/* level, or MD_E_LEVEL */
 /* Where an event sits, so a viewer can jump to it. */
 struct md_loc {
 	uint32_t ring;		/* the ring id given at registration */
-	uint32_t index;		/* event index within the block */
+	uint32_t index;		/* event index within the block (rp_scan_where) */
 	uint64_t seq;		/* block sequence number; UINT64_MAX = unknown (then
-				 * index is only the event's ordinal in its ring and
-				 * time + pid locate it) */
+				 * time + pid locate it; output omits seq and index) */
 };
 
 struct md_evref {
