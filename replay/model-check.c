@@ -785,7 +785,8 @@ int md_checker_event(struct md_checker *c, const struct fdr_event *ev, const str
 	const struct md_pid *actor;
 	struct md_ring *r;
 	uint64_t ctx;
-	unsigned n;
+	unsigned n, i;
+	bool proc;
 	int rc = 0;
 
 	if (loc->ring >= c->nrings)
@@ -821,7 +822,11 @@ int md_checker_event(struct md_checker *c, const struct fdr_event *ev, const str
 		if (rc)
 			return rc;
 	}
-	n = md_observe(r, ev, o, &actor);
+	/* The actor is looked up only when an observation needs checking;
+	 * proc.exec and proc.uid update it, so md_observe returns it then. */
+	proc = ev->kind == FDR_PROC_EXEC || ev->kind == FDR_PROC_UID;
+	actor = NULL;
+	n = md_observe(r, ev, o, proc ? &actor : NULL);
 	/* Files written after the container started: executing one is drift. */
 	switch (ev->kind) {
 	case FDR_FILE_CREATE:
@@ -849,17 +854,23 @@ int md_checker_event(struct md_checker *c, const struct fdr_event *ev, const str
 	}
 	if (!n)
 		return 0;
+	for (i = 0; i < n && o[i].hint && *o[i].hint; i++)
+		;
+	if (i == n)	/* every observation memoized as allowed */
+		return 0;
+	if (!proc)
+		actor = md_pid_find(r, fdr_event_u(ev, FDR_F_PID, 0));
 	ctx = actor ? actor->start_ns : r->first_ns;
 	if (ev->kind == FDR_PROC_EXEC || ev->kind == FDR_FILE_EXEC) {
 		rc = check_exec(c, r, loc->ring, ev, loc, o, n, ctx);
 		if (!rc)
 			rc = check_argv_cred(c, r, loc->ring, ev, loc, o, n, ctx);
-		for (unsigned i = 0; i < n && !rc; i++)
+		for (i = 0; i < n && !rc; i++)
 			if (o[i].type == MD_T_USER)
 				rc = check_other(c, r, loc->ring, ev, loc, &o[i], actor, ctx);
 		return rc;
 	}
-	for (unsigned i = 0; i < n && !rc; i++)
+	for (i = 0; i < n && !rc; i++)
 		rc = check_other(c, r, loc->ring, ev, loc, &o[i], actor, ctx);
 	return rc;
 }

@@ -852,9 +852,10 @@ size_t md_gen_path(const char *p, size_t n, char *out, size_t cap)
 
 	while (i < n) {
 		size_t j = i;
+		unsigned cls = 0;
 
 		while (j < n && s[j] != '/')
-			j++;
+			cls |= cclass[s[j++]];
 		/* A component can only shrink; keep room for the "/" "**" cut mark and the NUL. */
 		if (k + (j - i) + 5 > cap || k + (j - i) > MD_MAX_PATH) {
 			if (k && out[k - 1] == '/')
@@ -863,7 +864,14 @@ size_t md_gen_path(const char *p, size_t n, char *out, size_t cap)
 			k += 3;
 			break;
 		}
-		gen_component(s + i, j - i, j >= n, out, &k);
+		/* Without digits or mixed case no run can be noise (gen_component
+		 * would copy it all): the common "usr", "cache", "client_temp". */
+		if (!(cls & C_DIGIT) && (cls & (C_LOWER | C_UPPER)) != (C_LOWER | C_UPPER)) {
+			memcpy(out + k, s + i, j - i);
+			k += j - i;
+		} else {
+			gen_component(s + i, j - i, j >= n, out, &k);
+		}
 		if (j < n)
 			out[k++] = '/';
 		i = j + 1;
@@ -875,6 +883,7 @@ size_t md_gen_path(const char *p, size_t n, char *out, size_t cap)
 size_t md_gen_arg(const char *p, size_t n, char *out, size_t cap)
 {
 	size_t k = 0;
+	unsigned cls = 0;
 
 	if (n && p[0] == '/')
 		return md_gen_path(p, n, out, cap);
@@ -883,7 +892,14 @@ size_t md_gen_arg(const char *p, size_t n, char *out, size_t cap)
 		out[1] = 0;
 		return 1;
 	}
-	gen_component((const unsigned char *)p, n, true, out, &k);
+	for (size_t i = 0; i < n; i++)
+		cls |= cclass[(unsigned char)p[i]];
+	if (!(cls & C_DIGIT) && (cls & (C_LOWER | C_UPPER)) != (C_LOWER | C_UPPER)) {
+		memcpy(out, p, n);	/* no run can be noise (as in md_gen_path) */
+		k = n;
+	} else {
+		gen_component((const unsigned char *)p, n, true, out, &k);
+	}
 	out[k] = 0;
 	return k;
 }

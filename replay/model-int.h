@@ -226,6 +226,10 @@ struct md_ring {
 	/* generalization cache: raw path -> pattern, direct mapped */
 	struct md_gencache *gcache;
 	uint64_t *gtag;		/* per slot: md_hash | 1 of its raw path; 0 = empty */
+	/* The last pattern of a path that was not cached (a name seen once):
+	 * fresh temporary names keep generalizing to the same pattern, whose
+	 * memos (gen, genlen, hint) are kept here. */
+	struct md_gencache lastgen;
 	uint64_t rawhash;	/* md_hash of the last event's first raw path */
 	struct md_nmemo *nmemo;
 	struct md_section *aux;	/* checker: derived sets (known ports, declared) */
@@ -251,12 +255,16 @@ static inline const char *md_str_get(const struct md_strtab *t, uint32_t id)
  * Update ring state from ev and fill out[] with the observations it yields
  * (at most MD_MAX_OBS; for proc.exec in the order exec, spawn, argv, user,
  * exec-into).
- * *actor is the acting process's entry after the update, or NULL. The
+ * *actor (when actor is not NULL) is the acting process's entry after the
+ * update, or NULL: md_pid_find() of the event's pid after the call. The
  * observations point into r->scratch, the event and r's string table: valid
  * until the next call on r.
  */
 unsigned md_observe(struct md_ring *r, const struct fdr_event *ev, struct md_obs *out,
 		    const struct md_pid **actor);
+
+/* The pid table's entry of pid, or NULL. */
+const struct md_pid *md_pid_find(struct md_ring *r, uint64_t pid);
 
 /* Observations implied by a ring's metadata (name, seeds) into out (at most
  * max); they point into r->meta. */

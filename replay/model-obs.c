@@ -181,6 +181,11 @@ static int pid_rehash(struct md_ring *r)
 }
 
 /* The entry for pid, created (unknown exe) when absent; NULL when full. */
+const struct md_pid *md_pid_find(struct md_ring *r, uint64_t pid)
+{
+	return pid_find(r, pid);
+}
+
 static struct md_pid *pid_get(struct md_ring *r, uint64_t pid, uint64_t now)
 {
 	struct md_pid *p = pid_find(r, pid);
@@ -406,9 +411,9 @@ static int scan_storage(struct fdr_str p, const char **view)
 	bool overlay = false, containerd = false;
 
 	*view = NULL;
-	for (c = p.p; c < end; c++) {
-		if (*c != '/')
-			continue;
+	for (c = p.p; c < end && (c = memchr(c, '/', (size_t)(end - c))) != NULL; c++) {
+		if (c + 1 == end)
+			break;
 		switch (c[1]) {
 		case 'v':
 			if (at(c, end, "/vfs/dir/")) {
@@ -504,8 +509,9 @@ static struct fdr_str num(struct md_ring *r, unsigned slot, uint64_t v)
  * Generalize a raw path through the ring's cache: the same raw paths come
  * back often, so the runtime check (state files written during container
  * setup), the container view and the pattern are worked out once per
- * distinct path. *hint (when hint is not NULL) receives
- * the slot's memo array; r->rawhash the hash of the container's view (slot 0).
+ * distinct path. *hint (when hint is not NULL) receives the memo array of
+ * the path's slot, or of its pattern (r->lastgen) when the path is not
+ * cached; r->rawhash the hash of the container's view (slot 0).
  * Returns { NULL, 0 } for the runtime's own state files.
  */
 static bool prefix(struct fdr_str s, const char *p);
@@ -551,9 +557,21 @@ static struct fdr_str gen_path(struct md_ring *r, unsigned slot, struct fdr_str 
 		if (!slot)
 			r->rawhash = vh;
 		*tag = h;
-		if (!again || p.len > MD_GCACHE_RAW || n > MD_GCACHE_RAW + 4)
-			return ignore ? (struct fdr_str){ NULL, 0 }
-				      : (struct fdr_str){ r->scratch.path[slot], (uint32_t)n };
+		if (!again || p.len > MD_GCACHE_RAW || n > MD_GCACHE_RAW + 4) {
+			struct md_gencache *g = &r->lastgen;
+
+			if (ignore)
+				return (struct fdr_str){ NULL, 0 };
+			if (hint && n <= sizeof(g->gen)) {
+				if (g->genlen != n || memcmp(g->gen, r->scratch.path[slot], n)) {
+					g->genlen = (uint16_t)n;
+					memcpy(g->gen, r->scratch.path[slot], n);
+					memset(g->hint, 0, sizeof(g->hint));
+				}
+				*hint = g->hint;
+			}
+			return (struct fdr_str){ r->scratch.path[slot], (uint32_t)n };
+		}
 		c->rawlen = (uint16_t)p.len;
 		memcpy(c->raw, p.p, p.len);
 		c->genlen = (uint16_t)n;
@@ -578,6 +596,7 @@ static void gcache_forget(struct md_ring *r)
 {
 	for (size_t i = 0; i < MD_GCACHE_SLOTS; i++)
 		memset(r->gcache[i].hint, 0, sizeof(r->gcache[i].hint));
+	memset(r->lastgen.hint, 0, sizeof(r->lastgen.hint));
 	memset(r->nmemo, 0, MD_NMEMO * sizeof(*r->nmemo));
 }
 
@@ -753,7 +772,8 @@ static unsigned observe_exec(struct md_ring *r, const struct fdr_event *ev, stru
 		if (fdr_event_has(ev, FDR_F_EUID) || fdr_event_has(ev, FDR_F_UID))
 			p->euid = (uint32_t)fdr_event_u(ev, FDR_F_EUID, fdr_event_u(ev, FDR_F_UID, 0));
 	}
-	*actor = p;
+	if (actor)
+		*actor = p;
 	obs1(&out[n++], MD_T_EXEC, exe);
 	obs2(&out[n++], MD_T_SPAWN, parent, exe);
 	if (argv.n)
@@ -774,7 +794,8 @@ unsigned md_observe(struct md_ring *r, const struct fdr_event *ev, struct md_obs
 	uint64_t pid = fdr_event_u(ev, FDR_F_PID, 0);
 	struct fdr_str s;
 
-	*actor = NULL;
+	if (actor)
+		*actor = NULL;
 	r->events++;
 	if (ev->time_ns) {
 		if (!r->first_ns || ev->time_ns < r->first_ns)
@@ -813,14 +834,16 @@ unsigned md_observe(struct md_ring *r, const struct fdr_event *ev, struct md_obs
 			from = num(r, 0, p->euid);
 		if (p)
 			p->euid = (uint32_t)to;
-		*actor = p;
+		if (actor)
+			*actor = p;
 		obs2(&out[0], MD_T_SETUID, from, num(r, 1, to));
 		return 1;
 	}
 	default:
 		break;
 	}
-	*actor = pid_find(r, pid);
+	if (actor)
+		*actor = pid_find(r, pid);
 	switch (ev->kind) {
 	case FDR_FILE_EXEC:
 		s = md_cpath(r, fdr_event_str(ev, FDR_F_PATH));
@@ -908,10 +931,14 @@ unsigned md_observe(struct md_ring *r, const struct fdr_event *ev, struct md_obs
 		if (!fdr_event_has(ev, f))
 			return 0;
 		m = nmemo_get(r, MD_T_LISTEN, NULL, proto, port, 0, &hit);
+		if (hit) {	/* the consumer needs only the hint */
+			out[0].type = MD_T_LISTEN;
+			out[0].nf = 0;
+			out[0].hint = &m->hint;
+			return 1;
+		}
 		obs2(&out[0], MD_T_LISTEN, proto, num(r, 0, port));
 		out[0].hint = m ? &m->hint : NULL;
-		if (hit)
-			out[0].nf = 0;
 		return 1;
 	}
 	case FDR_DNS_QUERY:
@@ -1092,7 +1119,6 @@ int md_learner_ring(struct md_learner *l, const struct fdr_ring_meta *meta, uint
 int md_learner_event(struct md_learner *l, uint32_t ring, const struct fdr_event *ev)
 {
 	struct md_obs o[MD_MAX_OBS];
-	const struct md_pid *actor;
 	struct md_ring *r;
 	unsigned n;
 	uint64_t t;
@@ -1100,7 +1126,7 @@ int md_learner_event(struct md_learner *l, uint32_t ring, const struct fdr_event
 	if (ring >= l->n)
 		return MD_E_RING;
 	r = l->rings[ring];
-	n = md_observe(r, ev, o, &actor);
+	n = md_observe(r, ev, o, NULL);	/* the learner needs no actor */
 	t = md_floor_s(ev->time_ns);
 	for (unsigned i = 0; i < n; i++) {
 		size_t idx;
