@@ -99,6 +99,20 @@ static bool learned(const struct md_section *s, const struct md_obs *o)
 	}
 }
 
+/* learned(), through the observation's memo when it has one (exec
+ * observations share one per exec shape; the model never changes during a
+ * check, so a memo once set stays true). */
+static bool allowed(const struct md_section *s, const struct md_obs *o)
+{
+	if (o->hint && *o->hint)
+		return true;
+	if (!learned(s, o))
+		return false;
+	if (o->hint)
+		*o->hint = 1;
+	return true;
+}
+
 static bool aux_has(const struct md_ring *r, unsigned type, struct fdr_str a, struct fdr_str b,
 		    unsigned nf)
 {
@@ -549,7 +563,7 @@ static int check_exec(struct md_checker *c, struct md_ring *r, uint32_t ring, co
 	drift = r->driftlive && md_drift_has(r, md_hash(raw.p, raw.len));
 	declared = is_declared(r, ex->f[0], ev);
 	fdr_buf_reset(b);
-	if (!learned(s, ex)) {
+	if (!allowed(s, ex)) {
 		unsigned rule = MD_R_NEW_EXEC;
 
 		set_what(c, sp ? sp : ex);
@@ -563,7 +577,7 @@ static int check_exec(struct md_checker *c, struct md_ring *r, uint32_t ring, co
 			}
 			fdr_buf_adds(b, ", a file written after the container started (not from its image): ");
 			declared = false;
-		} else if (in && !learned(s, in)) {
+		} else if (in && !allowed(s, in)) {
 			rule = MD_R_EXEC_INTO;
 			set_what(c, in);
 			fdr_buf_adds(b, " started from outside the container (docker exec, kubectl exec or "
@@ -595,14 +609,14 @@ static int check_exec(struct md_checker *c, struct md_ring *r, uint32_t ring, co
 			     "(the image's copy was replaced)");
 		return report(c, r, ring, MD_R_DRIFT_EXEC, false, ev, loc, ctx);
 	}
-	if (in && !learned(s, in)) {
+	if (in && !allowed(s, in)) {
 		set_what(c, in);
 		addstr(b, in->f[1]);
 		fdr_buf_adds(b, " started from outside the container (docker exec, kubectl exec or nsenter): ");
 		add_baseline(b, s);
 		return report(c, r, ring, MD_R_EXEC_INTO, false, ev, loc, ctx);
 	}
-	if (sp && !learned(s, sp)) {
+	if (sp && !allowed(s, sp)) {
 		bool shell = shell_spawn(sp->f[0], sp->f[1]);
 
 		set_what(c, sp);
@@ -614,7 +628,7 @@ static int check_exec(struct md_checker *c, struct md_ring *r, uint32_t ring, co
 		return report(c, r, ring, shell ? MD_R_SHELL_SPAWN : MD_R_NEW_SPAWN,
 			      declared && fdr_str_eq(sp->f[0], "-"), ev, loc, ctx);
 	}
-	if (av && !learned(s, av)) {
+	if (av && !allowed(s, av)) {
 		set_what(c, av);
 		addstr(b, av->f[0]);
 		fdr_buf_adds(b, " run with new arguments '");
@@ -638,7 +652,7 @@ static int check_argv_cred(struct md_checker *c, struct md_ring *r, uint32_t rin
 	for (unsigned i = 0; i < n; i++)
 		if (o[i].type == MD_T_ARGV)
 			av = &o[i];
-	if (!av || learned(r->sec, av))
+	if (!av || allowed(r->sec, av))
 		return 0;
 	for (uint32_t i = 1; i < argv.n && i <= MD_MAX_ARGS; i++) {
 		if (!argv.v[i].p || !is_cred(argv.v[i]))
@@ -856,7 +870,9 @@ int md_checker_event(struct md_checker *c, const struct fdr_event *ev, const str
 		return 0;
 	for (i = 0; i < n && o[i].hint && *o[i].hint; i++)
 		;
-	if (i == n)	/* every observation memoized as allowed */
+	/* Every observation memoized as allowed (an exec still has its drift
+	 * check, which depends on what was written since). */
+	if (i == n && ev->kind != FDR_PROC_EXEC && ev->kind != FDR_FILE_EXEC)
 		return 0;
 	if (!proc)
 		actor = md_pid_find(r, fdr_event_u(ev, FDR_F_PID, 0));

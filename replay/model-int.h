@@ -35,6 +35,7 @@ enum md_type {
 enum md_skind { MD_SK_HOST, MD_SK_IMAGE, MD_SK_IMAGE_NAME, MD_SK_OTHER };
 
 #define MD_MAX_FIELDS 3
+#define MD_MAX_OBS 5	/* observations of one event */
 #define MD_MAX_FIELD 4096	/* bytes per field (token cap) */
 #define MD_MAX_PATH 1024	/* generalized paths are cut here */
 #define MD_MAX_ARGS 16
@@ -194,6 +195,18 @@ struct md_gencache {	/* its tag (hash of the raw path) is in md_ring.gtag */
 	char gen[MD_GCACHE_RAW + 8];
 };
 
+/* Memo of exec observations (exec, spawn, argv, user, exec-into of one
+ * proc.exec): the same shape recurs (health checks, CGI, cron), and its
+ * entries are then looked up once. Keys compared exactly. */
+#define MD_XMEMO 64
+#define MD_XMEMO_KEY 240
+struct md_xmemo {
+	uint64_t h;		/* md_hash of key; 0 = empty */
+	uint16_t len;
+	uint32_t hint[MD_MAX_OBS];
+	char key[MD_XMEMO_KEY];	/* per observation: type, then per field u16 length, bytes */
+};
+
 /* Memo of network observations, compared exactly (never by hash alone). */
 #define MD_NMEMO 256
 struct md_nmemo {
@@ -232,6 +245,7 @@ struct md_ring {
 	struct md_gencache lastgen;
 	uint64_t rawhash;	/* md_hash of the last event's first raw path */
 	struct md_nmemo *nmemo;
+	struct md_xmemo *xmemo;
 	struct md_section *aux;	/* checker: derived sets (known ports, declared) */
 	bool no_baseline_done;
 	struct md_scratch scratch;
@@ -249,7 +263,6 @@ static inline const char *md_str_get(const struct md_strtab *t, uint32_t id)
 	return id ? t->arena.p + t->offs[id - 1] : NULL;
 }
 
-#define MD_MAX_OBS 5
 
 /*
  * Update ring state from ev and fill out[] with the observations it yields

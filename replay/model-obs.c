@@ -103,7 +103,8 @@ int md_ring_init(struct md_ring *r, const struct fdr_ring_meta *meta, const char
 	r->gcache = calloc(MD_GCACHE_SLOTS, sizeof(*r->gcache));
 	r->gtag = calloc(MD_GCACHE_SLOTS, sizeof(*r->gtag));
 	r->nmemo = calloc(MD_NMEMO, sizeof(*r->nmemo));
-	if (!r->name || !r->dns || !r->gcache || !r->gtag || !r->nmemo) {
+	r->xmemo = calloc(MD_XMEMO, sizeof(*r->xmemo));
+	if (!r->name || !r->dns || !r->gcache || !r->gtag || !r->nmemo || !r->xmemo) {
 		md_ring_release(r);
 		return -ENOMEM;
 	}
@@ -123,6 +124,8 @@ void md_ring_release(struct md_ring *r)
 	r->gtag = NULL;
 	free(r->nmemo);
 	r->nmemo = NULL;
+	free(r->xmemo);
+	r->xmemo = NULL;
 	r->drift = NULL;
 	r->gcache = NULL;
 	fdr_buf_release(&r->scratch.shape);
@@ -597,6 +600,8 @@ static void gcache_forget(struct md_ring *r)
 	for (size_t i = 0; i < MD_GCACHE_SLOTS; i++)
 		memset(r->gcache[i].hint, 0, sizeof(r->gcache[i].hint));
 	memset(r->lastgen.hint, 0, sizeof(r->lastgen.hint));
+	for (size_t i = 0; i < MD_XMEMO; i++)
+		memset(r->xmemo[i].hint, 0, sizeof(r->xmemo[i].hint));
 	memset(r->nmemo, 0, MD_NMEMO * sizeof(*r->nmemo));
 }
 
@@ -723,6 +728,39 @@ static bool runtime_exec(struct fdr_str exe, struct fdr_strv argv)
 	return fdr_str_eq(b, "runc") || fdr_str_eq(b, "crun") || prefix(a0, "runc") || prefix(a0, "crun");
 }
 
+/* Point the hints of an exec's observations at the memo of their exact
+ * shape (installed on a miss); shapes too long for a memo key get none. */
+static void xmemo_hints(struct md_ring *r, struct md_obs *out, unsigned n)
+{
+	char key[MD_XMEMO_KEY];
+	struct md_xmemo *m;
+	size_t k = 0;
+	uint64_t h;
+
+	for (unsigned i = 0; i < n; i++) {
+		key[k++] = (char)out[i].type;
+		for (unsigned f = 0; f < out[i].nf; f++) {
+			uint16_t len = (uint16_t)out[i].f[f].len;
+
+			if (out[i].f[f].len > MD_XMEMO_KEY || k + 2 + len + 1 > sizeof(key))
+				return;
+			memcpy(key + k, &len, 2);
+			memcpy(key + k + 2, out[i].f[f].p, len);
+			k += 2 + (size_t)len;
+		}
+	}
+	h = md_hash(key, k) | 1;
+	m = &r->xmemo[h & (MD_XMEMO - 1)];
+	if (m->h != h || m->len != k || memcmp(m->key, key, k)) {
+		m->h = h;
+		m->len = (uint16_t)k;
+		memcpy(m->key, key, k);
+		memset(m->hint, 0, sizeof(m->hint));
+	}
+	for (unsigned i = 0; i < n; i++)
+		out[i].hint = &m->hint[i];
+}
+
 static unsigned observe_exec(struct md_ring *r, const struct fdr_event *ev, struct md_obs *out,
 			     const struct md_pid **actor)
 {
@@ -785,6 +823,7 @@ static unsigned observe_exec(struct md_ring *r, const struct fdr_event *ev, stru
 	 * something entered it (docker exec, kubectl exec, nsenter). */
 	if (entered)
 		obs2(&out[n++], MD_T_EXEC_INTO, fdr_str_c("process"), exe);
+	xmemo_hints(r, out, n);
 	return n;
 }
 
