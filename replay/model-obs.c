@@ -556,6 +556,10 @@ static struct fdr_str gen_path(struct md_ring *r, unsigned slot, struct fdr_str 
 		}
 		/* The view is the raw path itself unless it sits in runtime storage. */
 		vh = v.p == p.p && v.len == p.len ? h0 : md_hash(v.p, v.len);
+		/* A checker probes the drift set with vh next: fetch its slot
+		 * while the pattern is worked out (a new path is a cold slot). */
+		if (!slot && r->driftcap)
+			__builtin_prefetch(&r->drift[drift_key(vh) & (r->driftcap - 1)]);
 		n = md_gen_path(v.p, v.len, r->scratch.path[slot], sizeof(r->scratch.path[slot]));
 		if (!slot)
 			r->rawhash = vh;
