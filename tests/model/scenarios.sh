@@ -55,7 +55,7 @@ BB=$(command -v busybox) || { echo "SKIP: busybox not installed"; exit 77; }
 command -v ip >/dev/null || { echo "SKIP: ip (iproute2) not installed"; exit 77; }
 BR=fdrmd0 NET=169.254.213
 if ip link show "$BR" >/dev/null 2>&1; then
-	echo "SKIP: bridge $BR already exists (another run of this test?)"
+	echo "SKIP: bridge $BR already exists (another run of this test, or a killed one: ip link del $BR)"
 	exit 77
 fi
 
@@ -80,6 +80,7 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM	# so that cleanup (bridge, dockerd) runs on these too
 D="docker -H unix://$T/docker.sock"
 
 ip link add "$BR" type bridge || { echo "FAIL: cannot create bridge $BR"; exit 1; }
