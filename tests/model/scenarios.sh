@@ -81,6 +81,9 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM	# so that cleanup (bridge, dockerd) runs on these too
+# Long waits in the background: bash runs a trap only between commands, and
+# `wait` returns at once for a signal where `sleep` would be waited out.
+nap() { sleep "$1" & wait $!; }
 D="docker -H unix://$T/docker.sock"
 
 ip link add "$BR" type bridge || { echo "FAIL: cannot create bridge $BR"; exit 1; }
@@ -158,7 +161,7 @@ step() {	# name command: the attacked container's client fetches the CGI once
 mkdir -p "$T/rec-base" "$T/rec-fresh" "$T/rec-att"
 record_start "$T/rec-base"
 run_web web-base
-sleep "$secs"
+nap "$secs"
 $D rm -f web-base >/dev/null
 record_stop
 
@@ -171,7 +174,7 @@ run_web web-att
 $D run -d --name db local/websvc:1 httpd -f -p 2375 -h /www >/dev/null || { echo "FAIL: docker run db"; exit 1; }
 dbip=$($D inspect -f '{{.NetworkSettings.IPAddress}}' db)
 [ -n "$dbip" ] || { echo "FAIL: db container has no address"; exit 1; }
-sleep 10
+nap 10
 # The network works (checked from db: an exec into web-att would be a finding).
 $D exec db wget -q -O /dev/null "http://$NET.1:8081/status" \
 	|| { echo "FAIL: containers cannot reach the upstream $NET.1:8081"; exit 1; }
@@ -187,7 +190,7 @@ if [ "$dry" = 1 ]; then	# the attack steps really happened in the container
 	$D exec web-att cat /etc/crontabs/root | grep -q '/tmp/x' || { echo "FAIL: cron step did not run"; exit 1; }
 	$D exec web-att ls -l /tmp/x | grep -q rwx || { echo "FAIL: download step did not run"; exit 1; }
 fi
-sleep $(( fresh > 40 ? fresh - 40 : 1 ))
+nap $(( fresh > 40 ? fresh - 40 : 1 ))
 $D rm -f web-fresh web-att db >/dev/null
 record_stop
 if [ "$dry" = 1 ]; then
