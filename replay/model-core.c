@@ -880,6 +880,32 @@ size_t md_gen_path(const char *p, size_t n, char *out, size_t cap)
 	return k;
 }
 
+size_t md_gen_tail(const char *p, size_t n, char *out, size_t k, size_t cap)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	unsigned cls = 0;
+
+	/* The last iteration of md_gen_path's loop. */
+	if (k + n + 5 > cap || k + n > MD_MAX_PATH) {
+		if (k && out[k - 1] == '/')
+			k--;
+		memcpy(out + k, "/**", 3);
+		k += 3;
+		out[k] = 0;
+		return k;
+	}
+	for (size_t i = 0; i < n; i++)
+		cls |= cclass[s[i]];
+	if (!(cls & C_DIGIT) && (cls & (C_LOWER | C_UPPER)) != (C_LOWER | C_UPPER)) {
+		memcpy(out + k, s, n);
+		k += n;
+	} else {
+		gen_component(s, n, true, out, &k);
+	}
+	out[k] = 0;
+	return k;
+}
+
 size_t md_gen_arg(const char *p, size_t n, char *out, size_t cap)
 {
 	size_t k = 0;

@@ -195,6 +195,17 @@ struct md_gencache {	/* its tag (hash of the raw path) is in md_ring.gtag */
 	char gen[MD_GCACHE_RAW + 8];
 };
 
+/* What a directory of paths tells (gen_view in model-obs.c). */
+struct md_dirmemo {
+	uint16_t rawlen;	/* directory bytes, final '/' included; 0 = empty */
+	int16_t view;		/* offset of the container's view in it; -1 = none */
+	uint8_t st;		/* its storage scan: 0 stopped (view), 1 runtime state, 2 nothing */
+	uint8_t ignore;		/* runtime state by the directory alone */
+	uint16_t genlen;
+	char raw[MD_GCACHE_RAW];
+	char gen[MD_GCACHE_RAW + 8];	/* pattern of the view's directory part */
+};
+
 /* Memo of exec observations (exec, spawn, argv, user, exec-into of one
  * proc.exec): the same shape recurs (health checks, CGI, cron), and its
  * entries are then looked up once. Keys compared exactly. */
@@ -243,6 +254,7 @@ struct md_ring {
 	 * fresh temporary names keep generalizing to the same pattern, whose
 	 * memos (gen, genlen, hint) are kept here. */
 	struct md_gencache lastgen;
+	struct md_dirmemo lastdir;	/* what the last new path's directory tells */
 	uint64_t rawhash;	/* md_hash of the last event's first raw path */
 	struct md_nmemo *nmemo;
 	struct md_xmemo *xmemo;
@@ -299,6 +311,11 @@ struct fdr_str md_basename(struct fdr_str s);
 struct fdr_str md_cpath(const struct md_ring *r, struct fdr_str p);
 /* The program name of an identity: basename, or the applet of "exe[applet]". */
 struct fdr_str md_program(struct fdr_str ident);
+
+/* Append the pattern of a path's last component p[0..n) (no '/') to the
+ * pattern out[0..k) of its directory (md_gen_path of it, ending in '/'), as
+ * md_gen_path of the whole path would; returns the new length (NUL added). */
+size_t md_gen_tail(const char *p, size_t n, char *out, size_t k, size_t cap);
 
 /* Index helpers. */
 int md_index_grow(struct md_index *x, size_t want);

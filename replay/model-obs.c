@@ -404,9 +404,10 @@ static bool at(const char *p, const char *end, const char *lit)
 }
 
 /*
- * One pass over a path's components (this runs for every file event):
+ * One pass over a path's components (this runs for every new path):
  * returns 1 for runtime state, else sets *view to where the container's view
- * starts inside a runtime storage path (or NULL).
+ * starts inside a runtime storage path (or NULL) and returns 0, or 2 when it
+ * found nothing to stop at (then *view is NULL).
  */
 static int scan_storage(struct fdr_str p, const char **view)
 {
@@ -414,9 +415,9 @@ static int scan_storage(struct fdr_str p, const char **view)
 	bool overlay = false, containerd = false;
 
 	*view = NULL;
-	for (c = p.p; c < end && (c = memchr(c, '/', (size_t)(end - c))) != NULL; c++) {
-		if (c + 1 == end)
-			break;
+	for (c = p.p; c + 1 < end; c++) {
+		if (*c != '/')
+			continue;
 		switch (c[1]) {
 		case 'v':
 			if (at(c, end, "/vfs/dir/")) {
@@ -457,7 +458,7 @@ static int scan_storage(struct fdr_str p, const char **view)
 			break;
 		}
 	}
-	return 0;
+	return 2;
 }
 
 struct fdr_str md_cpath(const struct md_ring *r, struct fdr_str p)
@@ -519,6 +520,93 @@ static struct fdr_str num(struct md_ring *r, unsigned slot, uint64_t v)
  */
 static bool prefix(struct fdr_str s, const char *p);
 
+/* Is p runtime state by its directory prefix (p or its directory: these
+ * prefixes end in '/')? */
+static bool runtime_prefix(struct fdr_str p)
+{
+	return prefix(p, "/run/runc/") || prefix(p, "/run/containerd/") || prefix(p, "/var/run/docker/") ||
+	       prefix(p, "/run/docker/");
+}
+
+/* Whole-path form of gen_view(). */
+static size_t gen_view_full(struct md_ring *r, unsigned slot, struct fdr_str p, bool *ignore,
+			    struct fdr_str *v)
+{
+	*v = p;
+	*ignore = false;
+	if (r->skind != MD_SK_HOST) {
+		const char *view = NULL;
+		int st = scan_storage(p, &view);
+
+		*ignore = runtime_prefix(p) || st == 1;
+		if (st == 0 && view && p.len >= 12 && p.p[0] == '/' && view < p.p + p.len)
+			*v = (struct fdr_str){ view, (uint32_t)(p.p + p.len - view) };
+	}
+	return md_gen_path(v->p, v->len, r->scratch.path[slot], sizeof(r->scratch.path[slot]));
+}
+
+/*
+ * The runtime check (state files written during container setup), the
+ * container's view *v and its pattern (into r->scratch.path[slot], length
+ * returned) of a path not in the cache. What a directory tells (runtime
+ * state, where the view starts, the pattern of its part) is kept for the
+ * last directory (r->lastdir): fresh names in one directory then cost only
+ * their last component. Same results as gen_view_full(): storage and
+ * runtime markers end in '/' (so a last component, which has none, cannot
+ * complete one) except "/exec.fifo", checked on the last component when the
+ * directory's scan found nothing; patterns are made per component.
+ */
+static size_t gen_view(struct md_ring *r, unsigned slot, struct fdr_str p, bool *ignore,
+		       struct fdr_str *v)
+{
+	struct md_dirmemo *d = &r->lastdir;
+	char *out = r->scratch.path[slot];
+	uint32_t dl = p.len;
+	size_t k;
+
+	while (dl > 0 && p.p[dl - 1] != '/')
+		dl--;
+	if (dl == 0 || dl == p.len || dl > sizeof(d->raw))
+		return gen_view_full(r, slot, p, ignore, v);
+	if (d->rawlen != dl || memcmp(d->raw, p.p, dl)) {
+		struct fdr_str dir = { p.p, dl };
+		const char *view = NULL;
+
+		d->st = 2;
+		d->view = -1;
+		d->ignore = 0;
+		if (r->skind != MD_SK_HOST) {
+			d->st = (uint8_t)scan_storage(dir, &view);
+			d->ignore = runtime_prefix(dir) || d->st == 1;
+			if (d->st == 0 && view)
+				d->view = (int16_t)(view - p.p);
+		}
+		k = md_gen_path(p.p + (d->view < 0 ? 0 : d->view), dl - (size_t)(d->view < 0 ? 0 : d->view),
+				out, sizeof(r->scratch.path[slot]));
+		if (k > sizeof(d->gen)) {
+			d->rawlen = 0;
+			return gen_view_full(r, slot, p, ignore, v);
+		}
+		memcpy(d->raw, p.p, dl);
+		d->rawlen = (uint16_t)dl;
+		memcpy(d->gen, out, k);
+		d->genlen = (uint16_t)k;
+	}
+	*v = p;
+	*ignore = d->ignore;
+	if (r->skind != MD_SK_HOST && d->st == 2 && at(p.p + dl - 1, p.p + p.len, "/exec.fifo"))
+		*ignore = true;
+	if (d->view >= 0 && p.len >= 12 && p.p[0] == '/')
+		*v = (struct fdr_str){ p.p + d->view, p.len - (uint32_t)d->view };
+	memcpy(out, d->gen, d->genlen);
+	k = d->genlen;
+	if (k && out[k - 1] != '/') {	/* the directory's pattern was cut */
+		out[k] = 0;
+		return k;
+	}
+	return md_gen_tail(p.p + dl, p.len - dl, out, k, sizeof(r->scratch.path[slot]));
+}
+
 static struct fdr_str gen_path(struct md_ring *r, unsigned slot, struct fdr_str p, uint32_t **hint)
 {
 	struct md_gencache *c;
@@ -537,30 +625,18 @@ static struct fdr_str gen_path(struct md_ring *r, unsigned slot, struct fdr_str 
 	 * (its tag is then already there): one-off names never evict a
 	 * recurring path's slot, and cost no copy into it. */
 	if (p.len > MD_GCACHE_RAW || *tag != h || c->rawlen != p.len || memcmp(c->raw, p.p, p.len)) {
-		bool again = *tag == h;
-		/* One pass over the path tells both the runtime's state and the
-		 * container's view (runtime_path() and md_cpath() in one). */
-		struct fdr_str v = p;
-		bool ignore = false;
+		bool again = *tag == h, ignore;
+		struct fdr_str v;
 		uint64_t vh;
 		size_t n;
 
-		if (r->skind != MD_SK_HOST) {
-			const char *view = NULL;
-			int st = scan_storage(p, &view);
-
-			ignore = prefix(p, "/run/runc/") || prefix(p, "/run/containerd/") ||
-				 prefix(p, "/var/run/docker/") || prefix(p, "/run/docker/") || st == 1;
-			if (st == 0 && view && p.len >= 12 && p.p[0] == '/' && view < p.p + p.len)
-				v = (struct fdr_str){ view, (uint32_t)(p.p + p.len - view) };
-		}
 		/* The view is the raw path itself unless it sits in runtime storage. */
+		n = gen_view(r, slot, p, &ignore, &v);
 		vh = v.p == p.p && v.len == p.len ? h0 : md_hash(v.p, v.len);
-		/* A checker probes the drift set with vh next: fetch its slot
-		 * while the pattern is worked out (a new path is a cold slot). */
+		/* A checker probes the drift set with vh next: start fetching its
+		 * slot (a new path is a cold one). */
 		if (!slot && r->driftcap)
 			__builtin_prefetch(&r->drift[drift_key(vh) & (r->driftcap - 1)]);
-		n = md_gen_path(v.p, v.len, r->scratch.path[slot], sizeof(r->scratch.path[slot]));
 		if (!slot)
 			r->rawhash = vh;
 		*tag = h;

@@ -259,6 +259,117 @@ static void assert_has_line(const char *text, const char *line)
 	fail_msg("model lacks line '%s':\n%s", line, text);
 }
 
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The distinct "create ..." observations a checker reported, sorted, one a line. */
+static char *created(struct md_checker *c)
+{
+	size_t n = md_checker_nfindings(c), len = 1, k = 0;
+	const char **w = calloc(n + 1, sizeof(*w));
+	char *out, *o;
+
+	assert_non_null(w);
+	assert_int_equal(md_checker_finish(c), 0);
+	for (size_t i = 0; i < n; i++) {
+		const struct md_finding *f = md_checker_finding(c, i);
+
+		if (!strncmp(f->what, "create ", 7)) {
+			w[k++] = f->what;
+			len += strlen(f->what) + 1;
+		}
+	}
+	qsort(w, k, sizeof(*w), str_cmp);
+	o = out = calloc(1, len);
+	assert_non_null(out);
+	for (size_t i = 0; i < k; i++) {
+		if (i && !strcmp(w[i], w[i - 1]))
+			continue;
+		o += sprintf(o, "%s\n", w[i]);
+	}
+	free(w);
+	return out;
+}
+
+/*
+ * Paths generalized through the memo of the last directory (fresh names in
+ * one directory) give what each path alone gives: one ring sees them all in
+ * a row (memo hits), the other checker sees each in a ring of its own. An
+ * empty model reports every observation as it was made (no collapsing).
+ * Directories: plain, runtime storage (vfs, overlay, containerd rootfs),
+ * runtime state, the root, and one too long for the memo; last components:
+ * words, numbers, random names, exec.fifo, and one long enough to be cut.
+ */
+static void test_gen_dir_memo(void **state)
+{
+	static const char *const dirs[] = {
+		"/var/cache/nginx/client_temp/",
+		"/var/lib/docker/vfs/dir/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef/etc/",
+		"/var/lib/docker/vfs/dir/",
+		"/data/docker/overlay2/3f2a9c1d8e7b/merged/tmp/",
+		"/run/containerd/io.containerd.runtime.v2.task/moby/abc/rootfs/var/",
+		"/srv/containerd/io.containerd.snapshotter/x/rootfs/app/",
+		"/run/runc/abc/",
+		"/var/lib/docker/containers/abc/",
+		"/",
+		"/tmp/Ab3xYz9qWe/",
+		"/a/very/long/directory/name/that/goes/on/and/on/beyond/what/the/memo/of/the/last/directory/keeps/in/its/buffer/x/",
+	};
+	char longname[1011];
+	const char *lasts[] = { "file", "0000012345", "tmp.aB3xYz", "exec.fifo", "xexec.fifo", longname };
+	struct md_model *m;
+	struct md_checker *ca, *cb;
+	struct fdr_ring_meta meta;
+	uint32_t ra, rb;
+	uint64_t t = T0;
+	char path[1400], *a, *b;
+
+	(void)state;
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = 0;
+	meta_init(&meta, "c1", "nginx:1.25", "sha256:aaaa");
+	assert_int_equal(md_model_new(&m), 0);
+	assert_int_equal(md_checker_new(m, NULL, &ca), 0);
+	assert_int_equal(md_checker_new(m, NULL, &cb), 0);
+	assert_int_equal(md_checker_ring(ca, &meta, "a.ring", &ra), 0);
+	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
+		for (size_t k = 0; k < sizeof(lasts) / sizeof(lasts[0]); k++) {
+			struct fdr_event ev;
+			struct md_loc la = { 0, 0, UINT64_MAX }, lb = { 0, 0, UINT64_MAX };
+
+			snprintf(path, sizeof(path), "%s%s", dirs[d], lasts[k]);
+			ev = ev_file(FDR_FILE_CREATE, t += SEC, 100, path);
+			la.ring = ra;
+			assert_int_equal(md_checker_event(ca, &ev, &la), 0);
+			assert_int_equal(md_checker_ring(cb, &meta, "b.ring", &rb), 0);
+			lb.ring = rb;
+			assert_int_equal(md_checker_event(cb, &ev, &lb), 0);
+		}
+	}
+	a = created(ca);
+	b = created(cb);
+	assert_string_equal(a, b);
+	/* The container's view, without the runtime's own state. */
+	assert_non_null(strstr(a, "create /etc/*\n"));
+	assert_non_null(strstr(a, "create /etc/file\n"));
+	assert_non_null(strstr(a, "create /tmp/tmp.*\n"));
+	assert_non_null(strstr(a, "create /app/file\n"));
+	assert_non_null(strstr(a, "create /var/lib/docker/vfs/dir/file\n"));
+	assert_non_null(strstr(a, "create /tmp/*/tmp.*\n"));
+	assert_null(strstr(a, "create /run/runc"));
+	assert_non_null(strstr(a, "create /etc/exec.fifo\n"));	/* the view is found first */
+	assert_null(strstr(a, "client_temp/exec.fifo\n"));
+	assert_non_null(strstr(a, "create /var/cache/nginx/client_temp/xexec.fifo\n"));
+	assert_non_null(strstr(a, "/**\n"));
+	free(a);
+	free(b);
+	md_checker_free(ca);
+	md_checker_free(cb);
+	md_model_free(m);
+}
+
 static void test_learn(void **state)
 {
 	unsigned w[] = { 0 };
@@ -1115,6 +1226,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_generalize),
+		cmocka_unit_test(test_gen_dir_memo),
 		cmocka_unit_test(test_learn),
 		cmocka_unit_test(test_collapse),
 		cmocka_unit_test(test_round_trip),
