@@ -201,6 +201,11 @@ R=$bin/fdr-replay
 id_base=$(head -c 12 "$T/id-web-base") id_fresh=$(head -c 12 "$T/id-web-fresh") id_att=$(head -c 12 "$T/id-web-att")
 $R learn -o "$T/model" --container "$id_base" "$T/rec-base" 2>"$T/learn.err" || { cat "$T/learn.err"; echo "FAIL: learn"; exit 1; }
 cat "$T/learn.err"
+# The normal period's network use is in the model: the upstream is a known peer.
+if [ "$partial" != 1 ]; then
+	grep -q "^connect tcp $NET.1 8081 " "$T/model" || { grep '^connect\|^listen' "$T/model"; echo "FAIL: the baseline did not learn its upstream $NET.1:8081"; exit 1; }
+	echo "baseline peers: $(grep '^connect ' "$T/model" | awk '{ print $2, $3, $4 }' | paste -sd, -)"
+fi
 model_for() {	# container id -> model file to check it with
 	if [ "$partial" = 1 ] && grep -q '^section other ' "$T/model"; then
 		sed "s/^section other .*/section other $(cat "$T/id-$1")/" "$T/model" >"$T/model-$1"
