@@ -36,6 +36,6 @@ FUZZERS += fuzz-rp-filter fuzz-rp-scan
 fuzz-rp-filter_SRCS := tests/fuzz/fuzz-rp-filter.c
 fuzz-rp-filter_LIBS := $(REPLAY_LIB) $(FORMATS_LIB)
 fuzz-rp-filter_LDLIBS := $(FORMATS_LDLIBS) -lpthread
-fuzz-rp-scan_SRCS := tests/fuzz/fuzz-rp-scan.c
+fuzz-rp-scan_SRCS := tests/fuzz/fuzz-rp-scan.c tests/fuzz/ring-fix.c
 fuzz-rp-scan_LIBS := $(REPLAY_LIB) $(FORMATS_LIB)
 fuzz-rp-scan_LDLIBS := $(FORMATS_LDLIBS) -lpthread
