@@ -2,7 +2,7 @@
 # Pure decoders (docker-events, docker-http, k8s-audit), the I/O modules
 # (docker-client: unix-socket HTTP client; k8s-webhook: libmicrohttpd
 # server) and the two fdr-record sources built on them.
-DOCKERK8S_LDLIBS := -ljansson -lmicrohttpd -lgnutls -lpthread
+DOCKERK8S_LDLIBS := -ljansson -lyajl -lmicrohttpd -lgnutls -lpthread
 
 RECORDER_SRCS += recorder/docker-events.c recorder/docker-http.c \
 	recorder/k8s-audit.c
@@ -13,7 +13,7 @@ test-docker_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
 test-docker_LDLIBS := -ljansson -lcmocka
 test-k8s_SRCS := tests/k8s/test-k8s.c
 test-k8s_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
-test-k8s_LDLIBS := -ljansson -lcmocka
+test-k8s_LDLIBS := -ljansson -lyajl -lcmocka
 
 RECORDER_SRCS += recorder/k8s-webhook.c recorder/k8s-arena.c
 UNIT_TESTS += test-k8s-webhook
@@ -51,7 +51,7 @@ fuzz-docker-http_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
 fuzz-docker-http_LDLIBS :=
 fuzz-k8s-audit_SRCS := tests/fuzz/fuzz-k8s-audit.c
 fuzz-k8s-audit_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
-fuzz-k8s-audit_LDLIBS := -ljansson
+fuzz-k8s-audit_LDLIBS := -ljansson -lyajl
 
 # Benchmark: webhook ingest (bench/k8s.sh) with its load client.
 BENCH_SCRIPTS += bench/k8s.sh
