@@ -15,7 +15,7 @@ test-k8s_SRCS := tests/k8s/test-k8s.c
 test-k8s_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
 test-k8s_LDLIBS := -ljansson -lyajl -lcmocka
 
-RECORDER_SRCS += recorder/k8s-webhook.c recorder/k8s-arena.c
+RECORDER_SRCS += recorder/k8s-webhook.c
 UNIT_TESTS += test-k8s-webhook
 test-k8s-webhook_SRCS := tests/k8s/test-k8s-webhook.c
 test-k8s-webhook_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)

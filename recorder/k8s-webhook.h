@@ -13,11 +13,11 @@
  * a client certificate it signed (403); body at most max_body bytes (413,
  * decided from Content-Length before reading when it is sent); the body must
  * be JSON (400) holding an audit.k8s.io Event or EventList (400). Good
- * bodies are parsed in the server thread, queued, and answered 200 at once;
- * when the queue is full (queue_len bodies, or queue_bytes of parsed trees,
- * which live in one arena per body: k8s-arena.h) the
- * request is answered 429 with Retry-After and its events are counted as
- * shed. The body bytes buffered by all open requests together are capped
+ * bodies are decoded in the server thread by the streaming decoder
+ * (k8s_audit_parser_run: no tree; the body buffer is freed right after),
+ * their events queued packed, and answered 200 at once; when the queue is
+ * full (queue_len bodies, or queue_bytes of packed events) the request is
+ * answered 429 with Retry-After and its events are counted as shed. The body bytes buffered by all open requests together are capped
  * too (the larger of 64 MiB and 4 max_body): past that a request is
  * answered 503. The server never waits for the caller.
  *
@@ -38,7 +38,7 @@ struct k8s_webhook_opts {
 	const char *client_ca_file;	/* PEM; require a client cert it signed */
 	const char *token_file;	/* first line is the bearer token to require */
 	size_t max_body;	/* bytes of one request body */
-	size_t queue_bytes;	/* bytes of parsed trees queued before shedding */
+	size_t queue_bytes;	/* bytes of packed events queued before shedding */
 	unsigned queue_len;	/* bodies queued before shedding */
 	unsigned threads;	/* server threads (1: one core) */
 };
