@@ -40,7 +40,8 @@ $(BUILD)/tests/docker-tail: $(call objs,$(docker-tail_SRCS)) $(docker-tail_LIBS)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(docker-tail_LIBS) $(docker-tail_LDLIBS)
 
 tests test-run: $(DOCKERK8S_HELPERS)
-SCRIPT_TESTS += tests/docker/docker-live.sh tests/docker/record.sh tests/k8s/webhook.sh
+SCRIPT_TESTS += tests/docker/docker-live.sh tests/docker/record.sh tests/docker/reconnect.sh \
+	tests/k8s/webhook.sh
 
 FUZZERS += fuzz-docker-events fuzz-docker-http fuzz-k8s-audit
 fuzz-docker-events_SRCS := tests/fuzz/fuzz-docker-events.c
