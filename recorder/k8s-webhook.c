@@ -99,7 +99,9 @@ static void count_answer(struct k8s_webhook *w, unsigned status)
 {
 	pthread_mutex_lock(&w->lock);
 	w->st.requests++;
-	if (status >= 400 && status != 429)
+	if (status == 503)
+		w->st.busy++;
+	else if (status >= 400 && status != 429)
 		w->st.rejected++;
 	pthread_mutex_unlock(&w->lock);
 }

@@ -19,7 +19,8 @@
  * full (queue_len bodies, or queue_bytes of packed events) the request is
  * answered 429 with Retry-After and its events are counted as shed. The body bytes buffered by all open requests together are capped
  * too (the larger of 64 MiB and 4 max_body): past that a request is
- * answered 503. The server never waits for the caller.
+ * answered 503 (counted in busy; its body is not kept, the sender retries),
+ * while the others go on. The server never waits for the caller.
  *
  * Threads: k8s_webhook_new/_free/_drain/_take_shed are called from one
  * thread (the recorder's); the server runs in its own.
@@ -53,6 +54,8 @@ struct k8s_webhook_stats {
 	uint64_t shed_requests;	/* answered 429: queue full */
 	uint64_t shed_events;	/* events in those */
 	uint64_t rejected;	/* answered 4xx other than 429 */
+	uint64_t busy;		/* answered 503: the body bytes of all open requests
+				 * at their cap, or out of memory (the sender retries) */
 	uint64_t bad_items;	/* list items that were not audit events (drain) */
 	uint64_t drained;	/* events passed to drain callbacks */
 	uint64_t inflight;	/* body bytes buffered by open requests now */

@@ -161,10 +161,11 @@ static void k8s_stop(struct rec *rec, void *state)
 	k8s_tick(rec, s, 0);
 	k8s_webhook_stats(s->w, &st);
 	rec_log(rec, "k8s: %llu requests, %llu events (%llu to pod containers, %llu to the k8s ring), "
-		"%llu refused, %llu shed",
+		"%llu refused, %llu shed, %llu busy (503, not kept: the sender retries)",
 		(unsigned long long)st.requests, (unsigned long long)st.drained,
 		(unsigned long long)s->to_pods, (unsigned long long)s->to_ring,
-		(unsigned long long)st.rejected, (unsigned long long)st.shed_events);
+		(unsigned long long)st.rejected, (unsigned long long)st.shed_events,
+		(unsigned long long)st.busy);
 	k8s_webhook_free(s->w);
 	free(s);
 }
