@@ -41,7 +41,7 @@ $(BUILD)/tests/docker-tail: $(call objs,$(docker-tail_SRCS)) $(docker-tail_LIBS)
 
 tests test-run: $(DOCKERK8S_HELPERS)
 SCRIPT_TESTS += tests/docker/docker-live.sh tests/docker/record.sh tests/docker/reconnect.sh \
-	tests/k8s/webhook.sh tests/k8s/busy.sh
+	tests/k8s/webhook.sh tests/k8s/busy.sh tests/k8s/tls.sh
 
 FUZZERS += fuzz-docker-events fuzz-docker-http fuzz-k8s-audit
 fuzz-docker-events_SRCS := tests/fuzz/fuzz-docker-events.c
