@@ -99,7 +99,8 @@ int k8s_audit_parse(const char *body, size_t len, struct k8s_ev *scratch,
  * walked only as far as the flags need. Gives the same verdicts, item
  * counts and events as k8s_audit_load() + k8s_audit_each() (the reference,
  * kept for tests), except that yajl takes a lone UTF-16 surrogate escape
- * that jansson refuses.
+ * that jansson refuses, and refuses a raw NUL byte after a number that
+ * jansson lets through (as RFC 8259 would).
  *
  * A parser is reusable (its buffers are kept between bodies) and used by
  * one thread at a time. A batch holds the decoded events of one body,

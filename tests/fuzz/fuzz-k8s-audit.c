@@ -8,6 +8,7 @@
  * must moreover give the same verdict and item counts.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_t *r1, *r2;
 	size_t n1, n2, n3 = 0, bad1 = 0, bad3 = 0;
 	int rc1, rc2, rc3;
+	bool raw_nul;
 
 	if (!parser && k8s_audit_parser_new(&parser) < 0)
 		abort();
@@ -111,10 +113,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* the streaming decoder: the same as the tree decoder whenever that
 	 * accepts (yajl alone takes a lone UTF-16 surrogate escape, so a body
-	 * jansson refuses may pass) */
-	if (rc1 == 0 && (rc3 != 0 || n3 != n1 || a.n != c.n || a.h != c.h || bad1 != bad3))
+	 * jansson refuses may pass); jansson alone lets a raw NUL byte after a
+	 * number through ("[7\0]" is [7]), which yajl rightly refuses */
+	raw_nul = rc3 == -EBADMSG && memchr(data, '\0', size);
+	if (rc1 == 0 && !raw_nul && (rc3 != 0 || n3 != n1 || a.n != c.n || a.h != c.h || bad1 != bad3))
 		abort();
-	if ((rc3 == -EBADMSG && rc1 != -EBADMSG) || (rc1 == -EPROTO && rc3 != -EPROTO))
+	if (!raw_nul && ((rc3 == -EBADMSG && rc1 != -EBADMSG) || (rc1 == -EPROTO && rc3 != -EPROTO)))
 		abort();
 	if (rc2 == 0) {
 		k8s_audit_each(r2, &scratch, on_digest, &b, NULL);

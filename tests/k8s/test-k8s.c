@@ -815,6 +815,20 @@ static void test_stream_corners(void **state)
 		same_decoding(deep, o);
 	}
 	free(deep);
+	/* jansson takes "[7\0]" as [7]; the streaming decoder refuses it */
+	{
+		static const char nul[] = "{\"verb\":\"get\",\"x\":[7\0]}";
+		struct k8s_audit_batch *batch = NULL;
+		struct k8s_audit_parser *p;
+		json_t *root;
+		size_t items;
+
+		assert_int_equal(k8s_audit_load(nul, sizeof(nul) - 1, &root, &items), 0);
+		json_decref(root);
+		assert_int_equal(k8s_audit_parser_new(&p), 0);
+		assert_int_equal(k8s_audit_parser_run(p, nul, sizeof(nul) - 1, &batch), -EBADMSG);
+		k8s_audit_parser_free(p);
+	}
 }
 
 int main(void)
