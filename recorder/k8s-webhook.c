@@ -55,6 +55,8 @@ struct k8s_webhook {
 	struct item *q;
 	unsigned qcap, qhead, qlen;
 	size_t qbytes, qbytes_max;
+	size_t qevents, wake_events;	/* events queued; wake the reader at that many */
+	bool signalled;	/* the eventfd was written and not drained since */
 	size_t inflight, inflight_max;	/* body bytes buffered by open requests */
 	struct k8s_webhook_stats st;
 	uint64_t shed_pending, shed_from, shed_to;
@@ -159,10 +161,6 @@ static bool enqueue(struct k8s_webhook *w, struct k8s_audit_batch *batch)
 
 	pthread_mutex_lock(&w->lock);
 	if (w->qlen < w->qcap && w->qbytes + bytes <= w->qbytes_max) {
-		/* only the first body of an empty queue wakes the reader: it drains
-		 * until the queue is empty (or re-arms itself), so a busy server
-		 * costs one wakeup per batch of bodies, not one per body */
-		wake = w->qlen == 0;
 		struct item *it = &w->q[(w->qhead + w->qlen) % w->qcap];
 
 		it->batch = batch;
@@ -170,6 +168,15 @@ static bool enqueue(struct k8s_webhook *w, struct k8s_audit_batch *batch)
 		it->nitems = nitems;
 		w->qlen++;
 		w->qbytes += bytes;
+		w->qevents += nitems;
+		/* the reader is woken once enough waits for it (it drains until
+		 * the queue is empty or re-arms itself; below that its own timer
+		 * drains): a busy server costs one wakeup per batch of bodies,
+		 * not one per body */
+		if (!w->signalled && (w->qevents >= w->wake_events || w->qlen >= w->qcap / 2)) {
+			wake = true;
+			w->signalled = true;
+		}
 		w->st.accepted++;
 		w->st.events += nitems;
 		ok = true;
@@ -476,6 +483,7 @@ int k8s_webhook_new(const struct k8s_webhook_opts *o, struct k8s_webhook **out,
 	w->max_body = o->max_body ? o->max_body : 16u << 20;
 	w->qcap = o->queue_len ? o->queue_len : 4096;
 	w->qbytes_max = o->queue_bytes ? o->queue_bytes : 128u << 20;
+	w->wake_events = o->wake_events ? o->wake_events : 1;
 	/* a few maximal bodies at once; more wait (503) for their turn */
 	w->inflight_max = 4 * w->max_body > (64u << 20) ? 4 * w->max_body : (64u << 20);
 	w->q = calloc(w->qcap, sizeof(*w->q));
@@ -615,6 +623,9 @@ size_t k8s_webhook_drain(struct k8s_webhook *w, size_t max_events,
 	if (read(w->efd, &cnt, sizeof(cnt)) < 0) {
 		/* EAGAIN: nothing signalled; the queue may still hold work */
 	}
+	pthread_mutex_lock(&w->lock);
+	w->signalled = false;
+	pthread_mutex_unlock(&w->lock);
 	while (events < max_events) {
 		struct item it;
 		size_t bad = 0;
@@ -628,6 +639,7 @@ size_t k8s_webhook_drain(struct k8s_webhook *w, size_t max_events,
 		w->qhead = (w->qhead + 1) % w->qcap;
 		w->qlen--;
 		w->qbytes -= it.bytes;
+		w->qevents -= it.nitems;
 		pthread_mutex_unlock(&w->lock);
 		events += k8s_audit_batch_each(it.batch, w->scratch, cb, ctx, &bad);
 		bad_total += bad;
@@ -636,7 +648,9 @@ size_t k8s_webhook_drain(struct k8s_webhook *w, size_t max_events,
 	pthread_mutex_lock(&w->lock);
 	w->st.bad_items += bad_total;
 	w->st.drained += events;
-	more = w->qlen > 0;
+	more = w->qlen > 0 && !w->signalled;
+	if (more)
+		w->signalled = true;
 	pthread_mutex_unlock(&w->lock);
 	if (more) {
 		uint64_t one = 1;

@@ -42,10 +42,14 @@ struct k8s_webhook_opts {
 	size_t queue_bytes;	/* bytes of packed events queued before shedding */
 	unsigned queue_len;	/* bodies queued before shedding */
 	unsigned threads;	/* server threads (1: one core) */
+	unsigned wake_events;	/* make the fd readable once this many events are
+				 * queued (or half the queue's bodies); 0 or 1:
+				 * at the first body. Above 1 the caller must
+				 * also drain on a timer of its own. */
 };
 
 #define K8S_WEBHOOK_OPTS_INIT { "127.0.0.1:8443", NULL, NULL, NULL, NULL, \
-	16u << 20, 128u << 20, 4096, 1 }
+	16u << 20, 128u << 20, 4096, 1, 1 }
 
 struct k8s_webhook_stats {
 	uint64_t requests;	/* requests answered */
@@ -73,7 +77,8 @@ int k8s_webhook_new(const struct k8s_webhook_opts *opts, struct k8s_webhook **ou
  * Accepts NULL. */
 void k8s_webhook_free(struct k8s_webhook *w);
 
-/* The eventfd that is readable while events are queued. */
+/* The eventfd that is readable while at least wake_events events are
+ * queued (see k8s_webhook_opts), and after a drain that left some. */
 int k8s_webhook_fd(const struct k8s_webhook *w);
 
 /* The TCP port the server listens on (useful with port 0). */
