@@ -184,7 +184,9 @@ int main(int argc, char **argv)
 			p[i].events = c[i].busy ? (c[i].sent < reqlen ? POLLOUT : POLLIN) : 0;
 			active += c[i].busy;
 		}
-		if (gap && issued < max_req && now < deadline) {
+		/* a free connection waits for the next due time; with none free,
+		 * only an answer can let the next request go (no spinning) */
+		if (gap && issued < max_req && now < deadline && active < (int)nconn) {
 			uint64_t d = next_due > now ? next_due - now : 0;
 
 			wait.tv_sec = (time_t)(d / 1000000000u);
