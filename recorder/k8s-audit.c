@@ -749,8 +749,9 @@ struct k8s_audit_parser {
 	enum leaf leaf;
 	struct sref *lstr;
 	bool *lbool;
+	uint8_t ltype;		/* E_PRIV or E_APE for a true in a securityContext */
 	struct frame next;	/* when the value is a container we track */
-	bool root_obj, root_seen, items_null;
+	bool root_obj, items_null;
 	char *s;		/* string store */
 	size_t slen, scap, item_mark;
 	struct evs ev[2];	/* the root object, the current item */
@@ -1472,13 +1473,11 @@ static int on_key(void *ctx, const unsigned char *k, size_t len)
 		if (KEY("privileged")) {
 			ekill(&sp->c[f->cat], f->idx, E_PRIV);
 			p->leaf = L_TRUE;
-			p->next = *f;
-			p->next.is_map = E_PRIV;
+			p->ltype = E_PRIV;
 		} else if (KEY("allowPrivilegeEscalation")) {
 			ekill(&sp->c[f->cat], f->idx, E_APE);
 			p->leaf = L_TRUE;
-			p->next = *f;
-			p->next.is_map = E_APE;
+			p->ltype = E_APE;
 		} else if (KEY("capabilities")) {
 			ekill(&sp->c[f->cat], f->idx, E_CAP);
 			want_cont(p, f, C_CAPS);
@@ -1501,7 +1500,6 @@ static int on_key(void *ctx, const unsigned char *k, size_t len)
 			ekill(&sp->vols, f->idx, -1);
 			p->leaf = L_STR;
 			p->lstr = NULL;	/* a volume path: see on_string */
-			p->next = *f;
 		}
 		break;
 	default:
@@ -1523,8 +1521,7 @@ static void array_elem(struct k8s_audit_parser *p, struct frame *f)
 	case C_IPS:
 	case C_CAPADD:
 		p->leaf = L_STR;
-		p->lstr = NULL;
-		p->next = *f;
+		p->lstr = NULL;	/* a list element: see on_string */
 		break;
 	case C_CLIST:
 		want_cont(p, f, C_CONT);
@@ -1580,7 +1577,7 @@ static int on_bool(void *ctx, int v)
 		if (f->ctx == C_SC) {
 			struct spec *sp = &p->ev[f->ev].obj[f->obj].s[f->spec];
 
-			if (epush(&sp->c[f->cat], f->idx, p->next.is_map, (struct sref){ 0, 0 })) {
+			if (epush(&sp->c[f->cat], f->idx, p->ltype, (struct sref){ 0, 0 })) {
 				p->err = -ENOMEM;
 				return 0;
 			}
@@ -1667,23 +1664,18 @@ static int on_string(void *ctx, const unsigned char *s, size_t len)
 static int push(struct k8s_audit_parser *p, bool is_map)
 {
 	struct frame nf = { C_SKIP, 0, 0, 0, 0, 0, 0 };
-	struct frame *f = top(p);
 
 	if (p->depth >= MAX_DEPTH) {
 		p->err = -EBADMSG;	/* jansson: maximum parsing depth reached */
 		return 0;
 	}
 	if (p->depth == 0) {
-		p->root_seen = true;
 		p->root_obj = is_map;
 		nf.ctx = is_map ? C_ROOT : C_SKIP;
 	} else {
 		value_seen(p, is_map);
-		if (p->leaf == L_CONT) {
+		if (p->leaf == L_CONT)
 			nf = p->next;
-			nf.is_map = 0;
-		}
-		f = top(p);
 	}
 	p->leaf = L_NONE;
 	nf.is_map = is_map;
@@ -1752,7 +1744,6 @@ static int push(struct k8s_audit_parser *p, bool is_map)
 			break;
 		}
 	}
-	(void)f;
 	p->fr[++p->depth] = nf;
 	return 1;
 }
@@ -1870,7 +1861,7 @@ int k8s_audit_parser_run(struct k8s_audit_parser *p, const char *body, size_t le
 	p->depth = 0;
 	p->fr[0] = (struct frame){ C_SKIP, 0, 0, 0, 0, 0, 0 };
 	p->leaf = L_NONE;
-	p->root_obj = p->root_seen = false;
+	p->root_obj = false;
 	p->items_null = false;
 	p->slen = 1;	/* offset 0 means unset */
 	if (!p->s && !(p->s = malloc(p->scap = 4096))) {
