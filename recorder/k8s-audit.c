@@ -1843,6 +1843,40 @@ static int finish(struct k8s_audit_parser *p)
 	return 0;
 }
 
+/* Buffers a hostile body made large are not kept for the next one. */
+#define KEEP_STORE (1u << 20)
+#define KEEP_ENTS 4096
+
+static void evec_trim(struct evec *e)
+{
+	if (e->cap > KEEP_ENTS) {
+		free(e->v);
+		e->v = NULL;
+		e->n = e->cap = 0;
+	}
+}
+
+static void parser_trim(struct k8s_audit_parser *p)
+{
+	if (p->scap > KEEP_STORE) {
+		free(p->s);
+		p->s = NULL;
+		p->scap = p->slen = 0;
+	}
+	for (int i = 0; i < 2; i++) {
+		struct evs *e = &p->ev[i];
+
+		evec_trim(&e->groups);
+		evec_trim(&e->ips);
+		for (int o = 0; o < 2; o++)
+			for (int k = 0; k < 3; k++) {
+				for (int c = 0; c < 3; c++)
+					evec_trim(&e->obj[o].s[k].c[c]);
+				evec_trim(&e->obj[o].s[k].vols);
+			}
+	}
+}
+
 int k8s_audit_parser_run(struct k8s_audit_parser *p, const char *body, size_t len,
 			 struct k8s_audit_batch **out)
 {
@@ -1886,5 +1920,6 @@ int k8s_audit_parser_run(struct k8s_audit_parser *p, const char *body, size_t le
 out_yajl:
 	yajl_free(p->h);
 	p->h = NULL;
+	parser_trim(p);
 	return rc;
 }

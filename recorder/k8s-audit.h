@@ -102,7 +102,8 @@ int k8s_audit_parse(const char *body, size_t len, struct k8s_ev *scratch,
  * that jansson refuses, and refuses a raw NUL byte after a number that
  * jansson lets through (as RFC 8259 would).
  *
- * A parser is reusable (its buffers are kept between bodies) and used by
+ * A parser is reusable (its buffers, up to about 1 MiB, are kept between
+ * bodies) and used by
  * one thread at a time. A batch holds the decoded events of one body,
  * packed; it is independent of the parser and of the body.
  */

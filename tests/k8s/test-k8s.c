@@ -815,6 +815,20 @@ static void test_stream_corners(void **state)
 		same_decoding(deep, o);
 	}
 	free(deep);
+	/* a 2 MiB string (the parser does not keep a store that large), then a
+	 * small body through the same parser */
+	{
+		size_t big = 2u << 20, o;
+		char *j = malloc(big + 64);
+
+		o = (size_t)sprintf(j, "{\"verb\":\"");
+		memset(j + o, 'v', big);
+		o += big;
+		o += (size_t)sprintf(j + o, "\",\"sourceIPs\":[\"1\"]}");
+		assert_int_equal(same_decoding(j, o), 1);
+		free(j);
+		assert_int_equal(same_decoding(bodies[12], strlen(bodies[12])), 1);
+	}
 	/* jansson takes "[7\0]" as [7]; the streaming decoder refuses it */
 	{
 		static const char nul[] = "{\"verb\":\"get\",\"x\":[7\0]}";
