@@ -24,8 +24,11 @@
  * Ownership: the set owns its rings, readers and diagnostics; a scan
  * borrows the set (and the filter) and must be freed before them. Items
  * returned by rp_scan_next() are valid until the next call.
- * Threads: one thread uses a set and its scans; scans start their own
- * workers and join them in rp_scan_free().
+ * Threads: a scan is used by one thread; scans start their own workers
+ * and join them in rp_scan_free(). Several scans of one set may run on
+ * different threads at once (their diagnostics are added under a lock),
+ * but rings must not be added, nor readers refreshed, while any scan runs,
+ * and diagnostics are read by the owner only when no scan runs.
  */
 
 #include <stdbool.h>
@@ -71,6 +74,11 @@ void rp_set_free(struct rp_set *s);
  * diagnostics and the rest of the directory is still read.
  */
 int rp_set_add(struct rp_set *s, const char *path);
+
+/* FDR_READER_* flags (fdr-ring.h) for the rings added from now on, 0 by
+ * default. With FDR_READER_LAZY a damaged block is found when a scan
+ * decodes it (then it is a diagnostic of the set), not at rp_set_add(). */
+void rp_set_reader_flags(struct rp_set *s, unsigned flags);
 
 /* Add a ring held in memory (tests, fuzzers); buf must outlive the set. */
 int rp_set_add_mem(struct rp_set *s, const void *buf, size_t len, const char *name);

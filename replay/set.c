@@ -38,6 +38,8 @@ struct rp_set {
 	size_t ndiags;
 	char **hostkeys;
 	size_t nhosts;
+	unsigned reader_flags;	/* FDR_READER_* for rings added */
+	pthread_mutex_t diag_mu;	/* scans on several threads add diagnostics */
 };
 
 int rp_set_new(struct rp_set **out)
@@ -46,6 +48,7 @@ int rp_set_new(struct rp_set **out)
 
 	if (!s)
 		return -ENOMEM;
+	pthread_mutex_init(&s->diag_mu, NULL);
 	*out = s;
 	return 0;
 }
@@ -68,6 +71,7 @@ void rp_set_free(struct rp_set *s)
 	free(s->hostkeys);
 	free(s->diags);
 	free(s->rings);
+	pthread_mutex_destroy(&s->diag_mu);
 	free(s);
 }
 
@@ -83,6 +87,7 @@ static char *xstrdup(const char *p)
 /* Record a problem (used by scans too, from the consuming thread). */
 static void add_diag(struct rp_set *s, const char *path, int error, const char *detail)
 {
+	pthread_mutex_lock(&s->diag_mu);
 	struct rp_diag *d = realloc(s->diags, (s->ndiags + 1) * sizeof(*d));
 
 	if (!d)
@@ -92,6 +97,7 @@ static void add_diag(struct rp_set *s, const char *path, int error, const char *
 	d[s->ndiags].error = error;
 	d[s->ndiags].detail = xstrdup(detail);
 	s->ndiags++;
+	pthread_mutex_unlock(&s->diag_mu);
 }
 
 static unsigned host_index(struct rp_set *s, const struct fdr_ring_meta *m)
@@ -210,7 +216,7 @@ static int add_path(struct rp_set *s, const char *path, int depth, bool explicit
 		return 0;
 	}
 	struct fdr_ring_reader *rd;
-	err = fdr_reader_open(path, &rd);
+	err = fdr_reader_open_flags(path, s->reader_flags, &rd);
 	if (err < 0) {
 		/* In a directory, other files (logs, a model) are not our business. */
 		if (!explicit_ && !has_ring_suffix(path) && (err == FDR_E_MAGIC || err == FDR_E_EMPTY))
@@ -226,6 +232,11 @@ static int add_path(struct rp_set *s, const char *path, int depth, bool explicit
 	return 1;
 }
 
+void rp_set_reader_flags(struct rp_set *s, unsigned flags)
+{
+	s->reader_flags = flags;
+}
+
 int rp_set_add(struct rp_set *s, const char *path)
 {
 	return add_path(s, path, 0, true);
@@ -234,7 +245,7 @@ int rp_set_add(struct rp_set *s, const char *path)
 int rp_set_add_mem(struct rp_set *s, const void *buf, size_t len, const char *name)
 {
 	struct fdr_ring_reader *rd;
-	int err = fdr_reader_open_mem(buf, len, name, &rd);
+	int err = fdr_reader_open_mem_flags(buf, len, name, s->reader_flags, &rd);
 
 	if (err < 0) {
 		add_diag(s, name, err, "");

@@ -459,6 +459,9 @@ int main(int argc, char **argv)
 		goto out_sel;
 	if (rp_set_new(&set) < 0)
 		abort();
+	/* Checksums when blocks are decoded, not at open: the first screen
+	 * comes from block headers alone and a big recording opens at once. */
+	rp_set_reader_flags(set, FDR_READER_LAZY);
 	for (int i = 0; i < a.nrings; i++) {
 		int n = rp_set_add(set, a.rings[i]);
 		if (n > 0)

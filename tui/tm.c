@@ -1137,7 +1137,7 @@ void tm_tree_release(struct tm_tree *tt)
 
 /* ---- findings ------------------------------------------------------------------ */
 
-static const struct tm_findings *sort_fs;
+static __thread const struct tm_findings *sort_fs;	/* qsort has no context */
 
 static int cmp_finding(const void *a, const void *b)
 {
@@ -1151,49 +1151,71 @@ static int cmp_finding(const void *a, const void *b)
 	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
 }
 
-int tm_findings_run(struct tm_findings *fs, struct rp_set *set, const char *model_text, size_t len,
-		    unsigned threads, struct tm_stats *st)
+int tm_findings_prepare(struct tm_findings *fs, struct rp_set *set, const char *model_text, size_t len)
 {
 	struct md_parse_error pe = MD_PARSE_ERROR_INIT;
-	struct rp_scan_opts so = RP_SCAN_OPTS_INIT;
 	struct md_sevcfg cfg;
-	struct rp_scan *sc;
-	struct rp_item it;
 	size_t nr = rp_set_nrings(set);
-	uint32_t *ids = xcalloc(nr, sizeof(*ids)), *count = xcalloc(nr, sizeof(*count));
 	int err;
 
 	memset(fs, 0, sizeof(*fs));
-	fs->ring_of_id = xcalloc(nr, sizeof(*fs->ring_of_id));
+	fs->nrings = nr;
+	fs->ring_of_id = xcalloc(nr + 1, sizeof(*fs->ring_of_id));
+	fs->ids = xcalloc(nr + 1, sizeof(*fs->ids));
 	if ((err = md_model_new(&fs->model)) < 0)
-		goto out;
+		return err;
 	if ((err = md_model_parse(fs->model, model_text, len, &pe)) < 0)
-		goto out;
+		return err;
 	md_sevcfg_default(&cfg);
 	if ((err = md_checker_new(fs->model, &cfg, &fs->chk)) < 0)
-		goto out;
+		return err;
 	for (size_t i = 0; i < nr; i++) {
 		const struct rp_ring *r = rp_set_ring(set, i);
-		if ((err = md_checker_ring(fs->chk, r->meta, r->path, &ids[i])) < 0)
-			goto out;
-		if (ids[i] < nr)
-			fs->ring_of_id[ids[i]] = (uint32_t)i;
+		if ((err = md_checker_ring(fs->chk, r->meta, r->path, &fs->ids[i])) < 0)
+			return err;
+		if (fs->ids[i] < nr)
+			fs->ring_of_id[fs->ids[i]] = (uint32_t)i;
 	}
+	return 0;
+}
+
+int tm_findings_check(struct tm_findings *fs, struct rp_set *set, unsigned threads)
+{
+	struct rp_scan_opts so = RP_SCAN_OPTS_INIT;
+	struct rp_scan *sc;
+	struct rp_item it;
+	size_t nr = fs->nrings;
+	uint32_t *count = xcalloc(nr + 1, sizeof(*count));
+	uint64_t done, total, n = 0;
+	int err;
+
 	so.threads = threads;
 	if ((err = rp_scan_new(set, &so, &sc)) < 0)
 		goto out;
+	rp_scan_progress(sc, &done, &total);
+	__atomic_store_n(&fs->prog_total, total, __ATOMIC_RELAXED);
 	while ((err = rp_scan_next(sc, &it)) > 0) {
 		unsigned ri = it.ring->index;
-		struct md_loc loc = { ids[ri], count[ri]++, UINT64_MAX };
+		if (ri >= nr)
+			continue;	/* a ring added after prepare (live follow) */
+		struct md_loc loc = { fs->ids[ri], count[ri]++, UINT64_MAX };
 		if ((err = md_checker_event(fs->chk, it.ev, &loc)) < 0)
 			break;
+		if (++n % 65536 == 0) {
+			if (__atomic_load_n(&fs->cancel, __ATOMIC_RELAXED)) {
+				err = -ECANCELED;
+				break;
+			}
+			rp_scan_progress(sc, &done, &total);
+			__atomic_store_n(&fs->prog_done, done, __ATOMIC_RELAXED);
+		}
 	}
 	rp_scan_free(sc);
 	if (err < 0)
 		goto out;
 	md_checker_finish(fs->chk);
 	fs->n = md_checker_nfindings(fs->chk);
-	fs->order = xcalloc(fs->n, sizeof(*fs->order));
+	fs->order = xcalloc(fs->n + 1, sizeof(*fs->order));
 	for (size_t i = 0; i < fs->n; i++)
 		fs->order[i] = i;
 	sort_fs = fs;
@@ -1203,14 +1225,35 @@ int tm_findings_run(struct tm_findings *fs, struct rp_set *set, const char *mode
 		unsigned ring = tm_findings_ring(fs, f);
 		for (uint32_t e = 0; e < f->nev; e++)
 			tm_marks_add(&fs->marks, f->ev[e].time_ns, ring);
-		if (st && ring < st->nrings)
-			st->ring[ring].findings++;
 	}
 	tm_marks_sort(&fs->marks);
+	__atomic_store_n(&fs->prog_done, __atomic_load_n(&fs->prog_total, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
 	err = 0;
 out:
-	free(ids);
 	free(count);
+	return err;
+}
+
+unsigned tm_findings_percent(const struct tm_findings *fs)
+{
+	uint64_t d = __atomic_load_n(&fs->prog_done, __ATOMIC_RELAXED);
+	uint64_t t = __atomic_load_n(&fs->prog_total, __ATOMIC_RELAXED);
+
+	return t ? (unsigned)(d >= t ? 100 : d * 100 / t) : 0;
+}
+
+int tm_findings_run(struct tm_findings *fs, struct rp_set *set, const char *model_text, size_t len,
+		    unsigned threads, struct tm_stats *st)
+{
+	int err = tm_findings_prepare(fs, set, model_text, len);
+
+	if (err == 0)
+		err = tm_findings_check(fs, set, threads);
+	for (size_t i = 0; err == 0 && st && i < fs->n; i++) {
+		unsigned ring = tm_findings_ring(fs, tm_findings_get(fs, i));
+		if (ring < st->nrings)
+			st->ring[ring].findings++;
+	}
 	return err;
 }
 
@@ -1229,6 +1272,7 @@ void tm_findings_release(struct tm_findings *fs)
 	md_checker_free(fs->chk);
 	md_model_free(fs->model);
 	free(fs->ring_of_id);
+	free(fs->ids);
 	free(fs->order);
 	tm_marks_release(&fs->marks);
 	memset(fs, 0, sizeof(*fs));

@@ -242,9 +242,25 @@ struct tm_findings {
 	size_t *order;		/* findings by severity (desc), then time */
 	size_t n;
 	struct tm_marks marks;
+	uint32_t *ids;		/* set ring index -> checker ring id */
+	size_t nrings;		/* rings of the set when prepared */
+	uint64_t prog_done, prog_total;	/* blocks merged / to merge (atomic) */
+	int cancel;		/* set (atomic) to stop tm_findings_check() */
 };
 
-/* Parse the model text and check every ring of the set. -errno, MD_E_*. */
+/* Parse the model text and register the set's rings with a checker: the
+ * fast part, which finds a bad model. fs is released with
+ * tm_findings_release() whatever this returns. -errno, MD_E_*. */
+int tm_findings_prepare(struct tm_findings *fs, struct rp_set *set, const char *model_text, size_t len);
+/* Check every event of the set (the slow part) and sort the findings. May
+ * run on a thread of its own while the set's owner scans it too (rp-set
+ * allows concurrent scans), but not while rings are added or refreshed.
+ * Setting fs->cancel makes it return -ECANCELED soon. */
+int tm_findings_check(struct tm_findings *fs, struct rp_set *set, unsigned threads);
+/* Progress of tm_findings_check() 0..100, from any thread. */
+unsigned tm_findings_percent(const struct tm_findings *fs);
+/* tm_findings_prepare() then tm_findings_check(); adds the findings per
+ * ring to st when given. -errno, MD_E_*. */
 int tm_findings_run(struct tm_findings *fs, struct rp_set *set, const char *model_text, size_t len,
 		    unsigned threads, struct tm_stats *st);
 const struct md_finding *tm_findings_get(const struct tm_findings *fs, size_t i);

@@ -2,6 +2,7 @@
 /* tv: fdr-tui's views (tui/tv.h). Draws into a cell grid; no curses. */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,8 +200,15 @@ struct tv_app {
 	bool tree_built;
 	char *tree_container;	/* selection's container when the tree was built */
 	size_t tree_cur, tree_top;
-	struct tm_findings fs;
-	bool has_model;
+	struct tm_findings fs;	/* zero until the check is done (fs_ready) */
+	bool has_model;		/* --model given */
+	bool fs_ready;		/* its findings are in fs */
+	struct tm_findings *fs_pending;	/* being checked by fs_thread */
+	pthread_t fs_thread;
+	bool fs_running;	/* fs_thread to join */
+	int fs_done;		/* atomic: the thread finished */
+	int fs_err;		/* its result */
+	unsigned fs_threads;
 	uint64_t *ring_findings;
 	size_t f_cur, f_top;
 	size_t *corder, nc, c_cur, c_top;
@@ -273,6 +281,65 @@ static uint64_t set_fingerprint(struct rp_set *set)
 	return fp;
 }
 
+static void *model_thread(void *arg)
+{
+	struct tv_app *a = arg;
+
+	a->fs_err = tm_findings_check(a->fs_pending, a->set, a->fs_threads);
+	__atomic_store_n(&a->fs_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Stop the model check (quitting, or the set must change) and drop it. */
+static void model_stop(struct tv_app *a)
+{
+	if (a->fs_running) {
+		__atomic_store_n(&a->fs_pending->cancel, 1, __ATOMIC_RELAXED);
+		pthread_join(a->fs_thread, NULL);
+		a->fs_running = false;
+	}
+	if (a->fs_pending) {
+		tm_findings_release(a->fs_pending);
+		free(a->fs_pending);
+		a->fs_pending = NULL;
+	}
+}
+
+/* The model check finished: its findings into the views. true when it did. */
+static bool model_collect(struct tv_app *a)
+{
+	if (!a->fs_running || !__atomic_load_n(&a->fs_done, __ATOMIC_ACQUIRE))
+		return false;
+	pthread_join(a->fs_thread, NULL);
+	a->fs_running = false;
+	if (a->fs_err < 0) {
+		err_msg(a, "model check", a->fs_err);
+		model_stop(a);
+		return true;
+	}
+	a->fs = *a->fs_pending;
+	free(a->fs_pending);
+	a->fs_pending = NULL;
+	a->fs_ready = true;
+	for (size_t i = 0; i < a->fs.n; i++) {
+		unsigned r = tm_findings_ring(&a->fs, tm_findings_get(&a->fs, i));
+		if (r < rp_set_nrings(a->set))
+			a->ring_findings[r]++;
+	}
+	for (size_t i = 0; i < a->st.nrings; i++)
+		a->st.ring[i].findings = a->ring_findings[i];
+	if (a->st.done)
+		tm_rings_order(&a->st, a->set, &a->sel, a->corder, &a->nc);
+	/* Rows read before now have no finding marks. */
+	a->tl.marks = &a->fs.marks;
+	if (a->tl_loaded) {
+		int e = tm_tl_reload(&a->tl);
+		if (e < 0)
+			err_msg(a, "timeline", e);
+	}
+	return true;
+}
+
 int tv_app_new(struct tv_opts *o, struct rp_set *set, struct tv_app **out, char *err, size_t errlen)
 {
 	struct tv_app *a = calloc(1, sizeof(*a));
@@ -304,19 +371,25 @@ int tv_app_new(struct tv_opts *o, struct rp_set *set, struct tv_app **out, char 
 		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && b.len < (256u << 20))
 			fdr_buf_add(&b, chunk, n);
 		fclose(f);
-		e = tm_findings_run(&a->fs, set, b.p ? b.p : "", b.len, a->sel.threads, NULL);
+		a->fs_pending = calloc(1, sizeof(*a->fs_pending));
+		if (!a->fs_pending)
+			abort();
+		e = tm_findings_prepare(a->fs_pending, set, b.p ? b.p : "", b.len);
 		fdr_buf_release(&b);
 		if (e < 0) {
 			snprintf(err, errlen, "cannot check with the model: %s",
 				 e <= -2000 ? md_strerror(e) : fdr_strerror(e));
-			tm_findings_release(&a->fs);
 			goto out_free;
 		}
 		a->has_model = true;
-		for (size_t i = 0; i < a->fs.n; i++) {
-			const struct md_finding *fi = tm_findings_get(&a->fs, i);
-			a->ring_findings[tm_findings_ring(&a->fs, fi)]++;
+		/* The check reads every event: on a thread of its own, so that the
+		 * first screen does not wait for it ("checking" until it is done). */
+		a->fs_threads = a->sel.threads;
+		if ((e = -pthread_create(&a->fs_thread, NULL, model_thread, a)) < 0) {
+			snprintf(err, errlen, "cannot start the model check: %s", strerror(-e));
+			goto out_free;
 		}
+		a->fs_running = true;
 	}
 	struct rp_filter *probe;
 	if ((e = tm_sel_filter(&a->sel, 0, UINT64_MAX, true, &probe)) < 0) {
@@ -329,7 +402,7 @@ int tv_app_new(struct tv_opts *o, struct rp_set *set, struct tv_app **out, char 
 	 * containers view, from block headers alone). */
 	a->tl.set = set;
 	a->tl.sel = &a->sel;
-	a->tl.marks = a->has_model ? &a->fs.marks : NULL;
+	a->tl.marks = NULL;	/* until the model check is done */
 	a->fingerprint = set_fingerprint(set);
 	a->view = TV_CONTAINERS;
 	*out = a;
@@ -348,7 +421,8 @@ void tv_app_free(struct tv_app *a)
 	tm_stats_release(&a->st);
 	tm_tree_release(&a->tree);
 	free(a->tree_container);
-	if (a->has_model)
+	model_stop(a);
+	if (a->fs_ready)
 		tm_findings_release(&a->fs);
 	tm_hist_release(&a->hist);
 	tm_sel_release(&a->sel);
@@ -938,7 +1012,7 @@ static void ensure_tl(struct tv_app *a)
 	if (a->tl_loaded)
 		return;
 	a->tl_loaded = true;
-	if ((err = tm_tl_open(&a->tl, a->set, &a->sel, a->has_model ? &a->fs.marks : NULL)) < 0)
+	if ((err = tm_tl_open(&a->tl, a->set, &a->sel, a->fs_ready ? &a->fs.marks : NULL)) < 0)
 		err_msg(a, "timeline", err);
 }
 
@@ -1014,6 +1088,8 @@ bool tv_app_key(struct tv_app *a, int key, int x, int y)
 
 bool tv_app_idle(struct tv_app *a)
 {
+	if (model_collect(a))
+		return true;
 	if (a->tree_built && !a->tree.t && a->tree.sc) {	/* the tree first: someone waits for it */
 		if (tm_tree_step(&a->tree, 50000) < 0)
 			set_msg(a, "cannot build the tree");
@@ -1024,6 +1100,11 @@ bool tv_app_idle(struct tv_app *a)
 		if (a->st.done)
 			tm_rings_order(&a->st, a->set, &a->sel, a->corder, &a->nc);
 		return true;	/* worked: the screen changed */
+	}
+	if (a->fs_running) {	/* nothing to do but wait for the model check */
+		struct timespec ts = { 0, 50 * 1000000L };
+		nanosleep(&ts, NULL);
+		return true;	/* its progress changed */
 	}
 	return false;
 }
@@ -1068,7 +1149,10 @@ void tv_app_refresh(struct tv_app *a)
 	uint64_t t = a->tl.n ? a->tl.rows[a->tl.cur].time : 0;
 	uint32_t dup = a->tl.n ? a->tl.rows[a->tl.cur].dup : 0;
 
-	/* No scan may read a ring while its block list changes. */
+	/* No scan may read a ring while its block list changes: the model
+	 * check's neither (the refresh waits for it). */
+	if (a->fs_running)
+		return;
 	tm_tl_close(&a->tl);
 	tm_stats_release(&a->st);
 	for (size_t i = 0; i < rp_set_nrings(a->set); i++)
@@ -1088,7 +1172,7 @@ void tv_app_refresh(struct tv_app *a)
 	uint64_t fp = set_fingerprint(a->set);
 	a->tl.set = a->set;
 	a->tl.sel = &a->sel;
-	a->tl.marks = a->has_model ? &a->fs.marks : NULL;
+	a->tl.marks = a->fs_ready ? &a->fs.marks : NULL;
 	if (!a->tl_loaded)
 		;
 	else if (at_end)
@@ -1215,6 +1299,8 @@ static void draw_status(struct tv_app *a, struct tv_screen *s)
 		fdr_buf_addf(&b, "counting %u%%  ", tm_stats_percent(&a->st));
 	else
 		fdr_buf_addf(&b, "%" PRIu64 " events selected  ", a->st.matched);
+	if (a->fs_running)
+		fdr_buf_addf(&b, "checking model %u%%  ", tm_findings_percent(a->fs_pending));
 	if (a->follow)
 		fdr_buf_adds(&b, "following  ");
 	tv_put(s, 0, y, TV_C_DEFAULT, 0, b.p ? b.p : "", s->w);
@@ -1429,6 +1515,13 @@ static void draw_findings(struct tv_app *a, struct tv_screen *s)
 	tv_put(s, 0, 1, TV_C_DEFAULT, TV_A_UL | TV_A_BOLD, " SEV      RULE          TIME     CONTAINER     WHY", w);
 	if (!a->has_model) {
 		tv_put(s, 0, 2, TV_C_DEFAULT, 0, "no model: start fdr-tui with --model MODEL to see findings", w);
+		return;
+	}
+	if (!a->fs_ready) {
+		char m[96];
+		snprintf(m, sizeof(m), "checking the events against the model... %u%%",
+			 a->fs_pending ? tm_findings_percent(a->fs_pending) : 0);
+		tv_put(s, 0, 2, TV_C_DEFAULT, TV_A_BOLD, a->fs_running ? m : "the model check failed", w);
 		return;
 	}
 	if (!a->fs.n) {
