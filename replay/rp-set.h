@@ -124,6 +124,10 @@ int rp_scan_new(struct rp_set *s, const struct rp_scan_opts *opts, struct rp_sca
 /* Next event: 1 with *it filled, 0 at the end, negative on a fatal error.
  * Damaged blocks do not stop the scan: they become diagnostics of the set. */
 int rp_scan_next(struct rp_scan *sc, struct rp_item *it);
+/* rp_scan_next() that gives up after merging max_blocks blocks without an
+ * event to return (a filter that matches little): -EAGAIN, and the next
+ * call goes on from there. For callers that must stay responsive. */
+int rp_scan_step(struct rp_scan *sc, struct rp_item *it, uint64_t max_blocks);
 void rp_scan_stats(const struct rp_scan *sc, struct rp_scan_stats *st);
 /* Blocks merged so far and blocks to merge (for a progress bar). */
 void rp_scan_progress(const struct rp_scan *sc, uint64_t *done, uint64_t *total);

@@ -891,14 +891,26 @@ static void heap_push(struct rp_scan *sc, struct run *r)
 
 int rp_scan_next(struct rp_scan *sc, struct rp_item *it)
 {
+	return rp_scan_step(sc, it, UINT64_MAX);
+}
+
+int rp_scan_step(struct rp_scan *sc, struct rp_item *it, uint64_t max_blocks)
+{
+	uint64_t taken = 0;
+
 	if (sc->retired) {
 		run_put(sc, sc->retired);
 		sc->retired = NULL;
 	}
 	for (;;) {
+		/* Here the merge is between two events: a caller may leave and
+		 * come back. */
+		if (taken >= max_blocks)
+			return -EAGAIN;
 		while (sc->loaded < sc->nb &&
 		       (!sc->nheap || sc->blks[sc->loaded].first <= sc->heap[0]->ix[sc->heap[0]->cur].time)) {
 			struct run *r = take_next(sc);
+			taken++;
 			if (r->n)
 				heap_push(sc, r);
 			else

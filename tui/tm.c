@@ -309,6 +309,9 @@ static int scan_open(struct tm_tl *tl, uint64_t from, uint64_t to, struct rp_sca
 static void tl_clear(struct tm_tl *tl)
 {
 	scan_close(tl);
+	tl->busy = false;
+	tl->want = 0;
+	tl->seek_from = 0;
 	rows_free(tl->rows, tl->n);
 	tl->n = tl->cur = tl->top = 0;
 	tl->at_start = tl->at_end = false;
@@ -331,6 +334,7 @@ static void tl_trim(struct tm_tl *tl)
 		rows_free(tl->rows + tl->n - extra, extra);
 		tl->n -= extra;
 		tl->at_end = false;
+		tl->busy = false;
 		scan_close(tl);
 	}
 }
@@ -339,6 +343,7 @@ static void tl_trim(struct tm_tl *tl)
 static int tl_extend_down(struct tm_tl *tl, size_t k)
 {
 	struct rp_item it;
+	uint64_t deadline = tl->budget_ns ? rp_time_now() + tl->budget_ns : 0;
 	int err = 0;
 
 	if (tl->at_end)
@@ -380,7 +385,22 @@ static int tl_extend_down(struct tm_tl *tl, size_t k)
 	tl->rows = realloc(tl->rows, (tl->n + k + 1) * sizeof(*tl->rows));
 	if (!tl->rows)
 		abort();
-	while (k > 0 && (err = rp_scan_next(tl->sc, &it)) > 0) {
+	tl->busy = false;
+	tl->want = 0;
+	for (;;) {
+		if (k == 0)
+			break;
+		/* With a budget, a few blocks at a time and a look at the clock. */
+		err = tl->budget_ns ? rp_scan_step(tl->sc, &it, 8) : rp_scan_next(tl->sc, &it);
+		if (err == -EAGAIN) {
+			if (rp_time_now() < deadline)
+				continue;
+			tl->busy = true;	/* the scan stays open: tm_tl_more() */
+			tl->want = k;
+			return 0;
+		}
+		if (err <= 0)
+			break;
 		uint64_t t = it.ev->time_ns;
 		tl->sc_dup = t == tl->sc_time ? tl->sc_dup + 1 : 0;
 		tl->sc_time = t;
@@ -392,6 +412,25 @@ static int tl_extend_down(struct tm_tl *tl, size_t k)
 		scan_close(tl);
 	}
 	return err < 0 ? err : 0;
+}
+
+int tm_tl_more(struct tm_tl *tl, uint64_t budget_ns)
+{
+	uint64_t saved = tl->budget_ns;
+	int err;
+
+	if (!tl->busy)
+		return 1;
+	tl->budget_ns = budget_ns;
+	err = tl_extend_down(tl, tl->want);
+	tl->budget_ns = saved;
+	if (err < 0)
+		return err;
+	if (tl->busy)
+		return 0;
+	if (!tl->n && tl->seek_from > tl->first_ns)	/* nothing from there on */
+		return (err = tm_tl_end(tl, 64)) < 0 ? err : 1;
+	return 1;
 }
 
 /* Collect up to k rows before (tb, db) (all when tb is UINT64_MAX) into a
@@ -559,6 +598,22 @@ int tm_tl_seek_row(struct tm_tl *tl, uint64_t t, uint32_t dup, size_t page)
 		return err;
 	tl->sc_time = UINT64_MAX;
 	tl->sc_dup = 0;
+	tl->seek_from = t;
+	if (dup == 0 && tl->budget_ns) {
+		/* Nothing to drop: the budgeted fill, which may leave the rest
+		 * of a rare selection's search to tm_tl_more(). */
+		if ((err = tl_extend_down(tl, page * 2)) < 0)
+			return err;
+		if (tl->busy) {
+			tl->cur = tl->top = 0;	/* context above when asked for */
+			return 0;
+		}
+		if (!tl->n)
+			return tm_tl_end(tl, page);
+		if ((err = tl_extend_up(tl, page)) < 0)
+			return err;
+		goto place;
+	}
 	/* rows before (t, dup) stay out: read and drop them */
 	struct rp_item it;
 	tl->rows = realloc(tl->rows, (page * 2 + 1) * sizeof(*tl->rows));
@@ -586,6 +641,7 @@ int tm_tl_seek_row(struct tm_tl *tl, uint64_t t, uint32_t dup, size_t page)
 	/* Context above, so the cursor is not stuck at the top edge. */
 	if ((err = tl_extend_up(tl, page)) < 0)
 		return err;
+place:;
 	size_t before = tl->n;
 	for (size_t i = 0; i < tl->n; i++)
 		if (tl->rows[i].time > t || (tl->rows[i].time == t && tl->rows[i].dup >= dup)) {
@@ -667,17 +723,26 @@ int tm_tl_search(struct tm_tl *tl, const char *needle, int dir, uint64_t max_row
 	start = tl->cur;
 	t = tl->rows[start].time;
 	dup = tl->rows[start].dup;
+	/* A search reads as far as it must: no budget (a stop short of the
+	 * end would look like the end). */
+	uint64_t budget = tl->budget_ns;
+	tl->budget_ns = 0;
 	for (uint64_t seen = 0; seen < max_rows; seen++) {
 		size_t c0 = tl->cur;
 		if ((err = tm_tl_move(tl, dir, page)) < 0)
-			return err;
+			goto out;
 		if (tl->cur == c0)
 			break;	/* an end of the stream */
-		if (strstr(tl->rows[tl->cur].text, needle))
-			return 1;
+		if (strstr(tl->rows[tl->cur].text, needle)) {
+			err = 1;
+			goto out;
+		}
 	}
 	/* Not found: back where we were. */
-	return tm_tl_seek_row(tl, t, dup, page) < 0 ? -EIO : 0;
+	err = tm_tl_seek_row(tl, t, dup, page) < 0 ? -EIO : 0;
+out:
+	tl->budget_ns = budget;
+	return err;
 }
 
 unsigned tm_tl_permille(const struct tm_tl *tl)

@@ -119,6 +119,11 @@ struct tm_tl {
 	uint64_t first_ns, last_ns;	/* block-header range of the selection */
 	uint64_t total;		/* events in the selected rings' blocks */
 	uint64_t scans;		/* scans started (tests, bench) */
+	uint64_t budget_ns;	/* 0, or how long a fill from home/seek may take
+				 * before it leaves the rest to tm_tl_more() */
+	bool busy;		/* a budgeted fill stopped early: more rows may come */
+	size_t want;		/* rows it still wants */
+	uint64_t seek_from;	/* time the fill started from */
 };
 
 /* Start over at the beginning of the selection. */
@@ -135,6 +140,10 @@ int tm_tl_seek(struct tm_tl *tl, uint64_t t, size_t page);
 int tm_tl_seek_row(struct tm_tl *tl, uint64_t t, uint32_t dup, size_t page);
 int tm_tl_home(struct tm_tl *tl, size_t page);
 int tm_tl_end(struct tm_tl *tl, size_t page);
+/* Go on with a fill that ran out of its budget (tl->busy), for at most
+ * budget_ns more (0 = to the end): 1 when done, 0 when still busy,
+ * negative on error. Other calls on tl finish or drop such a fill. */
+int tm_tl_more(struct tm_tl *tl, uint64_t budget_ns);
 /* Keep the cursor on screen in a view of h rows (adjusts top). */
 void tm_tl_frame(struct tm_tl *tl, size_t h);
 /* Search rows' text for needle (plain substring) from the cursor in

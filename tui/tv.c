@@ -188,6 +188,11 @@ static const char *const view_names[TV_NVIEWS] = { "Containers", "Timeline", "Tr
 
 /* ---- app --------------------------------------------------------------------- */
 
+/* A timeline fill keeps keys waiting at most this long; the rest of a
+ * rare filter's search goes on in slices while idle. */
+#define TL_BUDGET_NS (100 * 1000000ull)
+#define TL_SLICE_NS (40 * 1000000ull)
+
 enum prompt { P_NONE, P_FILTER, P_SEARCH, P_JUMP, P_EXPORT };
 
 struct tv_app {
@@ -228,6 +233,7 @@ struct tv_app {
 	const char *follow;	/* directory, or NULL */
 	int w, h;
 	uint64_t fingerprint;	/* blocks seen, for --follow */
+	uint64_t live_sig;	/* ring files and their mtimes at the last refresh */
 };
 
 static size_t page_of(const struct tv_app *a)
@@ -1014,6 +1020,9 @@ static void ensure_tl(struct tv_app *a)
 	a->tl_loaded = true;
 	if ((err = tm_tl_open(&a->tl, a->set, &a->sel, a->fs_ready ? &a->fs.marks : NULL)) < 0)
 		err_msg(a, "timeline", err);
+	/* From now on a fill that finds little (a rare filter) shows what it
+	 * found after TL_BUDGET_NS and searches on while idle. */
+	a->tl.budget_ns = TL_BUDGET_NS;
 }
 
 bool tv_app_key(struct tv_app *a, int key, int x, int y)
@@ -1086,6 +1095,11 @@ bool tv_app_key(struct tv_app *a, int key, int x, int y)
 	return true;
 }
 
+bool tv_app_searching(const struct tv_app *a)
+{
+	return a->tl_loaded && a->tl.busy;
+}
+
 bool tv_app_idle(struct tv_app *a)
 {
 	if (model_collect(a))
@@ -1093,6 +1107,12 @@ bool tv_app_idle(struct tv_app *a)
 	if (a->tree_built && !a->tree.t && a->tree.sc) {	/* the tree first: someone waits for it */
 		if (tm_tree_step(&a->tree, 50000) < 0)
 			set_msg(a, "cannot build the tree");
+		return true;
+	}
+	if (a->tl_loaded && a->tl.busy) {	/* a rare filter's first rows: someone waits */
+		int e = tm_tl_more(&a->tl, TL_SLICE_NS);
+		if (e < 0)
+			err_msg(a, "timeline", e);
 		return true;
 	}
 	if (!a->st.done) {
@@ -1143,16 +1163,53 @@ static void add_new_rings(struct tv_app *a, const char *dir, int depth)
 	free(names);
 }
 
+/* Ring files under dir (as add_new_rings() walks it), folded into *sig
+ * with their modification times. */
+static void live_sig(const char *dir, int depth, uint64_t *sig)
+{
+	struct dirent **names;
+	int n;
+
+	if (depth > 4 || (n = scandir(dir, &names, NULL, alphasort)) < 0)
+		return;
+	for (int i = 0; i < n; i++) {
+		const char *nm = names[i]->d_name;
+		size_t len = strlen(nm), dl = strlen(dir);
+		char *child = nm[0] != '.' ? malloc(dl + len + 2) : NULL;
+		struct stat st;
+		if (child) {
+			snprintf(child, dl + len + 2, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", nm);
+			if (stat(child, &st) == 0 && S_ISDIR(st.st_mode))
+				live_sig(child, depth + 1, sig);
+			else if (len > 5 && !strcmp(nm + len - 5, ".ring") && S_ISREG(st.st_mode))
+				*sig = (*sig ^ (uint64_t)st.st_mtim.tv_sec * 1000000000u ^
+					(uint64_t)st.st_mtim.tv_nsec ^ st.st_ino) * 1099511628211u;
+			free(child);
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
 void tv_app_refresh(struct tv_app *a)
 {
-	bool at_end = a->tl.at_end && a->tl.n && a->tl.cur + page_of(a) >= a->tl.n;
-	uint64_t t = a->tl.n ? a->tl.rows[a->tl.cur].time : 0;
-	uint32_t dup = a->tl.n ? a->tl.rows[a->tl.cur].dup : 0;
-
 	/* No scan may read a ring while its block list changes: the model
 	 * check's neither (the refresh waits for it). */
 	if (a->fs_running)
 		return;
+	/* Nothing written and no new ring since the last look: keep the
+	 * counting pass and the timeline as they are. */
+	if (a->follow) {
+		uint64_t sig = 14695981039346656037u;
+		live_sig(a->follow, 0, &sig);
+		if (sig == a->live_sig)
+			return;
+		a->live_sig = sig;
+	}
+	bool at_end = a->tl.at_end && a->tl.n && a->tl.cur + page_of(a) >= a->tl.n;
+	uint64_t t = a->tl.n ? a->tl.rows[a->tl.cur].time : 0;
+	uint32_t dup = a->tl.n ? a->tl.rows[a->tl.cur].dup : 0;
+
 	tm_tl_close(&a->tl);
 	tm_stats_release(&a->st);
 	for (size_t i = 0; i < rp_set_nrings(a->set); i++)
@@ -1218,6 +1275,16 @@ static const char *hms(uint64_t ns, char *buf, bool ms)
 	rp_time_format(ns, t);	/* 2024-05-01T12:00:00.000000001Z */
 	snprintf(buf, 16, "%.*s", ms ? 12 : 8, t + 11);
 	return buf;
+}
+
+/* How far the timeline's unfinished search has read. */
+static unsigned tl_search_percent(const struct tm_tl *tl)
+{
+	uint64_t done = 0, total = 0;
+
+	if (tl->sc)
+		rp_scan_progress(tl->sc, &done, &total);
+	return total ? (unsigned)(done * 100 / total) : 0;
 }
 
 static void draw_title(struct tv_app *a, struct tv_screen *s)
@@ -1299,10 +1366,12 @@ static void draw_status(struct tv_app *a, struct tv_screen *s)
 		fdr_buf_addf(&b, "counting %u%%  ", tm_stats_percent(&a->st));
 	else
 		fdr_buf_addf(&b, "%" PRIu64 " events selected  ", a->st.matched);
+	if (a->tl_loaded && a->tl.busy)
+		fdr_buf_addf(&b, "searching %u%%  ", tl_search_percent(&a->tl));
 	if (a->fs_running)
 		fdr_buf_addf(&b, "checking model %u%%  ", tm_findings_percent(a->fs_pending));
 	if (a->follow)
-		fdr_buf_adds(&b, "following  ");
+		fdr_buf_adds(&b, rp_set_nrings(a->set) ? "following  " : "waiting for rings  ");
 	tv_put(s, 0, y, TV_C_DEFAULT, 0, b.p ? b.p : "", s->w);
 	fdr_buf_release(&b);
 }
@@ -1402,8 +1471,16 @@ static void draw_containers(struct tv_app *a, struct tv_screen *s)
 		tv_put(s, 0, 2 + i, color, cur ? TV_A_REV | TV_A_BOLD : 0, cur ? ">" : " ", 1);
 		tv_put(s, 1, 2 + i, color, cur ? TV_A_REV : 0, line, w - 1);
 	}
-	if (!a->nc)
+	if (!a->nc && a->follow && !rp_set_nrings(a->set)) {
+		struct fdr_buf b = FDR_BUF_INIT;
+		fdr_buf_adds(&b, "waiting for rings in ");
+		tm_esc(&b, a->follow, strlen(a->follow));
+		fdr_buf_adds(&b, " (the recorder has written none yet; looking every second)");
+		tv_put(s, 0, 2, TV_C_DEFAULT, TV_A_BOLD, b.p, w);
+		fdr_buf_release(&b);
+	} else if (!a->nc) {
 		tv_put(s, 0, 2, TV_C_DEFAULT, 0, "no rings selected", w);
+	}
 }
 
 static void draw_timeline(struct tv_app *a, struct tv_screen *s)
@@ -1438,9 +1515,14 @@ static void draw_timeline(struct tv_app *a, struct tv_screen *s)
 		tv_put(s, x, 2 + i, kind_color(r->kind), attr | (r->marks & TM_ROW_FINDING ? TV_A_BOLD : 0), r->text,
 		       w - x);
 	}
-	if (!tl->n)
+	if (!tl->n && tl->busy) {
+		char m[96];
+		snprintf(m, sizeof(m), "searching... %u%% (keys work meanwhile)", tl_search_percent(tl));
+		tv_put(s, 0, 2, TV_C_DEFAULT, TV_A_BOLD, m, w);
+	} else if (!tl->n) {
 		tv_put(s, 0, 2, TV_C_DEFAULT, 0,
 		       a->sel.error[0] ? a->sel.error : "no events match (F clears the filter)", w);
+	}
 }
 
 static void draw_tree(struct tv_app *a, struct tv_screen *s)
