@@ -184,6 +184,9 @@ static enum act lookup(int key, enum tv_view v)
 	return A_NONE;
 }
 
+static const struct binding *bar_layout(enum tv_view v, int w, int at,
+					void (*fn)(void *ctx, const struct binding *b, int x), void *ctx);
+
 static const char *const view_names[TV_NVIEWS] = { "Containers", "Timeline", "Tree", "Findings", "Histogram" };
 
 /* ---- app --------------------------------------------------------------------- */
@@ -1073,6 +1076,10 @@ bool tv_app_key(struct tv_app *a, int key, int x, int y)
 			}
 			return true;
 		}
+		if (y == a->h - 1) {	/* a bottom bar item: as its key */
+			const struct binding *b = bar_layout(a->view, a->w, x, NULL, NULL);
+			return b ? tv_app_key(a, b->key, 0, 0) : true;
+		}
 		long row = y - 2;
 		if (row < 0 || y >= a->h - 2)
 			return true;
@@ -1303,17 +1310,20 @@ static void draw_title(struct tv_app *a, struct tv_screen *s)
 	}
 }
 
-static void draw_bar(struct tv_app *a, struct tv_screen *s)
+/* The bottom bar's items for view v in a width of w: calls fn for each
+ * with its binding and first column; returns the binding at column at (or
+ * NULL), so drawing and clicking share one layout. */
+static const struct binding *bar_layout(enum tv_view v, int w, int at,
+					void (*fn)(void *ctx, const struct binding *b, int x), void *ctx)
 {
-	int x = 0, y = s->h - 1;
+	int x = 0;
 	enum act seen[64];
 	size_t ns = 0;
 
-	tv_fill(s, 0, y, s->w, TV_C_BAR, TV_A_REV);
 	for (size_t i = 0; i < NBIND; i++) {
 		const struct binding *b = &tv_bindings[i];
 		bool dup = false;
-		if (!b->bar || !(b->views & V(a->view)))
+		if (!b->bar || !(b->views & V(v)))
 			continue;
 		for (size_t j = 0; j < ns; j++)
 			dup |= seen[j] == b->act;
@@ -1321,12 +1331,29 @@ static void draw_bar(struct tv_app *a, struct tv_screen *s)
 			continue;
 		seen[ns++] = b->act;
 		int need = (int)strlen(b->name) + (int)strlen(b->bar) + 1;
-		if (x + need > s->w)
+		if (x + need > w)
 			break;
-		x += tv_put(s, x, y, TV_C_BAR, TV_A_BOLD, b->name, s->w - x);
-		x += tv_put(s, x, y, TV_C_BAR, TV_A_REV, b->bar, s->w - x);
-		x += tv_put(s, x, y, TV_C_BAR, TV_A_REV, " ", s->w - x);
+		if (fn)
+			fn(ctx, b, x);
+		if (at >= x && at < x + need)
+			return b;
+		x += need;
 	}
+	return NULL;
+}
+
+static void bar_item(void *ctx, const struct binding *b, int x)
+{
+	struct tv_screen *s = ctx;
+
+	x += tv_put(s, x, s->h - 1, TV_C_BAR, TV_A_BOLD, b->name, s->w - x);
+	tv_put(s, x, s->h - 1, TV_C_BAR, TV_A_REV, b->bar, s->w - x);
+}
+
+static void draw_bar(struct tv_app *a, struct tv_screen *s)
+{
+	tv_fill(s, 0, s->h - 1, s->w, TV_C_BAR, TV_A_REV);
+	bar_layout(a->view, s->w, -1, bar_item, s);
 }
 
 static void draw_status(struct tv_app *a, struct tv_screen *s)
