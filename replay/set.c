@@ -903,18 +903,17 @@ int rp_scan_step(struct rp_scan *sc, struct rp_item *it, uint64_t max_blocks)
 		sc->retired = NULL;
 	}
 	for (;;) {
-		/* Here the merge is between two events: a caller may leave and
-		 * come back. */
-		if (taken >= max_blocks)
-			return -EAGAIN;
 		while (sc->loaded < sc->nb &&
 		       (!sc->nheap || sc->blks[sc->loaded].first <= sc->heap[0]->ix[sc->heap[0]->cur].time)) {
 			struct run *r = take_next(sc);
-			taken++;
 			if (r->n)
 				heap_push(sc, r);
 			else
 				run_put(sc, r);
+			/* Nothing buffered: the merge is between two events, a
+			 * caller may leave here and come back. */
+			if (++taken >= max_blocks && !sc->nheap)
+				return -EAGAIN;
 		}
 		if (!sc->nheap)
 			return 0;
