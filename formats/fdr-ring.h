@@ -277,4 +277,13 @@ int fdr_cursor_peek(struct fdr_cursor *c, struct fdr_event_peek *p);
  * lengths, strings, times and the event count are still checked). */
 int fdr_cursor_skip(struct fdr_cursor *c);
 
+/* The loaded block's string table (SPEC.md 6.1): every string it defines,
+ * those already read and the rest, in order, into *v (grown by realloc;
+ * *cap is its size, the caller frees it). The cursor does not move; the
+ * strings point into it and live as event strings do. For pushdown: every
+ * string a field of the block's events holds is one of these. Returns the
+ * count, FDR_E_CORRUPT when a record runs past the payload (decoding would
+ * stop there too), -ENOMEM. */
+int fdr_cursor_strings(const struct fdr_cursor *c, struct fdr_str **v, size_t *cap);
+
 #endif

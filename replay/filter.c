@@ -1453,6 +1453,76 @@ enum rp_pre rp_filter_pre(const struct rp_filter *f, unsigned kind, uint64_t tim
 	return RP_PRE_YES;
 }
 
+/* ---- block pushdown on the string table ------------------------------- */
+
+/* A test that the block's string table can settle: a string field (or a
+ * list other than the argv-like ones, which are matched joined) compared
+ * with a string by == != ~ !~. Every value such a field has in the block
+ * is a string of the table (SPEC.md 6.2: fields hold string indexes). */
+static bool str_pushable(const struct node *n)
+{
+	return n->type == N_TEST && n->ref == R_EVENT && n->vk == V_STR &&
+	       (n->op == OP_EQ || n->op == OP_NE || n->op == OP_GLOB || n->op == OP_NGLOB) &&
+	       (n->ftype == FDR_T_STR ||
+		(n->ftype == FDR_T_STRV && n->field != FDR_F_ARGV && n->field != FDR_F_EXEC_COMMAND));
+}
+
+static bool has_pushable(const struct node *n)
+{
+	return n && (str_pushable(n) || has_pushable(n->a) || has_pushable(n->b));
+}
+
+/* Three-valued evaluation for every event of a block whose string table
+ * is strs: a pushable test whose positive form (== or ~) no string of the
+ * table passes is false for every event (true for != !~, as for an absent
+ * field); anything else is unknown. */
+static enum tri eval_strs(const struct node *n, const struct fdr_str *strs, size_t nstr)
+{
+	enum tri a, b;
+
+	switch (n->type) {
+	case N_TRUE:
+		return n->boolean ? TRI_T : TRI_F;
+	case N_NOT:
+		a = eval_strs(n->a, strs, nstr);
+		return a == TRI_U ? TRI_U : a == TRI_T ? TRI_F : TRI_T;
+	case N_AND:
+		a = eval_strs(n->a, strs, nstr);
+		if (a == TRI_F)
+			return TRI_F;
+		b = eval_strs(n->b, strs, nstr);
+		return b == TRI_F ? TRI_F : a == TRI_T && b == TRI_T ? TRI_T : TRI_U;
+	case N_OR:
+		a = eval_strs(n->a, strs, nstr);
+		if (a == TRI_T)
+			return TRI_T;
+		b = eval_strs(n->b, strs, nstr);
+		return b == TRI_T ? TRI_T : a == TRI_F && b == TRI_F ? TRI_F : TRI_U;
+	case N_TEST:
+		if (!str_pushable(n))
+			return TRI_U;
+		for (size_t i = 0; i < nstr; i++) {
+			bool eq = n->op == OP_GLOB || n->op == OP_NGLOB
+					  ? glob_node(n, strs[i].p, strs[i].len)
+					  : strs[i].len == n->slen && (!strs[i].len || !memcmp(strs[i].p, n->str, strs[i].len));
+			if (eq)
+				return TRI_U;
+		}
+		return n->op == OP_NE || n->op == OP_NGLOB ? TRI_T : TRI_F;
+	}
+	return TRI_U;
+}
+
+bool rp_filter_strings_decide(const struct rp_filter *f)
+{
+	return has_pushable(f->expr);
+}
+
+bool rp_filter_strings_may_match(const struct rp_filter *f, const struct fdr_str *strs, size_t nstr)
+{
+	return !f->expr || eval_strs(f->expr, strs, nstr) != TRI_F;
+}
+
 bool rp_filter_pre_decides(const struct rp_filter *f)
 {
 	return f->since || f->until != UINT64_MAX || f->kinds_set || f->evkinds != ALL_KINDS ||

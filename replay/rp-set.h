@@ -16,7 +16,9 @@
  * time and decoded by worker threads a bounded window ahead, so memory
  * depends on the number of blocks overlapping in time, never on the number
  * of events. Blocks whose time range or kind bitmap cannot match the
- * filter are never decompressed (rp_scan_stats() counts both).
+ * filter are never decompressed (rp_scan_stats() counts both), and blocks
+ * whose string table cannot (rp_filter_strings_may_match()) are passed
+ * over without decoding an event.
  *
  * Ties are broken by ring order, then by position in the ring, so the
  * output is deterministic.
@@ -115,6 +117,9 @@ struct rp_scan_stats {
 	uint64_t events;	/* events decoded */
 	uint64_t matched;	/* events returned */
 	uint64_t max_live_blocks;	/* most decoded blocks held at once */
+	uint64_t blocks_pushed;	/* decompressed (counted in blocks_decoded), then
+				 * passed over: no string of the block's table passes
+				 * the filter's string tests */
 };
 
 struct rp_scan;

@@ -896,6 +896,69 @@ static void test_follow_empty(void **state)
 	fdr_buf_release(&b);
 }
 
+/* Block pushdown on the string table: for expressions of every shape, the
+ * filtered scan and the count give exactly what evaluating the filter on
+ * every event gives, and a string no block holds rules blocks out without
+ * decoding them. */
+static void test_string_pushdown(void **state)
+{
+	static const char *const exprs[] = {
+		"path == \"/data/nothing\"",
+		"path ~ \"/data/00*\"",
+		"path ~ \"*ab*\" && kind == \"file.open\"",
+		"!(path ~ \"*ab*\")",
+		"path != \"/data/nothing\" && dport == 4444",
+		"path == \"/data/nothing\" || dport == 4444",
+		"not (path !~ \"*0f0*\")",
+		"exe ~ \"*nc*\"",
+	};
+	struct rp_set *s = open_many();
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(exprs) / sizeof(exprs[0]); k++) {
+		struct rp_scan_opts so = RP_SCAN_OPTS_INIT;
+		struct rp_scan_stats st, cst;
+		struct rp_filter *f;
+		struct rp_error e;
+		struct rp_scan *sc;
+		struct rp_item it;
+		uint64_t want = 0, got = 0, counted = 0;
+
+		assert_int_equal(rp_filter_new(&f), 0);
+		assert_int_equal(rp_filter_add_expr(f, exprs[k], &e), 0);
+		assert_true(rp_filter_strings_decide(f));
+		assert_int_equal(rp_scan_new(s, &so, &sc), 0);	/* every event */
+		while (rp_scan_next(sc, &it) > 0)
+			want += rp_filter_event(f, it.ring, it.ev);
+		rp_scan_free(sc);
+		so.filter = f;
+		assert_int_equal(rp_scan_new(s, &so, &sc), 0);
+		while (rp_scan_next(sc, &it) > 0) {
+			assert_true(rp_filter_event(f, it.ring, it.ev));
+			got++;
+		}
+		rp_scan_stats(sc, &st);
+		rp_scan_free(sc);
+		assert_int_equal(rp_scan_count(s, &so, &counted, &cst), 0);
+		if (got != want || counted != want)
+			fail_msg("'%s': want %llu, scan %llu, count %llu", exprs[k], (unsigned long long)want,
+				 (unsigned long long)got, (unsigned long long)counted);
+		if (k == 0 || k == 7) {	/* no block holds such a string */
+			assert_int_equal(want, 0);
+			assert_true(st.blocks_pushed > 0);
+			assert_int_equal(st.blocks_pushed + st.blocks_skipped, st.blocks);
+			assert_int_equal(st.events, 0);
+			assert_int_equal(cst.blocks_pushed, st.blocks_pushed);
+		}
+		if (k == 1)	/* some blocks hold one, most not */
+			assert_true(want > 0 && st.blocks_pushed > 0 && st.blocks_pushed < st.blocks_decoded);
+		if (k == 3 || k == 5)	/* nothing to rule out */
+			assert_int_equal(st.blocks_pushed, 0);
+		rp_filter_free(f);
+	}
+	rp_set_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -907,6 +970,7 @@ int main(void)
 		cmocka_unit_test(test_export), cmocka_unit_test(test_views),
 		cmocka_unit_test(test_budget), cmocka_unit_test(test_scan_step),
 		cmocka_unit_test(test_lazy_reader), cmocka_unit_test(test_follow_empty),
+		cmocka_unit_test(test_string_pushdown),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
