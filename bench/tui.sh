@@ -66,13 +66,19 @@ run "2f${rare}<Enter><Found>"
 echo "tui_filter_change_rare $(stat 'key=<Enter>') ms"
 echo "tui_filter_rare_search_done $(stat 'key=<Found>') ms"
 echo "tui_filter_rare_rss $(( $(sed -n 's/^stats: peak_rss_kib=//p' "$tmp/stats") / 1024 )) MiB"
+# A rare string test (no exe of the mix holds "nc"): blocks whose string
+# table cannot pass it are decompressed but none of their events decoded.
+srare='exe ~ "*nc*"'
+run "2f${srare}<Enter><Found>"
+echo "tui_filter_change_rare_string $(stat 'key=<Enter>') ms"
+echo "tui_filter_rare_string_search_done $(stat 'key=<Found>') ms"
 
 # Peer: fdr-replay's first 24 lines of the same filtered timeline.
-for f in "$common" "$rare"; do
+for f in "$common" "$rare" "$srare"; do
 	s0=$(now)
 	"$R" timeline --no-progress -e "$f" "$tmp/r" | head -n 24 >/dev/null
 	s1=$(now)
-	name=$([ "$f" = "$common" ] && echo common || echo rare)
+	name=$([ "$f" = "$common" ] && echo common || { [ "$f" = "$rare" ] && echo rare || echo rare_string; })
 	echo "tui_peer_replay_first_24_lines_$name $(calc %.1f "($s1 - $s0) * 1000") ms"
 done
 # The background counting to completion (containers view fully filled).

@@ -1472,11 +1472,76 @@ static bool has_pushable(const struct node *n)
 	return n && (str_pushable(n) || has_pushable(n->a) || has_pushable(n->b));
 }
 
+/* The strings of a block's table, and the bytes they lie in. */
+struct strtab {
+	const struct fdr_str *v;
+	size_t n;
+	const char *lo, *hi;	/* span of every string (NULL when empty) */
+	bool sorted;		/* by address, without overlap */
+};
+
+/* The literal every string passing test n contains (its bytes, in a glob
+ * of one of the literal shapes, are matched with memcmp/memmem). */
+static bool test_literal(const struct node *n, const char **lit, size_t *len)
+{
+	if (n->op == OP_EQ || n->op == OP_NE) {
+		*lit = n->str;
+		*len = n->slen;
+		return n->slen > 0;
+	}
+	switch (n->gs) {
+	case G_EXACT: *lit = n->str; *len = n->slen; break;
+	case G_PREFIX: case G_PRESUF: *lit = n->str; *len = n->plen; break;
+	case G_SUFFIX: *lit = n->str + n->slen - n->xlen; *len = n->xlen; break;
+	case G_INFIX: *lit = n->str + n->moff; *len = n->mlen; break;
+	default: return false;
+	}
+	return *len > 0;
+}
+
+/* Whether some string of t passes the positive form (== or ~) of n. */
+static bool any_str_passes(const struct node *n, const struct strtab *t)
+{
+	const char *lit;
+	size_t llen;
+
+	if (!t->n)
+		return false;
+	if (test_literal(n, &lit, &llen)) {
+		/* One search over the bytes of the whole table first: a literal
+		 * found nowhere is in no string. */
+		const char *q = memmem(t->lo, (size_t)(t->hi - t->lo), lit, llen);
+		if (!q)
+			return false;
+		if ((n->op == OP_GLOB || n->op == OP_NGLOB) && n->gs == G_INFIX && t->sorted) {
+			/* Each place the literal occurs: inside one string? */
+			size_t i = 0;
+			while (q) {
+				while (i + 1 < t->n && t->v[i + 1].p <= q)
+					i++;
+				if (t->v[i].p <= q && q + llen <= t->v[i].p + t->v[i].len)
+					return true;
+				q = q + 1 < t->hi ? memmem(q + 1, (size_t)(t->hi - q - 1), lit, llen) : NULL;
+			}
+			return false;
+		}
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		const struct fdr_str *x = &t->v[i];
+		bool eq = n->op == OP_GLOB || n->op == OP_NGLOB
+				  ? glob_node(n, x->p, x->len)
+				  : x->len == n->slen && (!x->len || !memcmp(x->p, n->str, x->len));
+		if (eq)
+			return true;
+	}
+	return false;
+}
+
 /* Three-valued evaluation for every event of a block whose string table
- * is strs: a pushable test whose positive form (== or ~) no string of the
+ * is t: a pushable test whose positive form (== or ~) no string of the
  * table passes is false for every event (true for != !~, as for an absent
  * field); anything else is unknown. */
-static enum tri eval_strs(const struct node *n, const struct fdr_str *strs, size_t nstr)
+static enum tri eval_strs(const struct node *n, const struct strtab *t)
 {
 	enum tri a, b;
 
@@ -1484,30 +1549,23 @@ static enum tri eval_strs(const struct node *n, const struct fdr_str *strs, size
 	case N_TRUE:
 		return n->boolean ? TRI_T : TRI_F;
 	case N_NOT:
-		a = eval_strs(n->a, strs, nstr);
+		a = eval_strs(n->a, t);
 		return a == TRI_U ? TRI_U : a == TRI_T ? TRI_F : TRI_T;
 	case N_AND:
-		a = eval_strs(n->a, strs, nstr);
+		a = eval_strs(n->a, t);
 		if (a == TRI_F)
 			return TRI_F;
-		b = eval_strs(n->b, strs, nstr);
+		b = eval_strs(n->b, t);
 		return b == TRI_F ? TRI_F : a == TRI_T && b == TRI_T ? TRI_T : TRI_U;
 	case N_OR:
-		a = eval_strs(n->a, strs, nstr);
+		a = eval_strs(n->a, t);
 		if (a == TRI_T)
 			return TRI_T;
-		b = eval_strs(n->b, strs, nstr);
+		b = eval_strs(n->b, t);
 		return b == TRI_T ? TRI_T : a == TRI_F && b == TRI_F ? TRI_F : TRI_U;
 	case N_TEST:
-		if (!str_pushable(n))
+		if (!str_pushable(n) || any_str_passes(n, t))
 			return TRI_U;
-		for (size_t i = 0; i < nstr; i++) {
-			bool eq = n->op == OP_GLOB || n->op == OP_NGLOB
-					  ? glob_node(n, strs[i].p, strs[i].len)
-					  : strs[i].len == n->slen && (!strs[i].len || !memcmp(strs[i].p, n->str, strs[i].len));
-			if (eq)
-				return TRI_U;
-		}
 		return n->op == OP_NE || n->op == OP_NGLOB ? TRI_T : TRI_F;
 	}
 	return TRI_U;
@@ -1520,7 +1578,24 @@ bool rp_filter_strings_decide(const struct rp_filter *f)
 
 bool rp_filter_strings_may_match(const struct rp_filter *f, const struct fdr_str *strs, size_t nstr)
 {
-	return !f->expr || eval_strs(f->expr, strs, nstr) != TRI_F;
+	struct strtab t = { strs, nstr, NULL, NULL, true };
+
+	if (!f->expr)
+		return true;
+	for (size_t i = 0; i < nstr; i++) {
+		const char *p = strs[i].p, *e = p + strs[i].len;
+		if (!p)
+			continue;	/* (an empty string may have no bytes) */
+		if (t.hi && p < t.hi)
+			t.sorted = false;
+		if (!t.lo || p < t.lo)
+			t.lo = p;
+		if (!t.hi || e > t.hi)
+			t.hi = e;
+	}
+	if (!t.lo)
+		t.lo = t.hi = "";
+	return eval_strs(f->expr, &t) != TRI_F;
 }
 
 bool rp_filter_pre_decides(const struct rp_filter *f)

@@ -30,3 +30,9 @@ FUZZERS += fuzz-tui-keys
 fuzz-tui-keys_SRCS := tests/fuzz/fuzz-tui-keys.c $(TUI_SRCS)
 fuzz-tui-keys_LIBS := $(REPLAY_LIB) $(FORMATS_LIB)
 fuzz-tui-keys_LDLIBS := $(FORMATS_LDLIBS) -lpthread
+
+# The string-table pushdown against per-event evaluation.
+FUZZERS += fuzz-tui-pushdown
+fuzz-tui-pushdown_SRCS := tests/fuzz/fuzz-tui-pushdown.c
+fuzz-tui-pushdown_LIBS := $(REPLAY_LIB) $(FORMATS_LIB)
+fuzz-tui-pushdown_LDLIBS := $(FORMATS_LDLIBS) -lpthread

@@ -911,6 +911,8 @@ static void test_string_pushdown(void **state)
 		"path == \"/data/nothing\" || dport == 4444",
 		"not (path !~ \"*0f0*\")",
 		"exe ~ \"*nc*\"",
+		"path ~ \"*00\" || path ~ \"/data/?0*\"",
+		"path ~ \"/data/1*1\" && path != \"/data/nothing\"",
 	};
 	struct rp_set *s = open_many();
 
