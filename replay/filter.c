@@ -1472,65 +1472,38 @@ static bool has_pushable(const struct node *n)
 	return n && (str_pushable(n) || has_pushable(n->a) || has_pushable(n->b));
 }
 
-/* The strings of a block's table, and the bytes they lie in. */
+/* The strings of a block's table. */
 struct strtab {
 	const struct fdr_str *v;
 	size_t n;
-	const char *lo, *hi;	/* span of every string (NULL when empty) */
-	bool sorted;		/* by address, without overlap */
 };
 
-/* The literal every string passing test n contains (its bytes, in a glob
- * of one of the literal shapes, are matched with memcmp/memmem). */
-static bool test_literal(const struct node *n, const char **lit, size_t *len)
+/* Whether s contains lit (llen >= 1): a plain loop, cheaper than a
+ * memmem() call on the short strings of a table. */
+static bool has_infix(const char *s, size_t len, const char *lit, size_t llen)
 {
-	if (n->op == OP_EQ || n->op == OP_NE) {
-		*lit = n->str;
-		*len = n->slen;
-		return n->slen > 0;
-	}
-	switch (n->gs) {
-	case G_EXACT: *lit = n->str; *len = n->slen; break;
-	case G_PREFIX: case G_PRESUF: *lit = n->str; *len = n->plen; break;
-	case G_SUFFIX: *lit = n->str + n->slen - n->xlen; *len = n->xlen; break;
-	case G_INFIX: *lit = n->str + n->moff; *len = n->mlen; break;
-	default: return false;
-	}
-	return *len > 0;
+	if (len < llen)
+		return false;
+	for (size_t i = 0, last = len - llen; i <= last; i++)
+		if (s[i] == lit[0] && !memcmp(s + i + 1, lit + 1, llen - 1))
+			return true;
+	return false;
 }
 
 /* Whether some string of t passes the positive form (== or ~) of n. */
 static bool any_str_passes(const struct node *n, const struct strtab *t)
 {
-	const char *lit;
-	size_t llen;
+	bool infix = (n->op == OP_GLOB || n->op == OP_NGLOB) && n->gs == G_INFIX && n->mlen;
 
-	if (!t->n)
-		return false;
-	if (test_literal(n, &lit, &llen)) {
-		/* One search over the bytes of the whole table first: a literal
-		 * found nowhere is in no string. */
-		const char *q = memmem(t->lo, (size_t)(t->hi - t->lo), lit, llen);
-		if (!q)
-			return false;
-		if ((n->op == OP_GLOB || n->op == OP_NGLOB) && n->gs == G_INFIX && t->sorted) {
-			/* Each place the literal occurs: inside one string? */
-			size_t i = 0;
-			while (q) {
-				while (i + 1 < t->n && t->v[i + 1].p <= q)
-					i++;
-				if (t->v[i].p <= q && q + llen <= t->v[i].p + t->v[i].len)
-					return true;
-				q = q + 1 < t->hi ? memmem(q + 1, (size_t)(t->hi - q - 1), lit, llen) : NULL;
-			}
-			return false;
-		}
-	}
 	for (size_t i = 0; i < t->n; i++) {
 		const struct fdr_str *x = &t->v[i];
-		bool eq = n->op == OP_GLOB || n->op == OP_NGLOB
-				  ? glob_node(n, x->p, x->len)
-				  : x->len == n->slen && (!x->len || !memcmp(x->p, n->str, x->len));
+		bool eq;
+		if (infix)
+			eq = has_infix(x->p, x->len, n->str + n->moff, n->mlen);
+		else if (n->op == OP_GLOB || n->op == OP_NGLOB)
+			eq = glob_node(n, x->p, x->len);
+		else
+			eq = x->len == n->slen && (!x->len || !memcmp(x->p, n->str, x->len));
 		if (eq)
 			return true;
 	}
@@ -1578,24 +1551,9 @@ bool rp_filter_strings_decide(const struct rp_filter *f)
 
 bool rp_filter_strings_may_match(const struct rp_filter *f, const struct fdr_str *strs, size_t nstr)
 {
-	struct strtab t = { strs, nstr, NULL, NULL, true };
+	struct strtab t = { strs, nstr };
 
-	if (!f->expr)
-		return true;
-	for (size_t i = 0; i < nstr; i++) {
-		const char *p = strs[i].p, *e = p + strs[i].len;
-		if (!p)
-			continue;	/* (an empty string may have no bytes) */
-		if (t.hi && p < t.hi)
-			t.sorted = false;
-		if (!t.lo || p < t.lo)
-			t.lo = p;
-		if (!t.hi || e > t.hi)
-			t.hi = e;
-	}
-	if (!t.lo)
-		t.lo = t.hi = "";
-	return eval_strs(f->expr, &t) != TRI_F;
+	return !f->expr || eval_strs(f->expr, &t) != TRI_F;
 }
 
 bool rp_filter_pre_decides(const struct rp_filter *f)
