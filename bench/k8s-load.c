@@ -6,7 +6,13 @@
  * and a time limit. Prints "name value unit" lines: requests, answers by
  * class, audit events accepted per second, p50/p99/max response time.
  *
- *   k8s-load PORT BODY_FILE EVENTS_PER_BODY CONNS SECONDS MAX_REQUESTS PREFIX
+ *   k8s-load PORT BODY_FILE EVENTS_PER_BODY CONNS SECONDS MAX_REQUESTS PREFIX [RATE]
+ *
+ * With RATE (requests/s, all connections together) requests are due at a
+ * fixed pace instead of back to back, and each response time counts from
+ * when its request was due (so time spent waiting for a free connection is
+ * counted, not hidden): the response time at a given load, below
+ * saturation, rather than the queueing of a saturated closed loop.
  *   k8s-load --parse-only BODY_FILE EVENTS_PER_BODY SECONDS PREFIX
  *
  * The second form is the reference measured beside the recorder: jansson's
@@ -108,7 +114,7 @@ int main(int argc, char **argv)
 	unsigned port, nconn, per_body;
 	double secs;
 	uint64_t max_req, done = 0, ok = 0, shed = 0, other = 0, issued = 0;
-	uint64_t *lat, t0, deadline;
+	uint64_t *lat, t0, deadline, next_due = 0, gap = 0;
 	struct conn c[MAX_CONNS];
 	char *req, *body;
 	size_t reqlen, bodylen;
@@ -118,10 +124,12 @@ int main(int argc, char **argv)
 
 	if (argc == 6 && strcmp(argv[1], "--parse-only") == 0)
 		return parse_only(argv[2], (unsigned)atoi(argv[3]), atof(argv[4]), argv[5]);
-	if (argc != 8) {
-		fprintf(stderr, "usage: k8s-load PORT BODY_FILE EVENTS_PER_BODY CONNS SECONDS MAX_REQUESTS PREFIX\n");
+	if (argc != 8 && argc != 9) {
+		fprintf(stderr, "usage: k8s-load PORT BODY_FILE EVENTS_PER_BODY CONNS SECONDS MAX_REQUESTS PREFIX [RATE]\n");
 		return 2;
 	}
+	if (argc == 9 && atof(argv[8]) > 0)
+		gap = (uint64_t)(1e9 / atof(argv[8]));
 	port = (unsigned)atoi(argv[1]);
 	per_body = (unsigned)atoi(argv[3]);
 	nconn = (unsigned)atoi(argv[4]);
@@ -156,26 +164,37 @@ int main(int argc, char **argv)
 	}
 	t0 = now_ns();
 	deadline = t0 + (uint64_t)(secs * 1e9);
+	next_due = t0;
 	for (;;) {
 		struct pollfd p[MAX_CONNS];
+		struct timespec wait = { 1, 0 };
 		uint64_t now = now_ns();
 		int active = 0;
 
 		for (unsigned i = 0; i < nconn; i++) {
-			if (!c[i].busy && issued < max_req && now < deadline) {
+			if (!c[i].busy && issued < max_req && now < deadline && (!gap || now >= next_due)) {
 				c[i].busy = 1;
 				c[i].sent = 0;
 				c[i].inlen = 0;
-				c[i].start = now;
+				c[i].start = gap ? next_due : now;
+				next_due += gap;
 				issued++;
 			}
 			p[i].fd = c[i].fd;
 			p[i].events = c[i].busy ? (c[i].sent < reqlen ? POLLOUT : POLLIN) : 0;
 			active += c[i].busy;
 		}
-		if (!active)
+		/* a free connection waits for the next due time; with none free,
+		 * only an answer can let the next request go (no spinning) */
+		if (gap && issued < max_req && now < deadline && active < (int)nconn) {
+			uint64_t d = next_due > now ? next_due - now : 0;
+
+			wait.tv_sec = (time_t)(d / 1000000000u);
+			wait.tv_nsec = (long)(d % 1000000000u);
+		} else if (!active) {
 			break;
-		if (poll(p, nconn, 1000) < 0 && errno != EINTR)
+		}
+		if (ppoll(p, nconn, &wait, NULL) < 0 && errno != EINTR)
 			break;
 		for (unsigned i = 0; i < nconn; i++) {
 			struct conn *k = &c[i];

@@ -535,6 +535,46 @@ int cursor_load_block(struct fdr_cursor *c, const struct blk_hdr *h, const uint8
 	return cursor_load_payload(c, c->buf, h->raw_size, h->first_ns, h->events, LAYOUT_INLINE);
 }
 
+int fdr_cursor_strings(const struct fdr_cursor *c, struct fdr_str **v, size_t *cap)
+{
+	struct rd in = c->in;
+	size_t n = 0;
+
+	if (c->err < 0)
+		return c->err;
+	for (;;) {
+		struct fdr_str s;
+		uint64_t kind, len;
+
+		if (n < c->nstr) {	/* defined before the cursor's position */
+			s = c->strs[n];
+		} else {
+			if (c->err || in.p == in.end)
+				break;
+			if (!rd_varint(&in, &kind) || !rd_varint(&in, &len) ||
+			    len > (size_t)(in.end - in.p))
+				return FDR_E_CORRUPT;
+			s.p = (const char *)in.p;
+			s.len = (uint32_t)len;
+			in.p += len;
+			if (kind != 0)
+				continue;
+			if (len > FDR_MAX_STR)
+				return FDR_E_CORRUPT;
+		}
+		if (n == *cap) {
+			size_t nc = *cap ? *cap * 2 : 256;
+			struct fdr_str *nv = realloc(*v, nc * sizeof(*nv));
+			if (!nv)
+				return -ENOMEM;
+			*v = nv;
+			*cap = nc;
+		}
+		(*v)[n++] = s;
+	}
+	return (int)n;
+}
+
 /* Scratch for the reader to read a slot into (owned by the cursor). */
 uint8_t *cursor_slot_buf(struct fdr_cursor *c, size_t size);
 uint8_t *cursor_slot_buf(struct fdr_cursor *c, size_t size)

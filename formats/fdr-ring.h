@@ -174,13 +174,40 @@ struct fdr_ring_geometry {
 struct fdr_ring_reader;
 
 /* Open a ring file read-only. Header errors (magic, version, truncation,
- * both header copies bad) fail the open; damaged slots do not. */
+ * both header copies bad) fail the open; damaged slots do not. Every
+ * block's checksum is checked here: a block that fails is not listed. */
 int fdr_reader_open(const char *path, struct fdr_ring_reader **out);
+
+/*
+ * Reader flags.
+ *
+ * FDR_READER_LAZY: open reads the slot headers only (64 bytes a slot, not
+ * the whole file), so it costs little whatever the ring's size. A block's
+ * payload checksum is then checked when the block is loaded: a damaged
+ * block is listed by fdr_reader_block() (from its header, which is itself
+ * only covered by that checksum), fdr_cursor_load() fails on it with
+ * FDR_E_CHECKSUM and it yields no events, and it shows in
+ * fdr_reader_damaged() only after fdr_reader_verify() (which also drops it
+ * from the block list). One exception keeps a crash safe: a seq found in
+ * several slots (a rewritten partial block) is checked at open, newest
+ * revision first, and the newest revision whose checksum holds is the one
+ * listed, exactly as without the flag. Users that trust header-only facts
+ * (counts from fdr_block_info) must accept that such a fact may come from
+ * a block that later turns out damaged.
+ */
+enum { FDR_READER_LAZY = 1u };
+
+/* fdr_reader_open() with FDR_READER_* flags (kept across fdr_reader_refresh()). */
+int fdr_reader_open_flags(const char *path, unsigned flags, struct fdr_ring_reader **out);
 
 /* Same over a memory buffer, which must outlive the reader; name is used in
  * messages (copied). */
 int fdr_reader_open_mem(const void *buf, size_t len, const char *name,
 			struct fdr_ring_reader **out);
+
+/* fdr_reader_open_mem() with FDR_READER_* flags. */
+int fdr_reader_open_mem_flags(const void *buf, size_t len, const char *name, unsigned flags,
+			      struct fdr_ring_reader **out);
 
 void fdr_reader_free(struct fdr_ring_reader *r);
 
@@ -196,8 +223,9 @@ size_t fdr_reader_nblocks(const struct fdr_ring_reader *r);
 const struct fdr_block_info *fdr_reader_block(const struct fdr_ring_reader *r, size_t i);
 
 /* Slots whose header or checksum is bad (empty never-written slots are not
- * damage). A damaged payload is found only when its block is decoded: such
- * blocks are listed here after fdr_reader_verify(). */
+ * damage). A damaged payload (or, with FDR_READER_LAZY, a bad checksum) is
+ * found only when its block is decoded: such blocks are listed here after
+ * fdr_reader_verify(). */
 size_t fdr_reader_ndamaged(const struct fdr_ring_reader *r);
 const struct fdr_damage *fdr_reader_damaged(const struct fdr_ring_reader *r, size_t i);
 
@@ -248,5 +276,14 @@ int fdr_cursor_peek(struct fdr_cursor *c, struct fdr_event_peek *p);
  * negative on damage. Damage inside skipped fields goes unnoticed (record
  * lengths, strings, times and the event count are still checked). */
 int fdr_cursor_skip(struct fdr_cursor *c);
+
+/* The loaded block's string table (SPEC.md 6.1): every string it defines,
+ * those already read and the rest, in order, into *v (grown by realloc;
+ * *cap is its size, the caller frees it). The cursor does not move; the
+ * strings point into it and live as event strings do. For pushdown: every
+ * string a field of the block's events holds is one of these. Returns the
+ * count, FDR_E_CORRUPT when a record runs past the payload (decoding would
+ * stop there too), -ENOMEM. */
+int fdr_cursor_strings(const struct fdr_cursor *c, struct fdr_str **v, size_t *cap);
 
 #endif

@@ -30,7 +30,7 @@ test-faults_LDLIBS := $(FORMATS_LDLIBS) -lcmocka
 
 # Fuzz targets (tests/fuzz/) and the program that writes their seed corpora.
 FUZZERS += fuzz-ring fuzz-event
-fuzz-ring_SRCS := tests/fuzz/fuzz-ring.c
+fuzz-ring_SRCS := tests/fuzz/fuzz-ring.c tests/fuzz/ring-fix.c
 fuzz-ring_LIBS := $(FORMATS_LIB)
 fuzz-ring_LDLIBS := $(FORMATS_LDLIBS)
 fuzz-event_SRCS := tests/fuzz/fuzz-event.c

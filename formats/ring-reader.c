@@ -25,6 +25,7 @@ struct fdr_ring_reader {
 	size_t nblocks;
 	struct fdr_damage *damaged;
 	size_t ndamaged, damcap;
+	unsigned flags;		/* FDR_READER_* */
 };
 
 /* Defined in codec.c. */
@@ -87,7 +88,52 @@ static int cmp_damage(const void *a, const void *b)
 	return x->slot < y->slot ? -1 : x->slot > y->slot;
 }
 
-/* Read the header and every slot header, checking each block's checksum. */
+/* Checksum of the block in slot i (whose header h was read): 0 or FDR_E_CHECKSUM. */
+static int check_slot(const struct fdr_ring_reader *r, uint32_t i, const struct blk_hdr *h, uint8_t *tmp)
+{
+	uint64_t off = r->hdr.data_offset + (uint64_t)i * r->hdr.slot_size;
+	const uint8_t *p;
+	int rc = r_read(r, off, h->header_size + (size_t)h->comp_size, tmp, &p);
+
+	if (rc)
+		return rc;
+	return blk_checksum(p, h, p + h->header_size) == h->checksum ? 0 : FDR_E_CHECKSUM;
+}
+
+/*
+ * Of blocks[lo, hi) (one seq, highest revision first), the first whose
+ * checksum holds, as an index, or hi when none does; the failing ones become
+ * damage. Lazy readers only: the others checked every block already.
+ */
+static int pick_revision(struct fdr_ring_reader *r, struct fdr_block_info *blocks, size_t lo,
+			 size_t hi, uint8_t *tmp, size_t *pick)
+{
+	for (size_t i = lo; i < hi; i++) {
+		struct blk_hdr h;
+		uint64_t off = r->hdr.data_offset + (uint64_t)blocks[i].slot * r->hdr.slot_size;
+		const uint8_t *p;
+		int rc = r_read(r, off, BLK_HDR_SIZE, tmp, &p);
+
+		if (rc)
+			return rc;
+		rc = blk_hdr_get(p, BLK_HDR_SIZE, r->hdr.slot_size, &h);
+		if (rc == 0)
+			rc = check_slot(r, blocks[i].slot, &h, tmp);
+		if (rc == 0) {
+			*pick = i;
+			return 0;
+		}
+		if (rc < 0 && rc != FDR_E_CHECKSUM && rc != FDR_E_CORRUPT)
+			return rc;
+		if ((rc = add_damage(r, blocks[i].slot, rc == 1 ? FDR_E_CORRUPT : rc)))
+			return rc;
+	}
+	*pick = hi;
+	return 0;
+}
+
+/* Read the header and every slot header, checking each block's checksum
+ * (with FDR_READER_LAZY: only where one seq is in several slots). */
 static int scan(struct fdr_ring_reader *r)
 {
 	uint8_t hbuf[RING_DATA_OFFSET];
@@ -137,12 +183,12 @@ static int scan(struct fdr_ring_reader *r)
 		st = blk_hdr_get(p, BLK_HDR_SIZE, r->hdr.slot_size, &h);
 		if (st == 1)
 			continue;	/* never written */
-		if (st == 0) {
-			rc = r_read(r, off, h.header_size + (size_t)h.comp_size, slot, &p);
-			if (rc)
+		if (st == 0 && !(r->flags & FDR_READER_LAZY)) {
+			st = check_slot(r, i, &h, slot);
+			if (st < 0 && st != FDR_E_CHECKSUM) {
+				rc = st;
 				goto out_free_blocks;
-			if (blk_checksum(p, &h, p + h.header_size) != h.checksum)
-				st = FDR_E_CHECKSUM;
+			}
 		}
 		if (st) {
 			if ((rc = add_damage(r, i, st)))
@@ -162,13 +208,24 @@ static int scan(struct fdr_ring_reader *r)
 	}
 	if (n)
 		qsort(blocks, n, sizeof(*blocks), cmp_block);
-	/* Same seq in two slots: a partial block's older revision. Keep the newest. */
+	/* Same seq in two slots: a partial block's older revision. Keep the
+	 * newest (a lazy reader: the newest whose checksum holds, so that a
+	 * torn rewrite does not hide what the earlier flush wrote). */
 	{
 		size_t k = 0;
 
-		for (size_t i = 0; i < n; i++)
-			if (k == 0 || blocks[k - 1].seq != blocks[i].seq)
-				blocks[k++] = blocks[i];
+		for (size_t i = 0; i < n;) {
+			size_t j = i + 1, pick = i;
+
+			while (j < n && blocks[j].seq == blocks[i].seq)
+				j++;
+			if ((r->flags & FDR_READER_LAZY) && j - i > 1 &&
+			    (rc = pick_revision(r, blocks, i, j, slot, &pick)))
+				goto out_free_blocks;
+			if (pick < j)
+				blocks[k++] = blocks[pick];
+			i = j;
+		}
 		n = k;
 	}
 	free(r->blocks);
@@ -204,12 +261,18 @@ static int reader_new(const char *name, struct fdr_ring_reader **out)
 
 int fdr_reader_open(const char *path, struct fdr_ring_reader **out)
 {
+	return fdr_reader_open_flags(path, 0, out);
+}
+
+int fdr_reader_open_flags(const char *path, unsigned flags, struct fdr_ring_reader **out)
+{
 	struct fdr_ring_reader *r;
 	struct stat st;
 	int rc = reader_new(path, &r);
 
 	if (rc)
 		return rc;
+	r->flags = flags;
 	r->fd = ring_sys.open(path, O_RDONLY | O_CLOEXEC, 0);
 	if (r->fd < 0) {
 		rc = -errno;
@@ -238,11 +301,18 @@ out_free:
 int fdr_reader_open_mem(const void *buf, size_t len, const char *name,
 			struct fdr_ring_reader **out)
 {
+	return fdr_reader_open_mem_flags(buf, len, name, 0, out);
+}
+
+int fdr_reader_open_mem_flags(const void *buf, size_t len, const char *name, unsigned flags,
+			      struct fdr_ring_reader **out)
+{
 	struct fdr_ring_reader *r;
 	int rc = reader_new(name, &r);
 
 	if (rc)
 		return rc;
+	r->flags = flags;
 	r->mem = buf;
 	r->len = len;
 	rc = scan(r);

@@ -20,7 +20,6 @@
 #include "rec-rings.h"
 
 #define MAX_SOURCES 16
-#define MAX_WATCH 64
 #define MAX_GAPS 256
 #define TICK_NS 100000000ull
 #define EP_SIGNAL (~0ull)
@@ -49,8 +48,8 @@ struct rec {
 	int epfd, sigfd, timerfd;
 	struct source_slot src[MAX_SOURCES];
 	size_t nsrc;
-	struct watch watch[MAX_WATCH];
-	size_t nwatch;
+	struct watch *watch;	/* grows: one per watched fd (a capture per interface) */
+	size_t nwatch, capwatch;
 	struct rec_proctab *procs;
 	struct rec_rings *rings;
 	struct rec_rings_cfg rcfg;
@@ -135,8 +134,17 @@ int rec_watch_fd(struct rec *rec, int fd, const struct source_ops *src)
 			idx = (int)i;
 	if (idx < 0)
 		idx = rec->init_src;
-	if (idx < 0 || rec->nwatch == MAX_WATCH)
+	if (idx < 0)
 		return -ENOSPC;
+	if (rec->nwatch == rec->capwatch) {
+		size_t cap = rec->capwatch ? rec->capwatch * 2 : 16;
+		struct watch *w = realloc(rec->watch, cap * sizeof(*w));
+
+		if (!w)
+			return -ENOMEM;
+		rec->watch = w;
+		rec->capwatch = cap;
+	}
 	ev.data.u64 = (uint64_t)fd;
 	if (epoll_ctl(rec->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
 		return -errno;
@@ -527,6 +535,7 @@ out_free:
 		close(rec->sigfd);
 	if (rec->timerfd >= 0)
 		close(rec->timerfd);
+	free(rec->watch);
 	free(rec);
 	return err;
 }
@@ -699,5 +708,6 @@ void rec_free(struct rec *rec)
 	close(rec->epfd);
 	close(rec->sigfd);
 	close(rec->timerfd);
+	free(rec->watch);
 	free(rec);
 }

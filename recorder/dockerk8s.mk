@@ -2,7 +2,7 @@
 # Pure decoders (docker-events, docker-http, k8s-audit), the I/O modules
 # (docker-client: unix-socket HTTP client; k8s-webhook: libmicrohttpd
 # server) and the two fdr-record sources built on them.
-DOCKERK8S_LDLIBS := -ljansson -lmicrohttpd -lgnutls -lpthread
+DOCKERK8S_LDLIBS := -ljansson -lyajl -lmicrohttpd -lgnutls -lpthread
 
 RECORDER_SRCS += recorder/docker-events.c recorder/docker-http.c \
 	recorder/k8s-audit.c
@@ -13,9 +13,9 @@ test-docker_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
 test-docker_LDLIBS := -ljansson -lcmocka
 test-k8s_SRCS := tests/k8s/test-k8s.c
 test-k8s_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
-test-k8s_LDLIBS := -ljansson -lcmocka
+test-k8s_LDLIBS := -ljansson -lyajl -lcmocka
 
-RECORDER_SRCS += recorder/k8s-webhook.c recorder/k8s-arena.c
+RECORDER_SRCS += recorder/k8s-webhook.c
 UNIT_TESTS += test-k8s-webhook
 test-k8s-webhook_SRCS := tests/k8s/test-k8s-webhook.c
 test-k8s-webhook_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
@@ -40,7 +40,8 @@ $(BUILD)/tests/docker-tail: $(call objs,$(docker-tail_SRCS)) $(docker-tail_LIBS)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(docker-tail_LIBS) $(docker-tail_LDLIBS)
 
 tests test-run: $(DOCKERK8S_HELPERS)
-SCRIPT_TESTS += tests/docker/docker-live.sh tests/docker/record.sh tests/k8s/webhook.sh
+SCRIPT_TESTS += tests/docker/docker-live.sh tests/docker/record.sh tests/docker/reconnect.sh \
+	tests/k8s/webhook.sh tests/k8s/busy.sh tests/k8s/tls.sh
 
 FUZZERS += fuzz-docker-events fuzz-docker-http fuzz-k8s-audit
 fuzz-docker-events_SRCS := tests/fuzz/fuzz-docker-events.c
@@ -51,7 +52,7 @@ fuzz-docker-http_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
 fuzz-docker-http_LDLIBS :=
 fuzz-k8s-audit_SRCS := tests/fuzz/fuzz-k8s-audit.c
 fuzz-k8s-audit_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
-fuzz-k8s-audit_LDLIBS := -ljansson
+fuzz-k8s-audit_LDLIBS := -ljansson -lyajl
 
 # Benchmark: webhook ingest (bench/k8s.sh) with its load client.
 BENCH_SCRIPTS += bench/k8s.sh

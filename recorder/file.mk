@@ -24,5 +24,5 @@ fuzz-fanotify_LDLIBS :=
 SCRIPT_TESTS += tests/file/live.sh
 BENCH_SCRIPTS += bench/file.sh
 SCRIPT_TESTS += tests/file/overflow.sh
-SCRIPT_TESTS += tests/file/docker.sh
+SCRIPT_TESTS += tests/file/docker.sh tests/file/docker-vfs.sh
 SCRIPT_TESTS += tests/file/moves.sh

@@ -5,7 +5,8 @@
 /*
  * k8s-audit: pure decoder of Kubernetes audit events (audit.k8s.io/v1 and
  * v1beta1 `Event`, and the `EventList` kube-apiserver's webhook backend
- * POSTs) into FDR_K8S_AUDIT events. No I/O, no logging; JSON via jansson.
+ * POSTs) into FDR_K8S_AUDIT events. No I/O, no logging; JSON via yajl (the
+ * streaming decoder, below) or jansson (the tree decoder, the reference).
  *
  * What is kept (the rest, bulky request/response bodies, is dropped):
  * FDR_F_VERB, FDR_F_USER, FDR_F_GROUPS, FDR_F_IMPERSONATED, FDR_F_RESOURCE,
@@ -91,5 +92,42 @@ size_t k8s_audit_each(struct json_t *root, struct k8s_ev *scratch,
 /* k8s_audit_load() + k8s_audit_each(): count of events or a negative error. */
 int k8s_audit_parse(const char *body, size_t len, struct k8s_ev *scratch,
 		    k8s_audit_cb *cb, void *ctx);
+
+/*
+ * Streaming decoder: one pass of yajl's event parser over the body, no
+ * tree; only the members listed above are kept, and the pod specs are
+ * walked only as far as the flags need. Gives the same verdicts, item
+ * counts and events as k8s_audit_load() + k8s_audit_each() (the reference,
+ * kept for tests), except that yajl takes a lone UTF-16 surrogate escape
+ * that jansson refuses, and refuses a raw NUL byte after a number that
+ * jansson lets through (as RFC 8259 would).
+ *
+ * A parser is reusable (its buffers, up to about 1 MiB, are kept between
+ * bodies) and used by
+ * one thread at a time. A batch holds the decoded events of one body,
+ * packed; it is independent of the parser and of the body.
+ */
+struct k8s_audit_parser;
+struct k8s_audit_batch;
+
+/* A new parser into *out (the caller's: k8s_audit_parser_free()). */
+int k8s_audit_parser_new(struct k8s_audit_parser **out);
+/* Free a parser; accepts NULL. */
+void k8s_audit_parser_free(struct k8s_audit_parser *p);
+/* Decode body[0..len) whole. On success *out is a new batch (the caller's:
+ * k8s_audit_batch_free()); errors as k8s_audit_load(), -E2BIG over 1 GiB. */
+int k8s_audit_parser_run(struct k8s_audit_parser *p, const char *body, size_t len,
+			 struct k8s_audit_batch **out);
+/* Pass each event of the batch to cb, in body order, through *scratch;
+ * returns their number; *bad (may be NULL) counts list items that were not
+ * audit events. The batch is not changed. */
+size_t k8s_audit_batch_each(const struct k8s_audit_batch *b, struct k8s_ev *scratch,
+			    k8s_audit_cb *cb, void *ctx, size_t *bad);
+/* Items the body held (k8s_audit_load()'s *nitems). */
+size_t k8s_audit_batch_items(const struct k8s_audit_batch *b);
+/* Bytes of memory the batch holds. */
+size_t k8s_audit_batch_bytes(const struct k8s_audit_batch *b);
+/* Free a batch; accepts NULL. */
+void k8s_audit_batch_free(struct k8s_audit_batch *b);
 
 #endif

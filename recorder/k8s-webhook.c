@@ -7,8 +7,8 @@
  * us, so the answer is given as soon as the body is parsed and queued.
  *
  * Memory: one body buffer per connection (at most max_body), a connection
- * limit, and the queue bounded both in bodies and in body bytes (the parsed
- * tree is a small multiple of those).
+ * limit, and the queue bounded both in bodies and in bytes of packed events
+ * (a few hundred bytes per event: the kept fields only).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,18 +26,17 @@
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
-#include <jansson.h>
 #include <microhttpd.h>
 
-#include "k8s-arena.h"
 #include "k8s-webhook.h"
 
 struct item {
-	json_t *root;
-	struct k8s_arena *arena;	/* holds root's tree */
+	struct k8s_audit_batch *batch;	/* decoded events of one body */
 	size_t bytes;
 	size_t nitems;
 };
+
+#define MAX_PARSERS 64	/* idle parsers kept for reuse (one per server thread in use) */
 
 struct k8s_webhook {
 	struct MHD_Daemon *mhd;
@@ -51,9 +50,13 @@ struct k8s_webhook {
 	struct k8s_ev *scratch;	/* drain's working event */
 
 	pthread_mutex_t lock;	/* guards everything below */
+	struct k8s_audit_parser *idle[MAX_PARSERS];	/* reusable, their buffers warm */
+	unsigned nidle;
 	struct item *q;
 	unsigned qcap, qhead, qlen;
 	size_t qbytes, qbytes_max;
+	size_t qevents, wake_events;	/* events queued; wake the reader at that many */
+	bool signalled;	/* the eventfd was written and not drained since */
 	size_t inflight, inflight_max;	/* body bytes buffered by open requests */
 	struct k8s_webhook_stats st;
 	uint64_t shed_pending, shed_from, shed_to;
@@ -98,7 +101,9 @@ static void count_answer(struct k8s_webhook *w, unsigned status)
 {
 	pthread_mutex_lock(&w->lock);
 	w->st.requests++;
-	if (status >= 400 && status != 429)
+	if (status == 503)
+		w->st.busy++;
+	else if (status >= 400 && status != 429)
 		w->st.rejected++;
 	pthread_mutex_unlock(&w->lock);
 }
@@ -147,28 +152,31 @@ static bool is_json_ctype(const char *ct)
 	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
 }
 
-/* Queue a parsed body; false when full. Takes root and its arena on
- * success. bytes: what the tree costs. */
-static bool enqueue(struct k8s_webhook *w, json_t *root, struct k8s_arena *arena, size_t bytes,
-		    size_t nitems)
+/* Queue a decoded body; false when full. Takes the batch on success. */
+static bool enqueue(struct k8s_webhook *w, struct k8s_audit_batch *batch)
 {
+	size_t bytes = k8s_audit_batch_bytes(batch), nitems = k8s_audit_batch_items(batch);
 	bool ok = false, wake = false;
 	uint64_t t;
 
 	pthread_mutex_lock(&w->lock);
 	if (w->qlen < w->qcap && w->qbytes + bytes <= w->qbytes_max) {
-		/* only the first body of an empty queue wakes the reader: it drains
-		 * until the queue is empty (or re-arms itself), so a busy server
-		 * costs one wakeup per batch of bodies, not one per body */
-		wake = w->qlen == 0;
 		struct item *it = &w->q[(w->qhead + w->qlen) % w->qcap];
 
-		it->root = root;
-		it->arena = arena;
+		it->batch = batch;
 		it->bytes = bytes;
 		it->nitems = nitems;
 		w->qlen++;
 		w->qbytes += bytes;
+		w->qevents += nitems;
+		/* the reader is woken once enough waits for it (it drains until
+		 * the queue is empty or re-arms itself; below that its own timer
+		 * drains): a busy server costs one wakeup per batch of bodies,
+		 * not one per body */
+		if (!w->signalled && (w->qevents >= w->wake_events || w->qlen >= w->qcap / 2)) {
+			wake = true;
+			w->signalled = true;
+		}
 		w->st.accepted++;
 		w->st.events += nitems;
 		ok = true;
@@ -205,6 +213,33 @@ static void release_body(struct k8s_webhook *w, struct req *r)
 	free(r->body);
 	r->body = NULL;
 	r->len = r->cap = 0;
+}
+
+/* A parser for this body: an idle one, else a new one (NULL on ENOMEM). */
+static struct k8s_audit_parser *take_parser(struct k8s_webhook *w)
+{
+	struct k8s_audit_parser *p = NULL;
+
+	pthread_mutex_lock(&w->lock);
+	if (w->nidle)
+		p = w->idle[--w->nidle];
+	pthread_mutex_unlock(&w->lock);
+	if (!p && k8s_audit_parser_new(&p) < 0)
+		return NULL;
+	return p;
+}
+
+static void give_parser(struct k8s_webhook *w, struct k8s_audit_parser *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&w->lock);
+	if (w->nidle < MAX_PARSERS) {
+		w->idle[w->nidle++] = p;
+		p = NULL;
+	}
+	pthread_mutex_unlock(&w->lock);
+	k8s_audit_parser_free(p);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -300,32 +335,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r->len += n;
 		return MHD_YES;
 	}
-	/* the whole body is here */
+	/* the whole body is here: decode it now, in this thread, so the answer
+	 * says whether it was good; the recorder thread only writes events */
 	if (!r->status) {
-		json_t *root;
-		size_t nitems;
-		/* the tree goes into an arena of its own (about 4 bytes per body byte) */
-		struct k8s_arena *arena = k8s_arena_new(r->len * 4 + 4096);
-		int rc;
+		struct k8s_audit_batch *batch = NULL;
+		struct k8s_audit_parser *p = take_parser(w);
+		int rc = p ? k8s_audit_parser_run(p, r->body ? r->body : "", r->len, &batch) : -ENOMEM;
 
-		if (!arena) {
+		give_parser(w, p);
+		release_body(w, r);	/* the events are copied out */
+		if (rc == -ENOMEM) {
 			count_answer(w, 503);
 			return reply(c, 503, "out of memory");
 		}
-		k8s_arena_use(arena);
-		rc = k8s_audit_load_slim(r->body ? r->body : "", r->len, &root, &nitems);
-		k8s_arena_use(NULL);
-		if (rc)
-			k8s_arena_free(arena);
 		if (rc == -EBADMSG) {
 			r->status = 400;
 			r->why = "body is not valid JSON";
 		} else if (rc) {
 			r->status = 400;
 			r->why = "body is not an audit.k8s.io Event or EventList";
-		} else if (!enqueue(w, root, arena, k8s_arena_size(arena), nitems)) {
-			json_decref(root);
-			k8s_arena_free(arena);
+		} else if (!enqueue(w, batch)) {
+			k8s_audit_batch_free(batch);
 			return reply(c, 429, "recorder queue full, events shed");
 		} else {
 			return reply(c, 200, "ok");
@@ -453,6 +483,7 @@ int k8s_webhook_new(const struct k8s_webhook_opts *o, struct k8s_webhook **out,
 	w->max_body = o->max_body ? o->max_body : 16u << 20;
 	w->qcap = o->queue_len ? o->queue_len : 4096;
 	w->qbytes_max = o->queue_bytes ? o->queue_bytes : 128u << 20;
+	w->wake_events = o->wake_events ? o->wake_events : 1;
 	/* a few maximal bodies at once; more wait (503) for their turn */
 	w->inflight_max = 4 * w->max_body > (64u << 20) ? 4 * w->max_body : (64u << 20);
 	w->q = calloc(w->qcap, sizeof(*w->q));
@@ -534,7 +565,6 @@ int k8s_webhook_new(const struct k8s_webhook_opts *o, struct k8s_webhook **out,
 		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, o->threads, NULL };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 
-	json_object_seed(0);	/* before any thread uses jansson */
 	w->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, w,
 				  MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (!w->mhd) {
@@ -557,10 +587,10 @@ void k8s_webhook_free(struct k8s_webhook *w)
 		return;
 	if (w->mhd)
 		MHD_stop_daemon(w->mhd);
-	for (unsigned i = 0; i < w->qlen; i++) {
-		json_decref(w->q[(w->qhead + i) % w->qcap].root);
-		k8s_arena_free(w->q[(w->qhead + i) % w->qcap].arena);
-	}
+	for (unsigned i = 0; i < w->qlen; i++)
+		k8s_audit_batch_free(w->q[(w->qhead + i) % w->qcap].batch);
+	for (unsigned i = 0; i < w->nidle; i++)
+		k8s_audit_parser_free(w->idle[i]);
 	free(w->q);
 	if (w->efd >= 0)
 		close(w->efd);
@@ -593,6 +623,9 @@ size_t k8s_webhook_drain(struct k8s_webhook *w, size_t max_events,
 	if (read(w->efd, &cnt, sizeof(cnt)) < 0) {
 		/* EAGAIN: nothing signalled; the queue may still hold work */
 	}
+	pthread_mutex_lock(&w->lock);
+	w->signalled = false;
+	pthread_mutex_unlock(&w->lock);
 	while (events < max_events) {
 		struct item it;
 		size_t bad = 0;
@@ -606,16 +639,18 @@ size_t k8s_webhook_drain(struct k8s_webhook *w, size_t max_events,
 		w->qhead = (w->qhead + 1) % w->qcap;
 		w->qlen--;
 		w->qbytes -= it.bytes;
+		w->qevents -= it.nitems;
 		pthread_mutex_unlock(&w->lock);
-		events += k8s_audit_each(it.root, w->scratch, cb, ctx, &bad);
+		events += k8s_audit_batch_each(it.batch, w->scratch, cb, ctx, &bad);
 		bad_total += bad;
-		json_decref(it.root);
-		k8s_arena_free(it.arena);
+		k8s_audit_batch_free(it.batch);
 	}
 	pthread_mutex_lock(&w->lock);
 	w->st.bad_items += bad_total;
 	w->st.drained += events;
-	more = w->qlen > 0;
+	more = w->qlen > 0 && !w->signalled;
+	if (more)
+		w->signalled = true;
 	pthread_mutex_unlock(&w->lock);
 	if (more) {
 		uint64_t one = 1;

@@ -13,13 +13,14 @@
  * a client certificate it signed (403); body at most max_body bytes (413,
  * decided from Content-Length before reading when it is sent); the body must
  * be JSON (400) holding an audit.k8s.io Event or EventList (400). Good
- * bodies are parsed in the server thread, queued, and answered 200 at once;
- * when the queue is full (queue_len bodies, or queue_bytes of parsed trees,
- * which live in one arena per body: k8s-arena.h) the
- * request is answered 429 with Retry-After and its events are counted as
- * shed. The body bytes buffered by all open requests together are capped
+ * bodies are decoded in the server thread by the streaming decoder
+ * (k8s_audit_parser_run: no tree; the body buffer is freed right after),
+ * their events queued packed, and answered 200 at once; when the queue is
+ * full (queue_len bodies, or queue_bytes of packed events) the request is
+ * answered 429 with Retry-After and its events are counted as shed. The body bytes buffered by all open requests together are capped
  * too (the larger of 64 MiB and 4 max_body): past that a request is
- * answered 503. The server never waits for the caller.
+ * answered 503 (counted in busy; its body is not kept, the sender retries),
+ * while the others go on. The server never waits for the caller.
  *
  * Threads: k8s_webhook_new/_free/_drain/_take_shed are called from one
  * thread (the recorder's); the server runs in its own.
@@ -38,13 +39,17 @@ struct k8s_webhook_opts {
 	const char *client_ca_file;	/* PEM; require a client cert it signed */
 	const char *token_file;	/* first line is the bearer token to require */
 	size_t max_body;	/* bytes of one request body */
-	size_t queue_bytes;	/* bytes of parsed trees queued before shedding */
+	size_t queue_bytes;	/* bytes of packed events queued before shedding */
 	unsigned queue_len;	/* bodies queued before shedding */
 	unsigned threads;	/* server threads (1: one core) */
+	unsigned wake_events;	/* make the fd readable once this many events are
+				 * queued (or half the queue's bodies); 0 or 1:
+				 * at the first body. Above 1 the caller must
+				 * also drain on a timer of its own. */
 };
 
 #define K8S_WEBHOOK_OPTS_INIT { "127.0.0.1:8443", NULL, NULL, NULL, NULL, \
-	16u << 20, 128u << 20, 4096, 1 }
+	16u << 20, 128u << 20, 4096, 1, 1 }
 
 struct k8s_webhook_stats {
 	uint64_t requests;	/* requests answered */
@@ -53,6 +58,8 @@ struct k8s_webhook_stats {
 	uint64_t shed_requests;	/* answered 429: queue full */
 	uint64_t shed_events;	/* events in those */
 	uint64_t rejected;	/* answered 4xx other than 429 */
+	uint64_t busy;		/* answered 503: the body bytes of all open requests
+				 * at their cap, or out of memory (the sender retries) */
 	uint64_t bad_items;	/* list items that were not audit events (drain) */
 	uint64_t drained;	/* events passed to drain callbacks */
 	uint64_t inflight;	/* body bytes buffered by open requests now */
@@ -70,7 +77,8 @@ int k8s_webhook_new(const struct k8s_webhook_opts *opts, struct k8s_webhook **ou
  * Accepts NULL. */
 void k8s_webhook_free(struct k8s_webhook *w);
 
-/* The eventfd that is readable while events are queued. */
+/* The eventfd that is readable while at least wake_events events are
+ * queued (see k8s_webhook_opts), and after a drain that left some. */
 int k8s_webhook_fd(const struct k8s_webhook *w);
 
 /* The TCP port the server listens on (useful with port 0). */

@@ -34,6 +34,7 @@ struct ncap {
 	struct ncap_config cfg;
 	char *ifaces;
 	struct handle h[NCAP_MAX];
+	bool said_full;		/* told the log once that interfaces were left out */
 	unsigned n;
 	uint64_t errors;
 	uint64_t generation;
@@ -221,8 +222,13 @@ int ncap_scan(struct ncap *c)
 			c->h[i].seen = true;
 			continue;
 		}
-		if (slot == NCAP_MAX)
+		if (slot == NCAP_MAX) {
+			if (!c->said_full)
+				logf_(c, "more than %d interfaces: '%s' and later ones are not captured",
+				      NCAP_MAX, d->if_name);
+			c->said_full = true;
 			continue;
+		}
 		if (open_handle(c, &c->h[slot], d->if_name) == 0) {
 			c->generation++;
 			if (slot == c->n)

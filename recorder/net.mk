@@ -28,7 +28,7 @@ fuzz-net_LDLIBS := $(FORMATS_LDLIBS)
 # net-tool drives the modules without fdr-record (tests/net/*.sh, bench/net.sh).
 NET_TOOL := $(BUILD)/tests/net-tool
 BENCH_SCRIPTS += bench/net.sh bench/net-live.sh
-SCRIPT_TESTS += tests/net/replay.sh tests/net/live.sh tests/net/record.sh
+SCRIPT_TESTS += tests/net/replay.sh tests/net/live.sh tests/net/record.sh tests/net/many.sh
 bench-run test-run: $(NET_TOOL)
 $(NET_TOOL): $(call objs,tests/net/net-tool.c tests/net/pcap-util.c) $(RECORDER_LIB) $(FORMATS_LIB)
 	@mkdir -p $(@D)

@@ -195,39 +195,25 @@ static void view_resolve(struct fmap_view *v)
 	}
 }
 
-/* Docker names the container of an overlay2 upper dir <root>/overlay2/<L>/diff
- * in <root>/image/overlay2/layerdb/mounts/<container id>/mount-id = <L>. */
-static void owner_add(struct fsrc *s, const char *upper)
+/* The container id whose layerdb mount-id file, under
+ * <root>/image/<driver>/layerdb/mounts/<id>/mount-id, names layer; 0 or -ENOENT. */
+static int layer_owner(const char *root, const char *driver, const char *layer, char *id,
+		       size_t size)
 {
-	char root[PATH_MAX], dbdir[PATH_MAX + 64], f[PATH_MAX * 2], layer[256], got[256];
-	const char *o = strstr(upper, "/overlay2/"), *l;
-	struct ovl_owner *nv;
+	char dbdir[PATH_MAX + 64], f[PATH_MAX * 2], got[256];
 	struct dirent *de;
-	size_t rlen, llen;
+	int rc = -ENOENT;
 	DIR *d;
 
-	if (!o)
-		return;
-	l = o + strlen("/overlay2/");
-	llen = strcspn(l, "/");
-	if (llen == 0 || llen >= sizeof(layer) || strcmp(l + llen, "/diff") != 0)
-		return;
-	memcpy(layer, l, llen);
-	layer[llen] = '\0';
-	rlen = (size_t)(o - upper);
-	if (rlen >= sizeof(root))
-		return;
-	memcpy(root, upper, rlen);
-	root[rlen] = '\0';
-	snprintf(dbdir, sizeof(dbdir), "%s/image/overlay2/layerdb/mounts", root);
+	snprintf(dbdir, sizeof(dbdir), "%s/image/%s/layerdb/mounts", root, driver);
 	d = opendir(dbdir);
 	if (!d)
-		return;
+		return -ENOENT;
 	while ((de = readdir(d))) {
 		FILE *mf;
 		size_t n;
 
-		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof(nv->id))
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= size)
 			continue;
 		snprintf(f, sizeof(f), "%s/%s/mount-id", dbdir, de->d_name);
 		mf = fopen(f, "re");
@@ -236,21 +222,95 @@ static void owner_add(struct fsrc *s, const char *upper)
 		n = fread(got, 1, sizeof(got) - 1, mf);
 		fclose(mf);
 		got[n] = '\0';
-		if (strcmp(got, layer) != 0)
-			continue;
-		nv = realloc(s->owners, (s->nowners + 1) * sizeof(*nv));
-		if (!nv)
+		if (strcmp(got, layer) == 0) {
+			snprintf(id, size, "%s", de->d_name);
+			rc = 0;
 			break;
-		s->owners = nv;
-		nv[s->nowners].upper = strdup(upper);
-		if (!nv[s->nowners].upper)
-			break;
-		nv[s->nowners].len = strlen(upper);
-		memcpy(nv[s->nowners].id, de->d_name, strlen(de->d_name) + 1);	/* < 128: checked */
-		s->nowners++;
-		break;
+		}
 	}
 	closedir(d);
+	return rc;
+}
+
+/*
+ * Docker's layer dir of a container under its data root: upper (or any path
+ * below it) is <root>/<mid>/<layer><tail...>; split it. 0, or -ENOENT when
+ * the path does not have that shape.
+ */
+static int layer_split(const char *path, size_t len, const char *mid, char *root, size_t rsize,
+		       char *layer, size_t lsize, size_t *dir_len)
+{
+	const char *o = memmem(path, len, mid, strlen(mid)), *l;
+	size_t llen;
+
+	if (!o || (size_t)(o - path) >= rsize)
+		return -ENOENT;
+	l = o + strlen(mid);
+	llen = strcspn(l, "/");
+	if (llen == 0 || llen >= lsize || (size_t)(l - path) + llen > len)
+		return -ENOENT;
+	memcpy(root, path, (size_t)(o - path));
+	root[o - path] = '\0';
+	memcpy(layer, l, llen);
+	layer[llen] = '\0';
+	*dir_len = (size_t)(l - path) + llen;
+	return 0;
+}
+
+static void owner_push(struct fsrc *s, const char *dir, size_t len, const char *id)
+{
+	struct ovl_owner *nv = realloc(s->owners, (s->nowners + 1) * sizeof(*nv));
+
+	if (!nv)
+		return;
+	s->owners = nv;
+	nv[s->nowners].upper = strndup(dir, len);
+	if (!nv[s->nowners].upper)
+		return;
+	nv[s->nowners].len = len;
+	snprintf(nv[s->nowners].id, sizeof(nv[s->nowners].id), "%s", id);
+	s->nowners++;
+}
+
+/* Docker names the container of an overlay2 upper dir <root>/overlay2/<L>/diff
+ * in <root>/image/overlay2/layerdb/mounts/<container id>/mount-id = <L>. */
+static void owner_add(struct fsrc *s, const char *upper)
+{
+	char root[PATH_MAX], layer[256], id[128];
+	size_t dlen, len = strlen(upper);
+
+	if (layer_split(upper, len, "/overlay2/", root, sizeof(root), layer, sizeof(layer), &dlen) ||
+	    strcmp(upper + dlen, "/diff") != 0)
+		return;
+	if (layer_owner(root, "overlay2", layer, id, sizeof(id)) == 0)
+		owner_push(s, upper, len, id);
+}
+
+/*
+ * The vfs storage driver mounts nothing on the host: a container's root is
+ * the plain directory <root>/vfs/dir/<L>, named in the layerdb like
+ * overlay2's. Learn it from a path below it (an event of a process gone
+ * before it could be asked): its container, and "/" for the path inside.
+ */
+static void owner_learn_vfs(struct fsrc *s, const char *host, size_t len)
+{
+	char root[PATH_MAX], layer[256], id[128];
+	size_t dlen;
+
+	if (layer_split(host, len, "/vfs/dir/", root, sizeof(root), layer, sizeof(layer), &dlen))
+		return;
+	for (size_t i = 0; i < s->nowners; i++)
+		if (s->owners[i].len == dlen && memcmp(s->owners[i].upper, host, dlen) == 0)
+			return;
+	if (layer_owner(root, "vfs", layer, id, sizeof(id)) < 0)
+		snprintf(id, sizeof(id), "%s", "");	/* not a container's: remember that too */
+	owner_push(s, host, dlen, id);
+	if (id[0]) {
+		char dir[PATH_MAX];
+
+		snprintf(dir, sizeof(dir), "%.*s", (int)dlen, host);
+		fmap_view_add_prefix(&s->host_ovl, dir, "/");
+	}
 }
 
 static void owners_release(struct fsrc *s)
@@ -308,7 +368,7 @@ static const char *owner_of(struct fsrc *s, const char *host, size_t len)
 
 	for (i = 0; i < s->nowners; i++)
 		if (fmap_under(host, len, s->owners[i].upper, s->owners[i].len))
-			return s->owners[i].id;
+			return s->owners[i].id[0] ? s->owners[i].id : NULL;
 	return NULL;
 }
 
@@ -446,6 +506,11 @@ static void emit(struct fsrc *s, unsigned kind, pid_t pid, const struct fpath *a
 	fdr_event_init(&ev, kind, s->now);
 	ev.flags = flags;
 	set_actor(s, &ev, pid);
+	if (a && act->mntns == 0) {	/* gone: its paths tell what they can */
+		owner_learn_vfs(s, a->host, a->hlen);
+		if (!act->view && s->host_ovl.n)
+			act->view = &s->host_ovl;
+	}
 	if (a) {
 		v = actor_path(s, act, a->fsid, a->host, a->hlen, s->c1, &vlen);
 		fdr_event_set_str(&ev, FDR_F_PATH, v, vlen);

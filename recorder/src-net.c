@@ -184,6 +184,7 @@ static int net_init(struct rec *rec, void **state)
 		free_net(n);
 		return -EOPNOTSUPP;
 	}
+	rec_log(rec, "net: capturing on %d interface(s)", open);
 	refresh(n);
 	/* init did the scan and the refresh: the first ticks need not, right
 	 * when the other sources start their work. */

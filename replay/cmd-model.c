@@ -18,6 +18,7 @@
 #include "replay/cmd-model.h"
 #include "replay/model.h"
 #include "replay/rp-filter.h"
+#include "replay/rp-fopt.h"
 #include "replay/rp-set.h"
 #include "replay/rp-time.h"
 
@@ -235,19 +236,9 @@ static int parse_level(const char *cmd, const char *opt, const char *s, int *out
 
 static int parse(int argc, char **argv, struct cmd *c)
 {
-	enum { O_SINCE = 256, O_UNTIL, O_HOST, O_CONTAINER, O_IMAGE, O_KIND, O_PID, O_DESC, O_USER,
-	       O_JSON, O_THREADS, O_MERGE, O_FAILON, O_MINSEV, O_SEV, O_SEVFILE, O_NOPROGRESS };
+	enum { O_JSON = 256, O_THREADS, O_MERGE, O_FAILON, O_MINSEV, O_SEV, O_SEVFILE, O_NOPROGRESS };
 	static const struct option lo[] = {
-		{ "since", required_argument, NULL, O_SINCE },
-		{ "until", required_argument, NULL, O_UNTIL },
-		{ "host", required_argument, NULL, O_HOST },
-		{ "container", required_argument, NULL, O_CONTAINER },
-		{ "image", required_argument, NULL, O_IMAGE },
-		{ "kind", required_argument, NULL, O_KIND },
-		{ "pid", required_argument, NULL, O_PID },
-		{ "descendants", no_argument, NULL, O_DESC },
-		{ "user", required_argument, NULL, O_USER },
-		{ "expr", required_argument, NULL, 'e' },
+		RP_FOPT_LONGOPTS,
 		{ "json", no_argument, NULL, O_JSON },
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "no-progress", no_argument, NULL, O_NOPROGRESS },
@@ -261,52 +252,30 @@ static int parse(int argc, char **argv, struct cmd *c)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool learn = !strcmp(c->name, "learn"), desc = false, pid_set = false;
-	uint64_t pid = 0, t;
+	bool learn = !strcmp(c->name, "learn");
+	struct rp_fopt fo = RP_FOPT_INIT;
+	struct rp_error err = RP_ERROR_INIT;
+	const char *what = "";
 	int opt, rc;
 
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+e:o:m:h", lo, NULL)) != -1) {
-		struct rp_error err = RP_ERROR_INIT;
-		size_t col = 0;
 		char *end;
 
-		switch (opt) {
-		case O_SINCE:
-		case O_UNTIL:
-			if (rp_time_parse(optarg, rp_time_now(), &t, &col))
-				return usage_error(c->name, "bad time '%s': RFC 3339 or relative (-2h)", optarg);
-			if (opt == O_SINCE)
-				rp_filter_set_since(c->filter, t);
-			else
-				rp_filter_set_until(c->filter, t);
-			break;
-		case O_HOST: rp_filter_add_host(c->filter, optarg); break;
-		case O_CONTAINER: rp_filter_add_container(c->filter, optarg); break;
-		case O_IMAGE: rp_filter_add_image(c->filter, optarg); break;
-		case O_USER: rp_filter_add_user(c->filter, optarg); break;
-		case O_KIND:
-			if (rp_filter_add_kinds(c->filter, optarg, &err))
-				return usage_error(c->name, "bad --kind '%s'", optarg);
-			break;
-		case 'e':
-			if (rp_filter_add_expr(c->filter, optarg, &err)) {
-				char fmt[400];
+		rc = rp_fopt_apply(&fo, c->filter, opt, optarg, rp_time_now(), &err, &what);
+		if (rc < 0) {
+			struct fdr_buf b = FDR_BUF_INIT;
 
-				snprintf(fmt, sizeof(fmt), "bad filter expression at column %zu (%s): '%%s'",
-					 err.col, err.msg);
-				return usage_error(c->name, fmt, optarg);
-			}
-			break;
-		case O_PID:
-			errno = 0;
-			pid = strtoull(optarg, &end, 10);
-			if (!*optarg || *end || errno || pid > UINT32_MAX)
-				return usage_error(c->name, "bad --pid '%s': expected a number", optarg);
-			pid_set = true;
-			break;
-		case O_DESC: desc = true; break;
+			fdr_buf_addf(&b, "fdr-replay %s: ", c->name);
+			rp_fopt_format_error(&b, what, optarg, &err);
+			fprintf(stderr, "%s\nTry 'fdr-replay %s --help'.\n", b.p, c->name);
+			fdr_buf_release(&b);
+			return EXIT_USAGE;
+		}
+		if (rc > 0)
+			continue;
+		switch (opt) {
 		case O_JSON: c->json = true; break;
 		case O_NOPROGRESS: break;
 		case O_THREADS: {
@@ -363,10 +332,8 @@ static int parse(int argc, char **argv, struct cmd *c)
 			return usage_error(c->name, "bad option '%s'", argv[optind - 1]);
 		}
 	}
-	if (desc && !pid_set)
-		return usage_error(c->name, "--descendants needs --pid", NULL);
-	if (pid_set)
-		rp_filter_set_pid(c->filter, pid, desc);
+	if (rp_fopt_finish(&fo, c->filter, &err))
+		return usage_error(c->name, err.msg, NULL);
 	c->args = argv + optind;
 	c->nargs = argc - optind;
 	if (learn && !c->output)

@@ -17,6 +17,7 @@
 #include "fdr-text.h"
 #include "replay/cmd-model.h"
 #include "replay/rp-filter.h"
+#include "replay/rp-fopt.h"
 #include "replay/rp-output.h"
 #include "replay/rp-session.h"
 #include "replay/rp-set.h"
@@ -82,56 +83,21 @@ static int usage_error(const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
-static void print_expr_error(const char *what, const char *text, const struct rp_error *e)
+static void print_filter_error(const char *what, const char *text, const struct rp_error *e)
 {
 	struct fdr_buf b = FDR_BUF_INIT;
 
-	fdr_buf_adds(&b, "fdr-replay: bad ");
-	fdr_buf_adds(&b, what);
-	if (e->col)
-		fdr_buf_addf(&b, " at column %zu", e->col);
-	fdr_buf_adds(&b, ": ");
-	fdr_buf_add_escaped(&b, e->msg, strlen(e->msg));
-	fdr_buf_adds(&b, "\n  ");
-	fdr_buf_add_escaped(&b, text, strlen(text));
-	if (e->col && e->col <= strlen(text) + 1) {
-		fdr_buf_adds(&b, "\n  ");
-		for (size_t i = 1; i < e->col; i++)
-			fdr_buf_addc(&b, ' ');
-		fdr_buf_addc(&b, '^');
-	}
+	fdr_buf_adds(&b, "fdr-replay: ");
+	rp_fopt_format_error(&b, what, text, e);
 	fprintf(stderr, "%s\n", b.p);
 	fdr_buf_release(&b);
 }
 
-static int parse_time_opt(const char *name, const char *s, uint64_t *out)
-{
-	size_t col = 0;
-
-	if (rp_time_parse(s, rp_time_now(), out, &col)) {
-		struct rp_error e = { col, "" };
-		snprintf(e.msg, sizeof(e.msg), "expected RFC 3339 (2024-05-01T12:00:00Z) or relative (-2h)");
-		print_expr_error(name, s, &e);
-		return -1;
-	}
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { O_SINCE = 256, O_UNTIL, O_HOST, O_CONTAINER, O_IMAGE, O_KIND, O_PID, O_DESC,
-	       O_USER, O_JSON, O_FORMAT, O_THREADS, O_STATS, O_NOPROGRESS, O_VERSION };
+	enum { O_JSON = 256, O_FORMAT, O_THREADS, O_STATS, O_NOPROGRESS, O_VERSION };
 	static const struct option lo[] = {
-		{ "since", required_argument, NULL, O_SINCE },
-		{ "until", required_argument, NULL, O_UNTIL },
-		{ "host", required_argument, NULL, O_HOST },
-		{ "container", required_argument, NULL, O_CONTAINER },
-		{ "image", required_argument, NULL, O_IMAGE },
-		{ "kind", required_argument, NULL, O_KIND },
-		{ "pid", required_argument, NULL, O_PID },
-		{ "descendants", no_argument, NULL, O_DESC },
-		{ "user", required_argument, NULL, O_USER },
-		{ "expr", required_argument, NULL, 'e' },
+		RP_FOPT_LONGOPTS,
 		{ "json", no_argument, NULL, O_JSON },
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "threads", required_argument, NULL, O_THREADS },
@@ -141,50 +107,24 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t pid = 0, t;
-	bool pid_set = false, desc = false;
-	int c;
+	struct rp_fopt fo = RP_FOPT_INIT;
+	struct rp_error err = RP_ERROR_INIT;
+	const char *what = "";
+	int c, r;
 
 	o->progress = true;
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "e:h", lo, NULL)) != -1) {
-		struct rp_error err = RP_ERROR_INIT;
 		char *end;
+
+		r = rp_fopt_apply(&fo, o->filter, c, optarg, rp_time_now(), &err, &what);
+		if (r < 0) {
+			print_filter_error(what, optarg, &err);
+			return EXIT_USAGE;
+		}
+		if (r > 0)
+			continue;
 		switch (c) {
-		case O_SINCE:
-			if (parse_time_opt("--since", optarg, &t))
-				return EXIT_USAGE;
-			rp_filter_set_since(o->filter, t);
-			break;
-		case O_UNTIL:
-			if (parse_time_opt("--until", optarg, &t))
-				return EXIT_USAGE;
-			rp_filter_set_until(o->filter, t);
-			break;
-		case O_HOST: rp_filter_add_host(o->filter, optarg); break;
-		case O_CONTAINER: rp_filter_add_container(o->filter, optarg); break;
-		case O_IMAGE: rp_filter_add_image(o->filter, optarg); break;
-		case O_USER: rp_filter_add_user(o->filter, optarg); break;
-		case O_KIND:
-			if (rp_filter_add_kinds(o->filter, optarg, &err)) {
-				print_expr_error("--kind", optarg, &err);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'e':
-			if (rp_filter_add_expr(o->filter, optarg, &err)) {
-				print_expr_error("filter expression", optarg, &err);
-				return EXIT_USAGE;
-			}
-			break;
-		case O_PID:
-			errno = 0;
-			pid = strtoull(optarg, &end, 10);
-			if (!*optarg || *end || errno || pid > UINT32_MAX)
-				return usage_error("bad --pid '%s': expected a number", optarg);
-			pid_set = true;
-			break;
-		case O_DESC: desc = true; break;
 		case O_JSON: o->json = true; break;
 		case O_FORMAT: o->format = optarg; break;
 		case O_STATS: o->stats = true; break;
@@ -206,10 +146,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return usage_error("%s", "bad option");
 		}
 	}
-	if (desc && !pid_set)
-		return usage_error("%s", "--descendants needs --pid");
-	if (pid_set)
-		rp_filter_set_pid(o->filter, pid, desc);
+	if (rp_fopt_finish(&fo, o->filter, &err))
+		return usage_error("%s", err.msg);
 	o->rings = argv + optind;
 	o->nrings = argc - optind;
 	if (o->nrings < 1)

@@ -1453,6 +1453,109 @@ enum rp_pre rp_filter_pre(const struct rp_filter *f, unsigned kind, uint64_t tim
 	return RP_PRE_YES;
 }
 
+/* ---- block pushdown on the string table ------------------------------- */
+
+/* A test that the block's string table can settle: a string field (or a
+ * list other than the argv-like ones, which are matched joined) compared
+ * with a string by == != ~ !~. Every value such a field has in the block
+ * is a string of the table (SPEC.md 6.2: fields hold string indexes). */
+static bool str_pushable(const struct node *n)
+{
+	return n->type == N_TEST && n->ref == R_EVENT && n->vk == V_STR &&
+	       (n->op == OP_EQ || n->op == OP_NE || n->op == OP_GLOB || n->op == OP_NGLOB) &&
+	       (n->ftype == FDR_T_STR ||
+		(n->ftype == FDR_T_STRV && n->field != FDR_F_ARGV && n->field != FDR_F_EXEC_COMMAND));
+}
+
+static bool has_pushable(const struct node *n)
+{
+	return n && (str_pushable(n) || has_pushable(n->a) || has_pushable(n->b));
+}
+
+/* The strings of a block's table. */
+struct strtab {
+	const struct fdr_str *v;
+	size_t n;
+};
+
+/* Whether s contains lit (llen >= 1): a plain loop, cheaper than a
+ * memmem() call on the short strings of a table. */
+static bool has_infix(const char *s, size_t len, const char *lit, size_t llen)
+{
+	if (len < llen)
+		return false;
+	for (size_t i = 0, last = len - llen; i <= last; i++)
+		if (s[i] == lit[0] && !memcmp(s + i + 1, lit + 1, llen - 1))
+			return true;
+	return false;
+}
+
+/* Whether some string of t passes the positive form (== or ~) of n. */
+static bool any_str_passes(const struct node *n, const struct strtab *t)
+{
+	bool infix = (n->op == OP_GLOB || n->op == OP_NGLOB) && n->gs == G_INFIX && n->mlen;
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct fdr_str *x = &t->v[i];
+		bool eq;
+		if (infix)
+			eq = has_infix(x->p, x->len, n->str + n->moff, n->mlen);
+		else if (n->op == OP_GLOB || n->op == OP_NGLOB)
+			eq = glob_node(n, x->p, x->len);
+		else
+			eq = x->len == n->slen && (!x->len || !memcmp(x->p, n->str, x->len));
+		if (eq)
+			return true;
+	}
+	return false;
+}
+
+/* Three-valued evaluation for every event of a block whose string table
+ * is t: a pushable test whose positive form (== or ~) no string of the
+ * table passes is false for every event (true for != !~, as for an absent
+ * field); anything else is unknown. */
+static enum tri eval_strs(const struct node *n, const struct strtab *t)
+{
+	enum tri a, b;
+
+	switch (n->type) {
+	case N_TRUE:
+		return n->boolean ? TRI_T : TRI_F;
+	case N_NOT:
+		a = eval_strs(n->a, t);
+		return a == TRI_U ? TRI_U : a == TRI_T ? TRI_F : TRI_T;
+	case N_AND:
+		a = eval_strs(n->a, t);
+		if (a == TRI_F)
+			return TRI_F;
+		b = eval_strs(n->b, t);
+		return b == TRI_F ? TRI_F : a == TRI_T && b == TRI_T ? TRI_T : TRI_U;
+	case N_OR:
+		a = eval_strs(n->a, t);
+		if (a == TRI_T)
+			return TRI_T;
+		b = eval_strs(n->b, t);
+		return b == TRI_T ? TRI_T : a == TRI_F && b == TRI_F ? TRI_F : TRI_U;
+	case N_TEST:
+		if (!str_pushable(n) || any_str_passes(n, t))
+			return TRI_U;
+		return n->op == OP_NE || n->op == OP_NGLOB ? TRI_T : TRI_F;
+	}
+	return TRI_U;
+}
+
+bool rp_filter_strings_decide(const struct rp_filter *f)
+{
+	return has_pushable(f->expr);
+}
+
+bool rp_filter_strings_may_match(const struct rp_filter *f, const struct fdr_str *strs, size_t nstr)
+{
+	struct strtab t = { strs, nstr };
+
+	return !f->expr || eval_strs(f->expr, &t) != TRI_F;
+}
+
 bool rp_filter_pre_decides(const struct rp_filter *f)
 {
 	return f->since || f->until != UINT64_MAX || f->kinds_set || f->evkinds != ALL_KINDS ||

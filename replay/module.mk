@@ -1,5 +1,5 @@
 # replay/: the analysis library (rp-*.h, no printing) and fdr-replay.
-REPLAY_SRCS += replay/time.c replay/filter.c replay/output.c replay/set.c replay/u64map.c replay/tree.c replay/session.c
+REPLAY_SRCS += replay/time.c replay/filter.c replay/fopt.c replay/output.c replay/set.c replay/u64map.c replay/tree.c replay/session.c
 
 PROGRAMS += fdr-replay
 # The command, with the learn/check subcommands (they print: not in the library).
@@ -18,13 +18,14 @@ tests: $(RINGGEN)
 BENCH_PROGS += $(RINGGEN)
 
 # Unit tests (tests/replay/), one per module.
-UNIT_TESTS += test-rp-time test-rp-filter test-rp-output test-rp-set test-rp-tree
+UNIT_TESTS += test-rp-time test-rp-filter test-rp-output test-rp-set test-rp-tree test-rp-fopt
 test-rp-time_SRCS := tests/replay/test-rp-time.c
 test-rp-filter_SRCS := tests/replay/test-rp-filter.c
 test-rp-output_SRCS := tests/replay/test-rp-output.c
 test-rp-set_SRCS := tests/replay/test-rp-set.c
 test-rp-tree_SRCS := tests/replay/test-rp-tree.c
-$(foreach t,test-rp-time test-rp-filter test-rp-output test-rp-set test-rp-tree,\
+test-rp-fopt_SRCS := tests/replay/test-rp-fopt.c
+$(foreach t,test-rp-time test-rp-filter test-rp-output test-rp-set test-rp-tree test-rp-fopt,\
 	$(eval $(t)_LIBS := $(REPLAY_LIB) $(FORMATS_LIB))\
 	$(eval $(t)_LDLIBS := $(FORMATS_LDLIBS) -lpthread -lcmocka))
 
@@ -35,6 +36,6 @@ FUZZERS += fuzz-rp-filter fuzz-rp-scan
 fuzz-rp-filter_SRCS := tests/fuzz/fuzz-rp-filter.c
 fuzz-rp-filter_LIBS := $(REPLAY_LIB) $(FORMATS_LIB)
 fuzz-rp-filter_LDLIBS := $(FORMATS_LDLIBS) -lpthread
-fuzz-rp-scan_SRCS := tests/fuzz/fuzz-rp-scan.c
+fuzz-rp-scan_SRCS := tests/fuzz/fuzz-rp-scan.c tests/fuzz/ring-fix.c
 fuzz-rp-scan_LIBS := $(REPLAY_LIB) $(FORMATS_LIB)
 fuzz-rp-scan_LDLIBS := $(FORMATS_LDLIBS) -lpthread

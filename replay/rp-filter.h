@@ -106,6 +106,15 @@ enum rp_pre rp_filter_pre(const struct rp_filter *f, unsigned kind, uint64_t tim
  * range, kinds, a plain pid, or nothing left for the fields): when not, a
  * scan decodes every event without peeking first. */
 bool rp_filter_pre_decides(const struct rp_filter *f);
+
+/* Block pushdown on strings: whether the expression tests a string field
+ * with == != ~ !~ (then the block's string table can rule a block out). */
+bool rp_filter_strings_decide(const struct rp_filter *f);
+/* false when no event of a block can match because of its string table
+ * strs (every string any field of its events holds): a string test no
+ * string of the table passes settles the expression to false. true when
+ * an event may match. Never contradicts rp_filter_event(). */
+bool rp_filter_strings_may_match(const struct rp_filter *f, const struct fdr_str *strs, size_t nstr);
 /* Whether the filter needs pid-descendant tracking (in time order). */
 bool rp_filter_tracks_pids(const struct rp_filter *f);
 

@@ -16,7 +16,9 @@
  * time and decoded by worker threads a bounded window ahead, so memory
  * depends on the number of blocks overlapping in time, never on the number
  * of events. Blocks whose time range or kind bitmap cannot match the
- * filter are never decompressed (rp_scan_stats() counts both).
+ * filter are never decompressed (rp_scan_stats() counts both), and blocks
+ * whose string table cannot (rp_filter_strings_may_match()) are passed
+ * over without decoding an event.
  *
  * Ties are broken by ring order, then by position in the ring, so the
  * output is deterministic.
@@ -24,8 +26,11 @@
  * Ownership: the set owns its rings, readers and diagnostics; a scan
  * borrows the set (and the filter) and must be freed before them. Items
  * returned by rp_scan_next() are valid until the next call.
- * Threads: one thread uses a set and its scans; scans start their own
- * workers and join them in rp_scan_free().
+ * Threads: a scan is used by one thread; scans start their own workers
+ * and join them in rp_scan_free(). Several scans of one set may run on
+ * different threads at once (their diagnostics are added under a lock),
+ * but rings must not be added, nor readers refreshed, while any scan runs,
+ * and diagnostics are read by the owner only when no scan runs.
  */
 
 #include <stdbool.h>
@@ -72,6 +77,11 @@ void rp_set_free(struct rp_set *s);
  */
 int rp_set_add(struct rp_set *s, const char *path);
 
+/* FDR_READER_* flags (fdr-ring.h) for the rings added from now on, 0 by
+ * default. With FDR_READER_LAZY a damaged block is found when a scan
+ * decodes it (then it is a diagnostic of the set), not at rp_set_add(). */
+void rp_set_reader_flags(struct rp_set *s, unsigned flags);
+
 /* Add a ring held in memory (tests, fuzzers); buf must outlive the set. */
 int rp_set_add_mem(struct rp_set *s, const void *buf, size_t len, const char *name);
 
@@ -107,6 +117,9 @@ struct rp_scan_stats {
 	uint64_t events;	/* events decoded */
 	uint64_t matched;	/* events returned */
 	uint64_t max_live_blocks;	/* most decoded blocks held at once */
+	uint64_t blocks_pushed;	/* decompressed (counted in blocks_decoded), then
+				 * passed over: no string of the block's table passes
+				 * the filter's string tests */
 };
 
 struct rp_scan;
@@ -116,6 +129,10 @@ int rp_scan_new(struct rp_set *s, const struct rp_scan_opts *opts, struct rp_sca
 /* Next event: 1 with *it filled, 0 at the end, negative on a fatal error.
  * Damaged blocks do not stop the scan: they become diagnostics of the set. */
 int rp_scan_next(struct rp_scan *sc, struct rp_item *it);
+/* rp_scan_next() that gives up after merging max_blocks blocks without an
+ * event to return (a filter that matches little): -EAGAIN, and the next
+ * call goes on from there. For callers that must stay responsive. */
+int rp_scan_step(struct rp_scan *sc, struct rp_item *it, uint64_t max_blocks);
 void rp_scan_stats(const struct rp_scan *sc, struct rp_scan_stats *st);
 /* Where the event last returned by rp_scan_next() sits in its ring (item's
  * ring): *seq is its block's sequence number (fdr_block_info.seq) and *index

@@ -38,6 +38,8 @@ struct rp_set {
 	size_t ndiags;
 	char **hostkeys;
 	size_t nhosts;
+	unsigned reader_flags;	/* FDR_READER_* for rings added */
+	pthread_mutex_t diag_mu;	/* scans on several threads add diagnostics */
 };
 
 int rp_set_new(struct rp_set **out)
@@ -46,6 +48,7 @@ int rp_set_new(struct rp_set **out)
 
 	if (!s)
 		return -ENOMEM;
+	pthread_mutex_init(&s->diag_mu, NULL);
 	*out = s;
 	return 0;
 }
@@ -68,6 +71,7 @@ void rp_set_free(struct rp_set *s)
 	free(s->hostkeys);
 	free(s->diags);
 	free(s->rings);
+	pthread_mutex_destroy(&s->diag_mu);
 	free(s);
 }
 
@@ -83,6 +87,7 @@ static char *xstrdup(const char *p)
 /* Record a problem (used by scans too, from the consuming thread). */
 static void add_diag(struct rp_set *s, const char *path, int error, const char *detail)
 {
+	pthread_mutex_lock(&s->diag_mu);
 	struct rp_diag *d = realloc(s->diags, (s->ndiags + 1) * sizeof(*d));
 
 	if (!d)
@@ -92,6 +97,7 @@ static void add_diag(struct rp_set *s, const char *path, int error, const char *
 	d[s->ndiags].error = error;
 	d[s->ndiags].detail = xstrdup(detail);
 	s->ndiags++;
+	pthread_mutex_unlock(&s->diag_mu);
 }
 
 static unsigned host_index(struct rp_set *s, const struct fdr_ring_meta *m)
@@ -210,7 +216,7 @@ static int add_path(struct rp_set *s, const char *path, int depth, bool explicit
 		return 0;
 	}
 	struct fdr_ring_reader *rd;
-	err = fdr_reader_open(path, &rd);
+	err = fdr_reader_open_flags(path, s->reader_flags, &rd);
 	if (err < 0) {
 		/* In a directory, other files (logs, a model) are not our business. */
 		if (!explicit_ && !has_ring_suffix(path) && (err == FDR_E_MAGIC || err == FDR_E_EMPTY))
@@ -226,6 +232,11 @@ static int add_path(struct rp_set *s, const char *path, int depth, bool explicit
 	return 1;
 }
 
+void rp_set_reader_flags(struct rp_set *s, unsigned flags)
+{
+	s->reader_flags = flags;
+}
+
 int rp_set_add(struct rp_set *s, const char *path)
 {
 	return add_path(s, path, 0, true);
@@ -234,7 +245,7 @@ int rp_set_add(struct rp_set *s, const char *path)
 int rp_set_add_mem(struct rp_set *s, const void *buf, size_t len, const char *name)
 {
 	struct fdr_ring_reader *rd;
-	int err = fdr_reader_open_mem(buf, len, name, &rd);
+	int err = fdr_reader_open_mem_flags(buf, len, name, s->reader_flags, &rd);
 
 	if (err < 0) {
 		add_diag(s, name, err, "");
@@ -305,6 +316,9 @@ struct run {
 	uint64_t order;		/* block's place in the global order */
 	int error;		/* decode error (damage), 0 if none */
 	uint64_t decoded;	/* events decoded from the block */
+	bool pushed;		/* passed over for its string table */
+	struct fdr_str *strv;	/* scratch: the block's string table */
+	size_t strcap;
 	struct run *next_free;
 };
 
@@ -506,6 +520,7 @@ struct rp_scan {
 	struct rp_scan_opts opts;
 	bool track;		/* pid descendants */
 	bool peek;		/* the filter can decide from kind, time and pid */
+	bool strpush;		/* the block's string table can rule it out */
 	struct rp_pidtrack *pt;
 	struct blk *blks;
 	size_t nb;
@@ -560,6 +575,16 @@ static void decode(struct rp_scan *sc, struct fdr_cursor *cur, const struct blk 
 		run->error = err;
 		return;
 	}
+	if (sc->strpush) {
+		/* No string of the block passes the filter's string tests: no
+		 * event of it can match, none is decoded. (A table that does
+		 * not parse is left to the decoding, which reports it.) */
+		int ns = fdr_cursor_strings(cur, &run->strv, &run->strcap);
+		if (ns >= 0 && !rp_filter_strings_may_match(f, run->strv, (size_t)ns)) {
+			run->pushed = true;
+			return;
+		}
+	}
 	for (;;) {
 		struct fdr_event_peek pk;
 		if (sc->peek) {
@@ -609,6 +634,7 @@ static struct run *run_get(struct rp_scan *sc)
 		r->len = r->n = r->cur = 0;
 		r->error = 0;
 		r->decoded = 0;
+		r->pushed = false;
 		r->next_free = NULL;
 		return r;
 	}
@@ -624,6 +650,7 @@ static void run_free(struct run *r)
 		return;
 	free(r->arena);
 	free(r->ix);
+	free(r->strv);
 	free(r);
 }
 
@@ -712,6 +739,8 @@ int rp_scan_new(struct rp_set *s, const struct rp_scan_opts *opts, struct rp_sca
 	sc->opts = *opts;
 	sc->track = opts->filter && rp_filter_tracks_pids(opts->filter);
 	sc->peek = opts->filter && rp_filter_pre_decides(opts->filter);
+	/* (pid tracking needs every proc event, matching or not) */
+	sc->strpush = opts->filter && !sc->track && rp_filter_strings_decide(opts->filter);
 	if (sc->track && (err = rp_pidtrack_new(opts->filter, &sc->pt)) < 0)
 		goto out_free;
 	err = collect_blocks(sc);
@@ -818,6 +847,7 @@ static struct run *take_next(struct rp_scan *sc)
 	}
 	sc->loaded++;
 	sc->st.blocks_decoded++;
+	sc->st.blocks_pushed += r->pushed;
 	sc->st.events += r->decoded;
 	if (r->error) {
 		char d[64];
@@ -883,6 +913,13 @@ static void heap_push(struct rp_scan *sc, struct run *r)
 
 int rp_scan_next(struct rp_scan *sc, struct rp_item *it)
 {
+	return rp_scan_step(sc, it, UINT64_MAX);
+}
+
+int rp_scan_step(struct rp_scan *sc, struct rp_item *it, uint64_t max_blocks)
+{
+	uint64_t taken = 0;
+
 	if (sc->retired) {
 		run_put(sc, sc->retired);
 		sc->retired = NULL;
@@ -895,6 +932,10 @@ int rp_scan_next(struct rp_scan *sc, struct rp_item *it)
 				heap_push(sc, r);
 			else
 				run_put(sc, r);
+			/* Nothing buffered: the merge is between two events, a
+			 * caller may leave here and come back. */
+			if (++taken >= max_blocks && !sc->nheap)
+				return -EAGAIN;
 		}
 		if (!sc->nheap)
 			return 0;
@@ -957,7 +998,7 @@ void rp_scan_stats(const struct rp_scan *sc, struct rp_scan_stats *st)
 struct counter {
 	struct rp_scan *sc;
 	size_t *next;
-	uint64_t matched, events, decoded, damaged, whole;
+	uint64_t matched, events, decoded, damaged, whole, pushed;
 	int *errs;		/* per block: decode error */
 };
 
@@ -971,7 +1012,9 @@ static void *count_worker(void *arg)
 	/* Tallies stay in locals (registers) until the end: the counters of
 	 * all threads share cache lines, and writing them per event made the
 	 * cores fight over those lines. */
-	uint64_t matched = 0, events = 0, decoded = 0, damaged = 0, whole = 0;
+	uint64_t matched = 0, events = 0, decoded = 0, damaged = 0, whole = 0, pushed = 0;
+	struct fdr_str *strv = NULL;
+	size_t strcap = 0;
 	/* In a block that lies inside the time range, the verdict before
 	 * decoding depends on the kind alone (the pid is left to the full
 	 * test): one table lookup per event instead of a call. */
@@ -1001,6 +1044,13 @@ static void *count_worker(void *arg)
 		int err = fdr_cursor_load(cur, b->ring->reader, b->bi);
 		uint64_t n = 0, m = 0;
 		decoded++;
+		if (err >= 0 && sc->strpush) {	/* as in decode() */
+			int ns = fdr_cursor_strings(cur, &strv, &strcap);
+			if (ns >= 0 && !rp_filter_strings_may_match(f, strv, (size_t)ns)) {
+				pushed++;
+				continue;
+			}
+		}
 		struct fdr_event_peek pk;
 		bool inside = bi->first_ns >= since && bi->last_ns <= until;
 		while (!sc->peek && err >= 0 && (err = fdr_cursor_next(cur, ev)) > 0) {
@@ -1034,6 +1084,8 @@ static void *count_worker(void *arg)
 	c->decoded = decoded;
 	c->damaged = damaged;
 	c->whole = whole;
+	c->pushed = pushed;
+	free(strv);
 	fdr_cursor_free(cur);
 	free(ev);
 	return NULL;
@@ -1100,6 +1152,7 @@ int rp_scan_count(struct rp_set *s, const struct rp_scan_opts *opts, uint64_t *c
 		sc->st.blocks_decoded += c[i].decoded;
 		sc->st.blocks_damaged += c[i].damaged;
 		sc->st.blocks_counted += c[i].whole;
+		sc->st.blocks_pushed += c[i].pushed;
 	}
 	sc->st.matched = *count;
 	for (size_t j = 0; j < sc->nb; j++) {

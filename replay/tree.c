@@ -16,6 +16,11 @@
 #define MAX_ARGV 256
 #define MAX_STR 4096
 #define LATE_NS (3ull * 1000000000ull)	/* events of a process reported this long after its exit */
+/* Events a process logs itself (sudo's audit record or syslog line) carry a
+ * time from another clock, cut to the millisecond or the second: they can
+ * sort up to this much before the process's own fork. */
+#define EARLY_NS (5ull * 1000000ull)
+#define EARLY_SEC_NS 1000000000ull
 
 struct gap {
 	unsigned ring;
@@ -144,6 +149,20 @@ static void enter_container(struct rp_tree *t, size_t i, const struct rp_ring *r
 	p->parent = p->next_sibling = RP_NONE;
 }
 
+static void link_parent(struct rp_tree *t, size_t i, const struct rp_ring *r,
+			const struct fdr_event *ev, uint64_t pid)
+{
+	uint64_t ppid = fdr_event_u(ev, FDR_F_PPID, 0);
+
+	if (ppid && ppid != pid) {
+		t->p[i].ppid = ppid;
+		size_t par = current(t, r->host_idx, ppid);
+		if (par != RP_NONE && par != i && !t->p[par].has_exit_code && !t->p[par].has_signal &&
+		    t->p[par].running_at_end)
+			add_child(t, par, i);
+	}
+}
+
 static size_t new_proc(struct rp_tree *t, const struct rp_ring *r, const struct fdr_event *ev, uint64_t pid)
 {
 	if (t->n == t->cap) {
@@ -173,15 +192,22 @@ static size_t new_proc(struct rp_tree *t, const struct rp_ring *r, const struct 
 		t->p[t->prev[i]].uncertain = true;
 	}
 	u64map_put(&t->cur, key(r->host_idx, pid), i);
-	uint64_t ppid = fdr_event_u(ev, FDR_F_PPID, 0);
-	if (ppid && ppid != pid) {
-		p->ppid = ppid;
-		size_t par = current(t, r->host_idx, ppid);
-		if (par != RP_NONE && !t->p[par].has_exit_code && !t->p[par].has_signal &&
-		    t->p[par].running_at_end)
-			add_child(t, par, i);
-	}
+	link_parent(t, i, r, ev, pid);
 	return i;
+}
+
+/*
+ * Node i was made, "started before", by an event the process logged itself
+ * just before its fork sorted (see EARLY_NS): the fork is its start, not a
+ * new process with the same pid.
+ */
+static bool logged_early(const struct rp_tree *t, size_t i, const struct fdr_event *fork)
+{
+	const struct rp_proc *p = &t->p[i];
+	uint64_t tol = p->start_ns % EARLY_SEC_NS == 0 ? EARLY_SEC_NS : EARLY_NS;
+
+	return p->started_before && !p->execs && p->running_at_end && p->parent == RP_NONE &&
+	       p->start_ns <= fork->time_ns && fork->time_ns - p->start_ns <= tol;
 }
 
 static void set_facts(struct rp_proc *p, const struct fdr_event *ev)
@@ -271,7 +297,13 @@ void rp_tree_add(struct rp_tree *t, const struct rp_ring *r, const struct fdr_ev
 	bool ended = i != RP_NONE && !t->p[i].running_at_end;
 	switch (ev->kind) {
 	case FDR_PROC_FORK:
-		i = new_proc(t, r, ev, pid);
+		if (i != RP_NONE && logged_early(t, i, ev)) {
+			t->p[i].started_before = false;
+			t->p[i].start_ns = ev->time_ns;
+			link_parent(t, i, r, ev, pid);
+		} else {
+			i = new_proc(t, r, ev, pid);
+		}
 		set_facts(&t->p[i], ev);
 		return;
 	case FDR_PROC_EXEC:

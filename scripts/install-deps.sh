@@ -4,9 +4,9 @@
 set -euo pipefail
 
 BUILD_PKGS="gcc make pkg-config clang liblz4-dev libxxhash-dev libpcap-dev
-libjansson-dev libmicrohttpd-dev libgnutls28-dev libncurses-dev"
+libjansson-dev libyajl-dev libmicrohttpd-dev libgnutls28-dev libncurses-dev"
 TEST_PKGS="libcmocka-dev valgrind tmux iproute2 curl docker.io busybox-static
-openssh-server sshpass sudo auditd dnsmasq jq tcpdump python3 openssl"
+openssh-server sshpass sudo auditd dnsmasq jq tcpdump python3 openssl socat"
 PEER_PKGS="forkstat fatrace tcpdump hyperfine"
 
 want="$BUILD_PKGS $TEST_PKGS"

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,7 +40,8 @@ static const char usage_text[] =
 	"  --batch         no terminal: apply --keys, print the screen to stdout\n"
 	"  --keys KEYS     keys for --batch: characters and <Enter> <Tab> <BTab> <Esc> <Up>\n"
 	"                  <Down> <Left> <Right> <PgUp> <PgDn> <Home> <End> <BS> <Space> <Lt>\n"
-	"                  <Resize WxH> <Wait> <Screen> (print the screen here too)\n"
+	"                  <Resize WxH> <Wait> <Found> (the timeline's search done)\n"
+	"                  <Screen> (print the screen here too)\n"
 	"  --size WxH      batch screen size (default 80x24)\n"
 	"  --no-wait       batch: do not finish the background counting before each screen\n"
 	"  --no-color      monochrome (also NO_COLOR in the environment)\n"
@@ -175,6 +177,13 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static void print_diags(const struct rp_set *s)
 {
 	for (size_t i = 0; i < rp_set_ndiags(s); i++) {
@@ -257,6 +266,13 @@ static int run_batch(struct tv_app *app, struct args *a)
 				key = TV_K_RESIZE;
 			} else if (e && n == 4 && !strncmp(k + 1, "Wait", 4)) {
 				settle(app, true);
+				key = -2;
+			} else if (e && n == 5 && !strncmp(k + 1, "Found", 5)) {
+				/* the timeline's search to its end, nothing else */
+				uint64_t t0 = rp_time_now();
+				while (tv_app_searching(app))
+					tv_app_idle(app);
+				stat_time("key=", k, (size_t)(e - k) + 1, t0);
 				key = -2;
 			} else if (e && n == 6 && !strncmp(k + 1, "Screen", 6)) {
 				batch_screen(app, &scr);
@@ -390,6 +406,15 @@ static int run_curses(struct tv_app *app, struct args *a)
 	}
 	for (;;) {
 		int h, w;
+		/* Live rings are re-read every second, busy or not (a counting
+		 * pass longer than that must not starve the follow). */
+		if (a->tv.follow) {
+			uint64_t now = rp_time_now();
+			if (now - last_follow > 1000000000ull) {
+				last_follow = now;
+				tv_app_refresh(app);
+			}
+		}
 		getmaxyx(stdscr, h, w);
 		if (w != scr.w || h != scr.h)
 			tv_screen_resize(&scr, w, h);
@@ -412,13 +437,6 @@ static int run_curses(struct tv_app *app, struct args *a)
 			timeout(-1);
 		}
 		int ch = getch();
-		if (a->tv.follow) {
-			uint64_t now = rp_time_now();
-			if (now - last_follow > 1000000000ull) {
-				last_follow = now;
-				tv_app_refresh(app);
-			}
-		}
 		if (ch == ERR)
 			continue;
 		int x = 0, y = 0;
@@ -459,12 +477,19 @@ int main(int argc, char **argv)
 		goto out_sel;
 	if (rp_set_new(&set) < 0)
 		abort();
+	/* Checksums when blocks are decoded, not at open: the first screen
+	 * comes from block headers alone and a big recording opens at once. */
+	rp_set_reader_flags(set, FDR_READER_LAZY);
 	for (int i = 0; i < a.nrings; i++) {
 		int n = rp_set_add(set, a.rings[i]);
 		if (n > 0)
 			added += n;
 	}
 	print_diags(set);
+	/* --follow on a directory with no ring yet (the recorder not started):
+	 * wait for rings to appear (tv_app_refresh() picks them up). */
+	if (!added && !rp_set_nrings(set) && a.tv.follow && is_dir(a.tv.follow))
+		added = -1;
 	if (!added && !rp_set_nrings(set)) {
 		fprintf(stderr, "fdr-tui: no readable rings\n");
 		rc = EXIT_USAGE;

@@ -14,7 +14,7 @@ test-tui-model_SRCS := tests/tui/test-tui-model.c $(TUI_SRCS)
 test-tui-model_LIBS := $(REPLAY_LIB) $(FORMATS_LIB)
 test-tui-model_LDLIBS := $(FORMATS_LDLIBS) -lpthread -lcmocka
 
-SCRIPT_TESTS += tests/tui/tmux.sh tests/tui/batch.sh tests/tui/live.sh
+SCRIPT_TESTS += tests/tui/tmux.sh tests/tui/batch.sh tests/tui/live.sh tests/tui/mouse.sh
 BENCH_SCRIPTS += bench/tui.sh
 
 # Test tool: a ring with terminal escape sequences in every string (not installed).
@@ -30,3 +30,9 @@ FUZZERS += fuzz-tui-keys
 fuzz-tui-keys_SRCS := tests/fuzz/fuzz-tui-keys.c $(TUI_SRCS)
 fuzz-tui-keys_LIBS := $(REPLAY_LIB) $(FORMATS_LIB)
 fuzz-tui-keys_LDLIBS := $(FORMATS_LDLIBS) -lpthread
+
+# The string-table pushdown against per-event evaluation.
+FUZZERS += fuzz-tui-pushdown
+fuzz-tui-pushdown_SRCS := tests/fuzz/fuzz-tui-pushdown.c
+fuzz-tui-pushdown_LIBS := $(REPLAY_LIB) $(FORMATS_LIB)
+fuzz-tui-pushdown_LDLIBS := $(FORMATS_LDLIBS) -lpthread

@@ -309,6 +309,9 @@ static int scan_open(struct tm_tl *tl, uint64_t from, uint64_t to, struct rp_sca
 static void tl_clear(struct tm_tl *tl)
 {
 	scan_close(tl);
+	tl->busy = false;
+	tl->want = 0;
+	tl->seek_from = 0;
 	rows_free(tl->rows, tl->n);
 	tl->n = tl->cur = tl->top = 0;
 	tl->at_start = tl->at_end = false;
@@ -331,6 +334,7 @@ static void tl_trim(struct tm_tl *tl)
 		rows_free(tl->rows + tl->n - extra, extra);
 		tl->n -= extra;
 		tl->at_end = false;
+		tl->busy = false;
 		scan_close(tl);
 	}
 }
@@ -339,6 +343,7 @@ static void tl_trim(struct tm_tl *tl)
 static int tl_extend_down(struct tm_tl *tl, size_t k)
 {
 	struct rp_item it;
+	uint64_t deadline = tl->budget_ns ? rp_time_now() + tl->budget_ns : 0;
 	int err = 0;
 
 	if (tl->at_end)
@@ -380,7 +385,22 @@ static int tl_extend_down(struct tm_tl *tl, size_t k)
 	tl->rows = realloc(tl->rows, (tl->n + k + 1) * sizeof(*tl->rows));
 	if (!tl->rows)
 		abort();
-	while (k > 0 && (err = rp_scan_next(tl->sc, &it)) > 0) {
+	tl->busy = false;
+	tl->want = 0;
+	for (;;) {
+		if (k == 0)
+			break;
+		/* With a budget, a few blocks at a time and a look at the clock. */
+		err = tl->budget_ns ? rp_scan_step(tl->sc, &it, 8) : rp_scan_next(tl->sc, &it);
+		if (err == -EAGAIN) {
+			if (rp_time_now() < deadline)
+				continue;
+			tl->busy = true;	/* the scan stays open: tm_tl_more() */
+			tl->want = k;
+			return 0;
+		}
+		if (err <= 0)
+			break;
 		uint64_t t = it.ev->time_ns;
 		tl->sc_dup = t == tl->sc_time ? tl->sc_dup + 1 : 0;
 		tl->sc_time = t;
@@ -392,6 +412,25 @@ static int tl_extend_down(struct tm_tl *tl, size_t k)
 		scan_close(tl);
 	}
 	return err < 0 ? err : 0;
+}
+
+int tm_tl_more(struct tm_tl *tl, uint64_t budget_ns)
+{
+	uint64_t saved = tl->budget_ns;
+	int err;
+
+	if (!tl->busy)
+		return 1;
+	tl->budget_ns = budget_ns;
+	err = tl_extend_down(tl, tl->want);
+	tl->budget_ns = saved;
+	if (err < 0)
+		return err;
+	if (tl->busy)
+		return 0;
+	if (!tl->n && tl->seek_from > tl->first_ns)	/* nothing from there on */
+		return (err = tm_tl_end(tl, 64)) < 0 ? err : 1;
+	return 1;
 }
 
 /* Collect up to k rows before (tb, db) (all when tb is UINT64_MAX) into a
@@ -559,6 +598,22 @@ int tm_tl_seek_row(struct tm_tl *tl, uint64_t t, uint32_t dup, size_t page)
 		return err;
 	tl->sc_time = UINT64_MAX;
 	tl->sc_dup = 0;
+	tl->seek_from = t;
+	if (dup == 0 && tl->budget_ns) {
+		/* Nothing to drop: the budgeted fill, which may leave the rest
+		 * of a rare selection's search to tm_tl_more(). */
+		if ((err = tl_extend_down(tl, page * 2)) < 0)
+			return err;
+		if (tl->busy) {
+			tl->cur = tl->top = 0;	/* context above when asked for */
+			return 0;
+		}
+		if (!tl->n)
+			return tm_tl_end(tl, page);
+		if ((err = tl_extend_up(tl, page)) < 0)
+			return err;
+		goto place;
+	}
 	/* rows before (t, dup) stay out: read and drop them */
 	struct rp_item it;
 	tl->rows = realloc(tl->rows, (page * 2 + 1) * sizeof(*tl->rows));
@@ -586,6 +641,7 @@ int tm_tl_seek_row(struct tm_tl *tl, uint64_t t, uint32_t dup, size_t page)
 	/* Context above, so the cursor is not stuck at the top edge. */
 	if ((err = tl_extend_up(tl, page)) < 0)
 		return err;
+place:;
 	size_t before = tl->n;
 	for (size_t i = 0; i < tl->n; i++)
 		if (tl->rows[i].time > t || (tl->rows[i].time == t && tl->rows[i].dup >= dup)) {
@@ -667,17 +723,26 @@ int tm_tl_search(struct tm_tl *tl, const char *needle, int dir, uint64_t max_row
 	start = tl->cur;
 	t = tl->rows[start].time;
 	dup = tl->rows[start].dup;
+	/* A search reads as far as it must: no budget (a stop short of the
+	 * end would look like the end). */
+	uint64_t budget = tl->budget_ns;
+	tl->budget_ns = 0;
 	for (uint64_t seen = 0; seen < max_rows; seen++) {
 		size_t c0 = tl->cur;
 		if ((err = tm_tl_move(tl, dir, page)) < 0)
-			return err;
+			goto out;
 		if (tl->cur == c0)
 			break;	/* an end of the stream */
-		if (strstr(tl->rows[tl->cur].text, needle))
-			return 1;
+		if (strstr(tl->rows[tl->cur].text, needle)) {
+			err = 1;
+			goto out;
+		}
 	}
 	/* Not found: back where we were. */
-	return tm_tl_seek_row(tl, t, dup, page) < 0 ? -EIO : 0;
+	err = tm_tl_seek_row(tl, t, dup, page) < 0 ? -EIO : 0;
+out:
+	tl->budget_ns = budget;
+	return err;
 }
 
 unsigned tm_tl_permille(const struct tm_tl *tl)
@@ -1137,7 +1202,7 @@ void tm_tree_release(struct tm_tree *tt)
 
 /* ---- findings ------------------------------------------------------------------ */
 
-static const struct tm_findings *sort_fs;
+static __thread const struct tm_findings *sort_fs;	/* qsort has no context */
 
 static int cmp_finding(const void *a, const void *b)
 {
@@ -1151,49 +1216,71 @@ static int cmp_finding(const void *a, const void *b)
 	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
 }
 
-int tm_findings_run(struct tm_findings *fs, struct rp_set *set, const char *model_text, size_t len,
-		    unsigned threads, struct tm_stats *st)
+int tm_findings_prepare(struct tm_findings *fs, struct rp_set *set, const char *model_text, size_t len)
 {
 	struct md_parse_error pe = MD_PARSE_ERROR_INIT;
-	struct rp_scan_opts so = RP_SCAN_OPTS_INIT;
 	struct md_sevcfg cfg;
-	struct rp_scan *sc;
-	struct rp_item it;
 	size_t nr = rp_set_nrings(set);
-	uint32_t *ids = xcalloc(nr, sizeof(*ids)), *count = xcalloc(nr, sizeof(*count));
 	int err;
 
 	memset(fs, 0, sizeof(*fs));
-	fs->ring_of_id = xcalloc(nr, sizeof(*fs->ring_of_id));
+	fs->nrings = nr;
+	fs->ring_of_id = xcalloc(nr + 1, sizeof(*fs->ring_of_id));
+	fs->ids = xcalloc(nr + 1, sizeof(*fs->ids));
 	if ((err = md_model_new(&fs->model)) < 0)
-		goto out;
+		return err;
 	if ((err = md_model_parse(fs->model, model_text, len, &pe)) < 0)
-		goto out;
+		return err;
 	md_sevcfg_default(&cfg);
 	if ((err = md_checker_new(fs->model, &cfg, &fs->chk)) < 0)
-		goto out;
+		return err;
 	for (size_t i = 0; i < nr; i++) {
 		const struct rp_ring *r = rp_set_ring(set, i);
-		if ((err = md_checker_ring(fs->chk, r->meta, r->path, &ids[i])) < 0)
-			goto out;
-		if (ids[i] < nr)
-			fs->ring_of_id[ids[i]] = (uint32_t)i;
+		if ((err = md_checker_ring(fs->chk, r->meta, r->path, &fs->ids[i])) < 0)
+			return err;
+		if (fs->ids[i] < nr)
+			fs->ring_of_id[fs->ids[i]] = (uint32_t)i;
 	}
+	return 0;
+}
+
+int tm_findings_check(struct tm_findings *fs, struct rp_set *set, unsigned threads)
+{
+	struct rp_scan_opts so = RP_SCAN_OPTS_INIT;
+	struct rp_scan *sc;
+	struct rp_item it;
+	size_t nr = fs->nrings;
+	uint32_t *count = xcalloc(nr + 1, sizeof(*count));
+	uint64_t done, total, n = 0;
+	int err;
+
 	so.threads = threads;
 	if ((err = rp_scan_new(set, &so, &sc)) < 0)
 		goto out;
+	rp_scan_progress(sc, &done, &total);
+	__atomic_store_n(&fs->prog_total, total, __ATOMIC_RELAXED);
 	while ((err = rp_scan_next(sc, &it)) > 0) {
 		unsigned ri = it.ring->index;
-		struct md_loc loc = { ids[ri], count[ri]++, UINT64_MAX };
+		if (ri >= nr)
+			continue;	/* a ring added after prepare (live follow) */
+		struct md_loc loc = { fs->ids[ri], count[ri]++, UINT64_MAX };
 		if ((err = md_checker_event(fs->chk, it.ev, &loc)) < 0)
 			break;
+		if (++n % 65536 == 0) {
+			if (__atomic_load_n(&fs->cancel, __ATOMIC_RELAXED)) {
+				err = -ECANCELED;
+				break;
+			}
+			rp_scan_progress(sc, &done, &total);
+			__atomic_store_n(&fs->prog_done, done, __ATOMIC_RELAXED);
+		}
 	}
 	rp_scan_free(sc);
 	if (err < 0)
 		goto out;
 	md_checker_finish(fs->chk);
 	fs->n = md_checker_nfindings(fs->chk);
-	fs->order = xcalloc(fs->n, sizeof(*fs->order));
+	fs->order = xcalloc(fs->n + 1, sizeof(*fs->order));
 	for (size_t i = 0; i < fs->n; i++)
 		fs->order[i] = i;
 	sort_fs = fs;
@@ -1203,14 +1290,35 @@ int tm_findings_run(struct tm_findings *fs, struct rp_set *set, const char *mode
 		unsigned ring = tm_findings_ring(fs, f);
 		for (uint32_t e = 0; e < f->nev; e++)
 			tm_marks_add(&fs->marks, f->ev[e].time_ns, ring);
-		if (st && ring < st->nrings)
-			st->ring[ring].findings++;
 	}
 	tm_marks_sort(&fs->marks);
+	__atomic_store_n(&fs->prog_done, __atomic_load_n(&fs->prog_total, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
 	err = 0;
 out:
-	free(ids);
 	free(count);
+	return err;
+}
+
+unsigned tm_findings_percent(const struct tm_findings *fs)
+{
+	uint64_t d = __atomic_load_n(&fs->prog_done, __ATOMIC_RELAXED);
+	uint64_t t = __atomic_load_n(&fs->prog_total, __ATOMIC_RELAXED);
+
+	return t ? (unsigned)(d >= t ? 100 : d * 100 / t) : 0;
+}
+
+int tm_findings_run(struct tm_findings *fs, struct rp_set *set, const char *model_text, size_t len,
+		    unsigned threads, struct tm_stats *st)
+{
+	int err = tm_findings_prepare(fs, set, model_text, len);
+
+	if (err == 0)
+		err = tm_findings_check(fs, set, threads);
+	for (size_t i = 0; err == 0 && st && i < fs->n; i++) {
+		unsigned ring = tm_findings_ring(fs, tm_findings_get(fs, i));
+		if (ring < st->nrings)
+			st->ring[ring].findings++;
+	}
 	return err;
 }
 
@@ -1229,6 +1337,7 @@ void tm_findings_release(struct tm_findings *fs)
 	md_checker_free(fs->chk);
 	md_model_free(fs->model);
 	free(fs->ring_of_id);
+	free(fs->ids);
 	free(fs->order);
 	tm_marks_release(&fs->marks);
 	memset(fs, 0, sizeof(*fs));

@@ -119,6 +119,11 @@ struct tm_tl {
 	uint64_t first_ns, last_ns;	/* block-header range of the selection */
 	uint64_t total;		/* events in the selected rings' blocks */
 	uint64_t scans;		/* scans started (tests, bench) */
+	uint64_t budget_ns;	/* 0, or how long a fill from home/seek may take
+				 * before it leaves the rest to tm_tl_more() */
+	bool busy;		/* a budgeted fill stopped early: more rows may come */
+	size_t want;		/* rows it still wants */
+	uint64_t seek_from;	/* time the fill started from */
 };
 
 /* Start over at the beginning of the selection. */
@@ -135,6 +140,10 @@ int tm_tl_seek(struct tm_tl *tl, uint64_t t, size_t page);
 int tm_tl_seek_row(struct tm_tl *tl, uint64_t t, uint32_t dup, size_t page);
 int tm_tl_home(struct tm_tl *tl, size_t page);
 int tm_tl_end(struct tm_tl *tl, size_t page);
+/* Go on with a fill that ran out of its budget (tl->busy), for at most
+ * budget_ns more (0 = to the end): 1 when done, 0 when still busy,
+ * negative on error. Other calls on tl finish or drop such a fill. */
+int tm_tl_more(struct tm_tl *tl, uint64_t budget_ns);
 /* Keep the cursor on screen in a view of h rows (adjusts top). */
 void tm_tl_frame(struct tm_tl *tl, size_t h);
 /* Search rows' text for needle (plain substring) from the cursor in
@@ -242,9 +251,25 @@ struct tm_findings {
 	size_t *order;		/* findings by severity (desc), then time */
 	size_t n;
 	struct tm_marks marks;
+	uint32_t *ids;		/* set ring index -> checker ring id */
+	size_t nrings;		/* rings of the set when prepared */
+	uint64_t prog_done, prog_total;	/* blocks merged / to merge (atomic) */
+	int cancel;		/* set (atomic) to stop tm_findings_check() */
 };
 
-/* Parse the model text and check every ring of the set. -errno, MD_E_*. */
+/* Parse the model text and register the set's rings with a checker: the
+ * fast part, which finds a bad model. fs is released with
+ * tm_findings_release() whatever this returns. -errno, MD_E_*. */
+int tm_findings_prepare(struct tm_findings *fs, struct rp_set *set, const char *model_text, size_t len);
+/* Check every event of the set (the slow part) and sort the findings. May
+ * run on a thread of its own while the set's owner scans it too (rp-set
+ * allows concurrent scans), but not while rings are added or refreshed.
+ * Setting fs->cancel makes it return -ECANCELED soon. */
+int tm_findings_check(struct tm_findings *fs, struct rp_set *set, unsigned threads);
+/* Progress of tm_findings_check() 0..100, from any thread. */
+unsigned tm_findings_percent(const struct tm_findings *fs);
+/* tm_findings_prepare() then tm_findings_check(); adds the findings per
+ * ring to st when given. -errno, MD_E_*. */
 int tm_findings_run(struct tm_findings *fs, struct rp_set *set, const char *model_text, size_t len,
 		    unsigned threads, struct tm_stats *st);
 const struct md_finding *tm_findings_get(const struct tm_findings *fs, size_t i);

@@ -2,6 +2,7 @@
 /* tv: fdr-tui's views (tui/tv.h). Draws into a cell grid; no curses. */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,9 +184,17 @@ static enum act lookup(int key, enum tv_view v)
 	return A_NONE;
 }
 
+static const struct binding *bar_layout(enum tv_view v, int w, int at,
+					void (*fn)(void *ctx, const struct binding *b, int x), void *ctx);
+
 static const char *const view_names[TV_NVIEWS] = { "Containers", "Timeline", "Tree", "Findings", "Histogram" };
 
 /* ---- app --------------------------------------------------------------------- */
+
+/* A timeline fill keeps keys waiting at most this long; the rest of a
+ * rare filter's search goes on in slices while idle. */
+#define TL_BUDGET_NS (100 * 1000000ull)
+#define TL_SLICE_NS (40 * 1000000ull)
 
 enum prompt { P_NONE, P_FILTER, P_SEARCH, P_JUMP, P_EXPORT };
 
@@ -199,8 +208,15 @@ struct tv_app {
 	bool tree_built;
 	char *tree_container;	/* selection's container when the tree was built */
 	size_t tree_cur, tree_top;
-	struct tm_findings fs;
-	bool has_model;
+	struct tm_findings fs;	/* zero until the check is done (fs_ready) */
+	bool has_model;		/* --model given */
+	bool fs_ready;		/* its findings are in fs */
+	struct tm_findings *fs_pending;	/* being checked by fs_thread */
+	pthread_t fs_thread;
+	bool fs_running;	/* fs_thread to join */
+	int fs_done;		/* atomic: the thread finished */
+	int fs_err;		/* its result */
+	unsigned fs_threads;
 	uint64_t *ring_findings;
 	size_t f_cur, f_top;
 	size_t *corder, nc, c_cur, c_top;
@@ -220,6 +236,7 @@ struct tv_app {
 	const char *follow;	/* directory, or NULL */
 	int w, h;
 	uint64_t fingerprint;	/* blocks seen, for --follow */
+	uint64_t live_sig;	/* ring files and their mtimes at the last refresh */
 };
 
 static size_t page_of(const struct tv_app *a)
@@ -273,6 +290,65 @@ static uint64_t set_fingerprint(struct rp_set *set)
 	return fp;
 }
 
+static void *model_thread(void *arg)
+{
+	struct tv_app *a = arg;
+
+	a->fs_err = tm_findings_check(a->fs_pending, a->set, a->fs_threads);
+	__atomic_store_n(&a->fs_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Stop the model check (quitting, or the set must change) and drop it. */
+static void model_stop(struct tv_app *a)
+{
+	if (a->fs_running) {
+		__atomic_store_n(&a->fs_pending->cancel, 1, __ATOMIC_RELAXED);
+		pthread_join(a->fs_thread, NULL);
+		a->fs_running = false;
+	}
+	if (a->fs_pending) {
+		tm_findings_release(a->fs_pending);
+		free(a->fs_pending);
+		a->fs_pending = NULL;
+	}
+}
+
+/* The model check finished: its findings into the views. true when it did. */
+static bool model_collect(struct tv_app *a)
+{
+	if (!a->fs_running || !__atomic_load_n(&a->fs_done, __ATOMIC_ACQUIRE))
+		return false;
+	pthread_join(a->fs_thread, NULL);
+	a->fs_running = false;
+	if (a->fs_err < 0) {
+		err_msg(a, "model check", a->fs_err);
+		model_stop(a);
+		return true;
+	}
+	a->fs = *a->fs_pending;
+	free(a->fs_pending);
+	a->fs_pending = NULL;
+	a->fs_ready = true;
+	for (size_t i = 0; i < a->fs.n; i++) {
+		unsigned r = tm_findings_ring(&a->fs, tm_findings_get(&a->fs, i));
+		if (r < rp_set_nrings(a->set))
+			a->ring_findings[r]++;
+	}
+	for (size_t i = 0; i < a->st.nrings; i++)
+		a->st.ring[i].findings = a->ring_findings[i];
+	if (a->st.done)
+		tm_rings_order(&a->st, a->set, &a->sel, a->corder, &a->nc);
+	/* Rows read before now have no finding marks. */
+	a->tl.marks = &a->fs.marks;
+	if (a->tl_loaded) {
+		int e = tm_tl_reload(&a->tl);
+		if (e < 0)
+			err_msg(a, "timeline", e);
+	}
+	return true;
+}
+
 int tv_app_new(struct tv_opts *o, struct rp_set *set, struct tv_app **out, char *err, size_t errlen)
 {
 	struct tv_app *a = calloc(1, sizeof(*a));
@@ -304,19 +380,25 @@ int tv_app_new(struct tv_opts *o, struct rp_set *set, struct tv_app **out, char 
 		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && b.len < (256u << 20))
 			fdr_buf_add(&b, chunk, n);
 		fclose(f);
-		e = tm_findings_run(&a->fs, set, b.p ? b.p : "", b.len, a->sel.threads, NULL);
+		a->fs_pending = calloc(1, sizeof(*a->fs_pending));
+		if (!a->fs_pending)
+			abort();
+		e = tm_findings_prepare(a->fs_pending, set, b.p ? b.p : "", b.len);
 		fdr_buf_release(&b);
 		if (e < 0) {
 			snprintf(err, errlen, "cannot check with the model: %s",
 				 e <= -2000 ? md_strerror(e) : fdr_strerror(e));
-			tm_findings_release(&a->fs);
 			goto out_free;
 		}
 		a->has_model = true;
-		for (size_t i = 0; i < a->fs.n; i++) {
-			const struct md_finding *fi = tm_findings_get(&a->fs, i);
-			a->ring_findings[tm_findings_ring(&a->fs, fi)]++;
+		/* The check reads every event: on a thread of its own, so that the
+		 * first screen does not wait for it ("checking" until it is done). */
+		a->fs_threads = a->sel.threads;
+		if ((e = -pthread_create(&a->fs_thread, NULL, model_thread, a)) < 0) {
+			snprintf(err, errlen, "cannot start the model check: %s", strerror(-e));
+			goto out_free;
 		}
+		a->fs_running = true;
 	}
 	struct rp_filter *probe;
 	if ((e = tm_sel_filter(&a->sel, 0, UINT64_MAX, true, &probe)) < 0) {
@@ -329,7 +411,7 @@ int tv_app_new(struct tv_opts *o, struct rp_set *set, struct tv_app **out, char 
 	 * containers view, from block headers alone). */
 	a->tl.set = set;
 	a->tl.sel = &a->sel;
-	a->tl.marks = a->has_model ? &a->fs.marks : NULL;
+	a->tl.marks = NULL;	/* until the model check is done */
 	a->fingerprint = set_fingerprint(set);
 	a->view = TV_CONTAINERS;
 	*out = a;
@@ -348,7 +430,8 @@ void tv_app_free(struct tv_app *a)
 	tm_stats_release(&a->st);
 	tm_tree_release(&a->tree);
 	free(a->tree_container);
-	if (a->has_model)
+	model_stop(a);
+	if (a->fs_ready)
 		tm_findings_release(&a->fs);
 	tm_hist_release(&a->hist);
 	tm_sel_release(&a->sel);
@@ -938,8 +1021,11 @@ static void ensure_tl(struct tv_app *a)
 	if (a->tl_loaded)
 		return;
 	a->tl_loaded = true;
-	if ((err = tm_tl_open(&a->tl, a->set, &a->sel, a->has_model ? &a->fs.marks : NULL)) < 0)
+	if ((err = tm_tl_open(&a->tl, a->set, &a->sel, a->fs_ready ? &a->fs.marks : NULL)) < 0)
 		err_msg(a, "timeline", err);
+	/* From now on a fill that finds little (a rare filter) shows what it
+	 * found after TL_BUDGET_NS and searches on while idle. */
+	a->tl.budget_ns = TL_BUDGET_NS;
 }
 
 bool tv_app_key(struct tv_app *a, int key, int x, int y)
@@ -990,6 +1076,10 @@ bool tv_app_key(struct tv_app *a, int key, int x, int y)
 			}
 			return true;
 		}
+		if (y == a->h - 1) {	/* a bottom bar item: as its key */
+			const struct binding *b = bar_layout(a->view, a->w, x, NULL, NULL);
+			return b ? tv_app_key(a, b->key, 0, 0) : true;
+		}
 		long row = y - 2;
 		if (row < 0 || y >= a->h - 2)
 			return true;
@@ -1012,11 +1102,24 @@ bool tv_app_key(struct tv_app *a, int key, int x, int y)
 	return true;
 }
 
+bool tv_app_searching(const struct tv_app *a)
+{
+	return a->tl_loaded && a->tl.busy;
+}
+
 bool tv_app_idle(struct tv_app *a)
 {
+	if (model_collect(a))
+		return true;
 	if (a->tree_built && !a->tree.t && a->tree.sc) {	/* the tree first: someone waits for it */
 		if (tm_tree_step(&a->tree, 50000) < 0)
 			set_msg(a, "cannot build the tree");
+		return true;
+	}
+	if (a->tl_loaded && a->tl.busy) {	/* a rare filter's first rows: someone waits */
+		int e = tm_tl_more(&a->tl, TL_SLICE_NS);
+		if (e < 0)
+			err_msg(a, "timeline", e);
 		return true;
 	}
 	if (!a->st.done) {
@@ -1024,6 +1127,11 @@ bool tv_app_idle(struct tv_app *a)
 		if (a->st.done)
 			tm_rings_order(&a->st, a->set, &a->sel, a->corder, &a->nc);
 		return true;	/* worked: the screen changed */
+	}
+	if (a->fs_running) {	/* nothing to do but wait for the model check */
+		struct timespec ts = { 0, 50 * 1000000L };
+		nanosleep(&ts, NULL);
+		return true;	/* its progress changed */
 	}
 	return false;
 }
@@ -1062,13 +1170,53 @@ static void add_new_rings(struct tv_app *a, const char *dir, int depth)
 	free(names);
 }
 
+/* Ring files under dir (as add_new_rings() walks it), folded into *sig
+ * with their modification times. */
+static void live_sig(const char *dir, int depth, uint64_t *sig)
+{
+	struct dirent **names;
+	int n;
+
+	if (depth > 4 || (n = scandir(dir, &names, NULL, alphasort)) < 0)
+		return;
+	for (int i = 0; i < n; i++) {
+		const char *nm = names[i]->d_name;
+		size_t len = strlen(nm), dl = strlen(dir);
+		char *child = nm[0] != '.' ? malloc(dl + len + 2) : NULL;
+		struct stat st;
+		if (child) {
+			snprintf(child, dl + len + 2, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", nm);
+			if (stat(child, &st) == 0 && S_ISDIR(st.st_mode))
+				live_sig(child, depth + 1, sig);
+			else if (len > 5 && !strcmp(nm + len - 5, ".ring") && S_ISREG(st.st_mode))
+				*sig = (*sig ^ (uint64_t)st.st_mtim.tv_sec * 1000000000u ^
+					(uint64_t)st.st_mtim.tv_nsec ^ st.st_ino) * 1099511628211u;
+			free(child);
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
 void tv_app_refresh(struct tv_app *a)
 {
+	/* No scan may read a ring while its block list changes: the model
+	 * check's neither (the refresh waits for it). */
+	if (a->fs_running)
+		return;
+	/* Nothing written and no new ring since the last look: keep the
+	 * counting pass and the timeline as they are. */
+	if (a->follow) {
+		uint64_t sig = 14695981039346656037u;
+		live_sig(a->follow, 0, &sig);
+		if (sig == a->live_sig)
+			return;
+		a->live_sig = sig;
+	}
 	bool at_end = a->tl.at_end && a->tl.n && a->tl.cur + page_of(a) >= a->tl.n;
 	uint64_t t = a->tl.n ? a->tl.rows[a->tl.cur].time : 0;
 	uint32_t dup = a->tl.n ? a->tl.rows[a->tl.cur].dup : 0;
 
-	/* No scan may read a ring while its block list changes. */
 	tm_tl_close(&a->tl);
 	tm_stats_release(&a->st);
 	for (size_t i = 0; i < rp_set_nrings(a->set); i++)
@@ -1088,7 +1236,7 @@ void tv_app_refresh(struct tv_app *a)
 	uint64_t fp = set_fingerprint(a->set);
 	a->tl.set = a->set;
 	a->tl.sel = &a->sel;
-	a->tl.marks = a->has_model ? &a->fs.marks : NULL;
+	a->tl.marks = a->fs_ready ? &a->fs.marks : NULL;
 	if (!a->tl_loaded)
 		;
 	else if (at_end)
@@ -1136,6 +1284,16 @@ static const char *hms(uint64_t ns, char *buf, bool ms)
 	return buf;
 }
 
+/* How far the timeline's unfinished search has read. */
+static unsigned tl_search_percent(const struct tm_tl *tl)
+{
+	uint64_t done = 0, total = 0;
+
+	if (tl->sc)
+		rp_scan_progress(tl->sc, &done, &total);
+	return total ? (unsigned)(done * 100 / total) : 0;
+}
+
 static void draw_title(struct tv_app *a, struct tv_screen *s)
 {
 	int x = 0;
@@ -1152,17 +1310,20 @@ static void draw_title(struct tv_app *a, struct tv_screen *s)
 	}
 }
 
-static void draw_bar(struct tv_app *a, struct tv_screen *s)
+/* The bottom bar's items for view v in a width of w: calls fn for each
+ * with its binding and first column; returns the binding at column at (or
+ * NULL), so drawing and clicking share one layout. */
+static const struct binding *bar_layout(enum tv_view v, int w, int at,
+					void (*fn)(void *ctx, const struct binding *b, int x), void *ctx)
 {
-	int x = 0, y = s->h - 1;
+	int x = 0;
 	enum act seen[64];
 	size_t ns = 0;
 
-	tv_fill(s, 0, y, s->w, TV_C_BAR, TV_A_REV);
 	for (size_t i = 0; i < NBIND; i++) {
 		const struct binding *b = &tv_bindings[i];
 		bool dup = false;
-		if (!b->bar || !(b->views & V(a->view)))
+		if (!b->bar || !(b->views & V(v)))
 			continue;
 		for (size_t j = 0; j < ns; j++)
 			dup |= seen[j] == b->act;
@@ -1170,12 +1331,29 @@ static void draw_bar(struct tv_app *a, struct tv_screen *s)
 			continue;
 		seen[ns++] = b->act;
 		int need = (int)strlen(b->name) + (int)strlen(b->bar) + 1;
-		if (x + need > s->w)
+		if (x + need > w)
 			break;
-		x += tv_put(s, x, y, TV_C_BAR, TV_A_BOLD, b->name, s->w - x);
-		x += tv_put(s, x, y, TV_C_BAR, TV_A_REV, b->bar, s->w - x);
-		x += tv_put(s, x, y, TV_C_BAR, TV_A_REV, " ", s->w - x);
+		if (fn)
+			fn(ctx, b, x);
+		if (at >= x && at < x + need)
+			return b;
+		x += need;
 	}
+	return NULL;
+}
+
+static void bar_item(void *ctx, const struct binding *b, int x)
+{
+	struct tv_screen *s = ctx;
+
+	x += tv_put(s, x, s->h - 1, TV_C_BAR, TV_A_BOLD, b->name, s->w - x);
+	tv_put(s, x, s->h - 1, TV_C_BAR, TV_A_REV, b->bar, s->w - x);
+}
+
+static void draw_bar(struct tv_app *a, struct tv_screen *s)
+{
+	tv_fill(s, 0, s->h - 1, s->w, TV_C_BAR, TV_A_REV);
+	bar_layout(a->view, s->w, -1, bar_item, s);
 }
 
 static void draw_status(struct tv_app *a, struct tv_screen *s)
@@ -1215,8 +1393,12 @@ static void draw_status(struct tv_app *a, struct tv_screen *s)
 		fdr_buf_addf(&b, "counting %u%%  ", tm_stats_percent(&a->st));
 	else
 		fdr_buf_addf(&b, "%" PRIu64 " events selected  ", a->st.matched);
+	if (a->tl_loaded && a->tl.busy)
+		fdr_buf_addf(&b, "searching %u%%  ", tl_search_percent(&a->tl));
+	if (a->fs_running)
+		fdr_buf_addf(&b, "checking model %u%%  ", tm_findings_percent(a->fs_pending));
 	if (a->follow)
-		fdr_buf_adds(&b, "following  ");
+		fdr_buf_adds(&b, rp_set_nrings(a->set) ? "following  " : "waiting for rings  ");
 	tv_put(s, 0, y, TV_C_DEFAULT, 0, b.p ? b.p : "", s->w);
 	fdr_buf_release(&b);
 }
@@ -1316,8 +1498,16 @@ static void draw_containers(struct tv_app *a, struct tv_screen *s)
 		tv_put(s, 0, 2 + i, color, cur ? TV_A_REV | TV_A_BOLD : 0, cur ? ">" : " ", 1);
 		tv_put(s, 1, 2 + i, color, cur ? TV_A_REV : 0, line, w - 1);
 	}
-	if (!a->nc)
+	if (!a->nc && a->follow && !rp_set_nrings(a->set)) {
+		struct fdr_buf b = FDR_BUF_INIT;
+		fdr_buf_adds(&b, "waiting for rings in ");
+		tm_esc(&b, a->follow, strlen(a->follow));
+		fdr_buf_adds(&b, " (the recorder has written none yet; looking every second)");
+		tv_put(s, 0, 2, TV_C_DEFAULT, TV_A_BOLD, b.p, w);
+		fdr_buf_release(&b);
+	} else if (!a->nc) {
 		tv_put(s, 0, 2, TV_C_DEFAULT, 0, "no rings selected", w);
+	}
 }
 
 static void draw_timeline(struct tv_app *a, struct tv_screen *s)
@@ -1352,9 +1542,14 @@ static void draw_timeline(struct tv_app *a, struct tv_screen *s)
 		tv_put(s, x, 2 + i, kind_color(r->kind), attr | (r->marks & TM_ROW_FINDING ? TV_A_BOLD : 0), r->text,
 		       w - x);
 	}
-	if (!tl->n)
+	if (!tl->n && tl->busy) {
+		char m[96];
+		snprintf(m, sizeof(m), "searching... %u%% (keys work meanwhile)", tl_search_percent(tl));
+		tv_put(s, 0, 2, TV_C_DEFAULT, TV_A_BOLD, m, w);
+	} else if (!tl->n) {
 		tv_put(s, 0, 2, TV_C_DEFAULT, 0,
 		       a->sel.error[0] ? a->sel.error : "no events match (F clears the filter)", w);
+	}
 }
 
 static void draw_tree(struct tv_app *a, struct tv_screen *s)
@@ -1429,6 +1624,13 @@ static void draw_findings(struct tv_app *a, struct tv_screen *s)
 	tv_put(s, 0, 1, TV_C_DEFAULT, TV_A_UL | TV_A_BOLD, " SEV      RULE          TIME     CONTAINER     WHY", w);
 	if (!a->has_model) {
 		tv_put(s, 0, 2, TV_C_DEFAULT, 0, "no model: start fdr-tui with --model MODEL to see findings", w);
+		return;
+	}
+	if (!a->fs_ready) {
+		char m[96];
+		snprintf(m, sizeof(m), "checking the events against the model... %u%%",
+			 a->fs_pending ? tm_findings_percent(a->fs_pending) : 0);
+		tv_put(s, 0, 2, TV_C_DEFAULT, TV_A_BOLD, a->fs_running ? m : "the model check failed", w);
 		return;
 	}
 	if (!a->fs.n) {

@@ -77,6 +77,9 @@ bool tv_app_key(struct tv_app *a, int key, int x, int y);
 /* One step of background work (counts): true when it did some (redraw
  * and call again), false when there is none left. */
 bool tv_app_idle(struct tv_app *a);
+/* The timeline is still searching for rows (a rare filter): tv_app_idle()
+ * goes on with it. */
+bool tv_app_searching(const struct tv_app *a);
 /* Re-read rings being written (--follow). */
 void tv_app_refresh(struct tv_app *a);
 /* Draw everything into s (sized by the caller). */

@@ -6,7 +6,12 @@
 # land in the overlay upper dir on the host filesystem; the recorder must
 # report them with the path the container sees (/etc/...), the upper-dir
 # path as host_path, and the container's id.
+# FDR_FILE_DRIVER=vfs (docker-vfs.sh): the same on the vfs storage driver,
+# where the container's root is a plain directory <root>/vfs/dir/<layer>
+# that no host mount names (the chmod, mv and rm run as processes gone
+# before their events are read: their paths alone tell the container).
 set -uo pipefail
+DRIVER=${FDR_FILE_DRIVER:-overlay2}
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 for p in fdr-record fdr-replay; do
@@ -35,10 +40,10 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 dockerd --data-root "$T/data" --exec-root "$T/exec" -H "unix://$T/docker.sock" \
 	--pidfile "$T/dockerd.pid" --iptables=false --ip6tables=false --bridge=none \
-	--storage-driver=overlay2 > "$T/dockerd.log" 2>&1 &
+	--storage-driver="$DRIVER" > "$T/dockerd.log" 2>&1 &
 DPID=$!
 for _ in $(seq 100); do D info >/dev/null 2>&1 && break; sleep 0.2; done
-D info >/dev/null 2>&1 || { tail -5 "$T/dockerd.log"; echo "SKIP: isolated dockerd with overlay2 did not start"; exit 77; }
+D info >/dev/null 2>&1 || { tail -5 "$T/dockerd.log"; echo "SKIP: isolated dockerd with $DRIVER did not start"; exit 77; }
 mkdir -p "$T/rootfs/bin" "$T/rootfs/etc" "$T/rootfs/tmp"
 cp "$(command -v busybox)" "$T/rootfs/bin/busybox"
 for a in sh echo mv rm sleep chmod; do ln -s busybox "$T/rootfs/bin/$a"; done
@@ -56,7 +61,11 @@ D run --name fdrtest --network none -v "$T/vol:/data" local/fdrbusybox /bin/sh -
 	'echo "db" > /data/volume.db; echo "evil" > "/etc/cron job"; chmod 700 "/etc/cron job"; mv "/etc/cron job" /tmp/moved;
 	 rm /tmp/moved; echo $$ > /tmp/pid; sleep 0.5' || fail "docker run"
 ID=$(D inspect -f '{{.Id}}' fdrtest)
-UPPER=$(D inspect -f '{{.GraphDriver.Data.UpperDir}}' fdrtest)
+if [ "$DRIVER" = vfs ]; then
+	UPPER=$T/data/vfs/dir/$(cat "$T/data/image/vfs/layerdb/mounts/$ID/mount-id")
+else
+	UPPER=$(D inspect -f '{{.GraphDriver.Data.UpperDir}}' fdrtest)
+fi
 [ -n "$ID" ] && [ -n "$UPPER" ] || fail "no container id or upper dir"
 sleep 0.6
 kill -TERM "$REC"; wait "$REC"; rc=$?; REC=""
@@ -83,4 +92,4 @@ n=$(jq -c --arg h "$T/vol/volume.db" 'select(.kind == "file.create" and .path ==
 # overlay's own copy-up scratch files (workdir) are not the container's doing
 n=$(jq -c 'select((.path // "") | contains("/work/work/"))' "$T/c.json" | wc -l)
 [ "$n" = 0 ] || { cat "$T/c.json"; fail "$n events in the overlay work dir"; }
-echo "PASS: container writes through overlay2 carry container paths, host paths and the id"
+echo "PASS: container writes through $DRIVER carry container paths, host paths and the id"

@@ -370,6 +370,48 @@ static void test_tls_client_cert(void **state)
 	k8s_webhook_free(w);
 }
 
+/* With wake_events, small bodies wait quietly until that many events are
+ * queued (the caller drains the rest on its timer); then the fd wakes. */
+static void test_wake_events(void **state)
+{
+	struct k8s_webhook_opts o = K8S_WEBHOOK_OPTS_INIT;
+	struct k8s_webhook *w;
+	struct tally t = { 0 };
+	struct pollfd p;
+	char url[128], path[4096];
+	FILE *f;
+
+	(void)state;
+	if (!have_curl()) {
+		printf("SKIP: needs curl\n");
+		skip();
+	}
+	snprintf(path, sizeof(path), "%s/one.json", tmpdir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{\"kind\":\"EventList\",\"apiVersion\":\"audit.k8s.io/v1\",\"items\":"
+	      "[{\"kind\":\"Event\",\"auditID\":\"w\",\"verb\":\"get\"}]}", f);
+	fclose(f);
+	o.listen = "127.0.0.1:0";
+	o.wake_events = 3;
+	w = start(&o);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/", k8s_webhook_port(w));
+	p = (struct pollfd){ .fd = k8s_webhook_fd(w), .events = POLLIN };
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(curl_status("-H 'Content-Type: application/json' --data-binary @%s %s",
+					     path, url), 200);
+	assert_int_equal(poll(&p, 1, 0), 0);	/* 2 < 3: no wakeup */
+	assert_int_equal(k8s_webhook_drain(w, 64, on_event, &t), 2);	/* the timer's drain */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(curl_status("-H 'Content-Type: application/json' --data-binary @%s %s",
+					     path, url), 200);
+	assert_int_equal(poll(&p, 1, 0), 1);
+	assert_int_equal(k8s_webhook_drain(w, 64, on_event, &t), 3);
+	assert_int_equal(poll(&p, 1, 0), 0);
+	assert_int_equal(t.n, 5);
+	k8s_webhook_free(w);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -392,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_shed_when_full),
 		cmocka_unit_test(test_bearer_token),
 		cmocka_unit_test(test_tls_client_cert),
+		cmocka_unit_test(test_wake_events),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

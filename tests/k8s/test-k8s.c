@@ -537,7 +537,9 @@ static void test_bodies(void **state)
 	free(k);
 }
 
-/* Bulky or hostile values are capped, not overflowed. */
+static size_t same_decoding(const char *body, size_t len);
+
+/* Bulky or hostile values are capped, not overflowed (both decoders). */
 static void test_caps(void **state)
 {
 	struct k8s_ev *k = malloc(sizeof(*k));
@@ -560,8 +562,287 @@ static void test_caps(void **state)
 	assert_true(k->used <= K8S_EV_BUF);
 	assert_true(fdr_event_strv(&k->ev, FDR_F_GROUPS).n <= K8S_MAX_GROUPS);
 	assert_true(fdr_event_strv(&k->ev, FDR_F_EXEC_COMMAND).n <= K8S_MAX_CMD);
+	assert_int_equal(same_decoding(j, o), 1);
 	free(j);
 	free(k);
+}
+
+
+/* ---- the streaming decoder against the tree decoder (the reference) ---- */
+
+struct text {
+	char *p;
+	size_t len, cap;
+};
+
+static void tput(struct text *t, const void *p, size_t n)
+{
+	if (t->len + n + 1 > t->cap) {
+		t->cap = (t->len + n + 1) * 2;
+		t->p = realloc(t->p, t->cap);
+		assert_non_null(t->p);
+	}
+	memcpy(t->p + t->len, p, n);
+	t->len += n;
+	t->p[t->len] = '\0';
+}
+
+/* Every field of the event, as text, appended to ctx. */
+static void on_text(void *ctx, const struct k8s_ev *k)
+{
+	struct text *t = ctx;
+	char num[64];
+
+	snprintf(num, sizeof(num), "{%u %llu pod=", k->ev.kind, (unsigned long long)k->ev.time_ns);
+	tput(t, num, strlen(num));
+	tput(t, k->namespace_, strlen(k->namespace_));
+	tput(t, "/", 1);
+	tput(t, k->pod, strlen(k->pod));
+	for (unsigned f = 0; f < FDR_F_MAX; f++) {
+		if (!fdr_event_has(&k->ev, f))
+			continue;
+		snprintf(num, sizeof(num), " %s=", fdr_field_name(f));
+		tput(t, num, strlen(num));
+		switch (fdr_field_type(f)) {
+		case FDR_T_STR:
+			tput(t, k->ev.f[f].s.p, k->ev.f[f].s.len);
+			break;
+		case FDR_T_STRV:
+			for (uint32_t i = 0; i < k->ev.f[f].v.n; i++) {
+				tput(t, "[", 1);
+				tput(t, k->ev.f[f].v.v[i].p, k->ev.f[f].v.v[i].len);
+				tput(t, "]", 1);
+			}
+			break;
+		default:
+			snprintf(num, sizeof(num), "%lld", (long long)k->ev.f[f].i);
+			tput(t, num, strlen(num));
+			break;
+		}
+	}
+	tput(t, "}\n", 2);
+}
+
+/* Both decoders on one body: same verdict, items, bad items and events.
+ * Returns the number of events. */
+static size_t same_decoding(const char *body, size_t len)
+{
+	static struct k8s_audit_parser *p;
+	struct k8s_ev *k = malloc(sizeof(*k));
+	struct text a = { NULL, 0, 0 }, b = { NULL, 0, 0 };
+	struct k8s_audit_batch *batch = NULL;
+	size_t items = 0, bad_a = 0, bad_b = 0, n = 0;
+	json_t *root;
+	int rc_a, rc_b;
+
+	if (!p)
+		assert_int_equal(k8s_audit_parser_new(&p), 0);
+	tput(&a, "", 0);
+	tput(&b, "", 0);
+	rc_a = k8s_audit_load(body, len, &root, &items);
+	rc_b = k8s_audit_parser_run(p, body, len, &batch);
+	if (rc_a != rc_b)
+		fail_msg("verdicts differ: tree %d, stream %d on %.200s", rc_a, rc_b, body);
+	if (rc_a == 0) {
+		n = k8s_audit_each(root, k, on_text, &a, &bad_a);
+		json_decref(root);
+		assert_int_equal(k8s_audit_batch_each(batch, k, on_text, &b, &bad_b), n);
+		assert_int_equal(k8s_audit_batch_items(batch), items);
+		assert_int_equal(bad_a, bad_b);
+		assert_string_equal(a.p, b.p);
+		k8s_audit_batch_free(batch);
+	}
+	free(a.p);
+	free(b.p);
+	free(k);
+	return n;
+}
+
+struct diff_ctx {
+	char *list;
+	size_t list_len, objects, events;
+};
+
+static int diff_object(void *ctx, const char *obj, size_t len)
+{
+	struct diff_ctx *c = ctx;
+
+	c->events += same_decoding(obj, len);	/* alone */
+	if (c->objects++)
+		c->list[c->list_len++] = ',';
+	memcpy(c->list + c->list_len, obj, len);
+	c->list_len += len;
+	return 0;
+}
+
+static size_t diff_file(const char *path)
+{
+	static const char head[] = "{\"kind\":\"EventList\",\"apiVersion\":\"audit.k8s.io/v1\",\"items\":[";
+	struct diff_ctx c = { NULL, 0, 0, 0 };
+	struct docker_splitter *sp;
+	size_t len, listed;
+	char *buf = slurp(path, &len);
+
+	assert_non_null(buf);
+	c.list = malloc(len + sizeof(head) + 16);
+	memcpy(c.list, head, sizeof(head) - 1);
+	c.list_len = sizeof(head) - 1;
+	same_decoding(buf, len);	/* the file as it is (not always one value) */
+	assert_int_equal(docker_splitter_new(1 << 20, &sp), 0);
+	docker_splitter_feed(sp, buf, len, diff_object, &c);
+	docker_splitter_free(sp);
+	memcpy(c.list + c.list_len, "]}", 2);
+	c.list_len += 2;
+	listed = same_decoding(c.list, c.list_len);
+	assert_true(listed <= c.objects);
+	free(c.list);
+	free(buf);
+	return c.events;
+}
+
+static size_t diff_tree(const char *dir, const char *suffix)
+{
+	char path[4096];
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t events = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name), m = strlen(suffix);
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (n > m && strcmp(e->d_name + n - m, suffix) == 0)
+			events += diff_file(path);
+		else if (!strchr(e->d_name, '.'))
+			events += diff_tree(path, suffix);
+	}
+	closedir(d);
+	return events;
+}
+
+static size_t diff_dir(const char *rel, const char *suffix)
+{
+	char *dir = shared_path(rel);
+	size_t n = diff_tree(dir, suffix);
+
+	free(dir);
+	return n;
+}
+
+/* Every real file (falco traces, crowdsec logs): each object alone and all
+ * of a file in one EventList decode the same with both decoders. */
+static void test_stream_same_as_tree(void **state)
+{
+	size_t n;
+
+	(void)state;
+	SKIP_IF_NO_DATA();
+	n = diff_dir("falco", ".json");
+	n += diff_dir("crowdsec", ".log");
+	assert_true(n >= 53);
+}
+
+/* Hand-made corner cases: repeated keys (the last wins), odd shapes. */
+static void test_stream_corners(void **state)
+{
+	static const char *bodies[] = {
+		"", " ", "5", "\"x\"", "null", "[]", "[1,2]", "{}", "{\"kind\":", "{\"a\":1} x",
+		"{\"kind\":0}", "{\"kind\":null,\"verb\":\"get\"}", "{\"verb\":\"get\"}",
+		"{\"auditID\":\"a\",\"apiVersion\":\"audit.k8s.io/v1\"}", "{\"verb\":\"get\",\"apiVersion\":null}",
+		"{\"kind\":\"EventList\",\"items\":null}", "{\"kind\":\"EventList\"}",
+		"{\"kind\":\"EventList\",\"verb\":\"get\"}", "{\"kind\":\"EventList\",\"items\":{}}",
+		"{\"kind\":\"EventList\",\"items\":5}", "{\"kind\":\"Event\",\"verb\":\"get\",\"items\":5}",
+		"{\"kind\":\"Event\",\"verb\":\"get\",\"items\":[{\"verb\":\"x\"}]}",
+		"{\"kind\":\"EventList\",\"items\":[1,\"s\",null,[],{},{\"verb\":\"a\"},{\"verb\":\"b\",\"apiVersion\":\"v1\"}]}",
+		"{\"kind\":\"EventList\",\"items\":[{\"verb\":\"a\"}],\"items\":[{\"verb\":\"b\"},{\"verb\":\"c\"}]}",
+		"{\"kind\":\"EventList\",\"items\":[{\"verb\":\"a\"}],\"items\":null}",
+		"{\"kind\":\"EventList\",\"items\":[{\"verb\":\"a\",\"verb\":5,\"auditID\":\"i\"}]}",
+		"{\"verb\":\"get\",\"user\":{\"username\":\"a\",\"groups\":[\"x\",1,\"y\"]},\"user\":{\"groups\":[\"z\"]}}",
+		"{\"verb\":\"get\",\"user\":[],\"impersonatedUser\":{\"username\":\"i\"},\"sourceIPs\":[\"1\",{},\"2\"]}",
+		"{\"verb\":\"get\",\"responseStatus\":{\"code\":1.0}}", "{\"verb\":\"get\",\"responseStatus\":{\"code\":-7}}",
+		"{\"verb\":\"get\",\"responseStatus\":{\"code\":1,\"code\":\"x\"}}",
+		"{\"verb\":\"get\",\"responseStatus\":{\"code\":99999999999999999999}}",
+		"{\"verb\":\"get\",\"responseStatus\":{\"code\":1e999}}",
+		"{\"verb\":\"get\",\"stageTimestamp\":\"bad\",\"requestReceivedTimestamp\":\"2020-01-02T03:04:05.123456Z\"}",
+		"{\"verb\":\"get\",\"timestamp\":\"2020-01-02T03:04:05Z\",\"stageTimestamp\":5}",
+		"{\"verb\":\"a\\u0000b\"}", "{\"ver\\u0000b\":1}", "{\"verb\":\"\\u00e9\\ud83d\\ude00\"}",
+		"{\"verb\":\"create\",\"objectRef\":{\"resource\":\"pods\",\"namespace\":\"n\"},"
+		"\"requestObject\":{\"metadata\":{\"name\":\"fromreq\"}},\"responseObject\":{\"metadata\":{\"name\":\"r\"}}}",
+		"{\"verb\":\"create\",\"objectRef\":{\"resource\":\"pods\"},\"responseObject\":{\"metadata\":{\"name\":\"r\"},"
+		"\"spec\":{\"containers\":[{\"securityContext\":{\"privileged\":true}}]}}}",
+		"{\"verb\":\"patch\",\"objectRef\":{\"resource\":\"pods\",\"name\":\"p\"},\"requestObject\":{\"x\":1},"
+		"\"responseObject\":{\"kind\":\"Pod\",\"spec\":{\"hostNetwork\":true,\"hostNetwork\":false,\"hostPID\":true}}}",
+		"{\"verb\":\"update\",\"requestObject\":{\"spec\":{\"jobTemplate\":{\"spec\":{\"template\":{\"spec\":"
+		"{\"hostIPC\":true,\"volumes\":[{\"hostPath\":{\"path\":\"/a\"}},{\"hostPath\":{\"path\":\"/b\",\"path\":\"/c\"}},"
+		"{\"hostPath\":{\"path\":\"/d\"},\"hostPath\":{}},{\"hostPath\":{\"path\":\"/a\"}}]}}}}}}}",
+		"{\"verb\":\"create\",\"requestObject\":{\"kind\":\"Pod\",\"spec\":{\"template\":{\"spec\":{\"hostPID\":true}},"
+		"\"hostIPC\":true}}}",
+		"{\"verb\":\"create\",\"requestObject\":{\"spec\":{\"template\":{\"spec\":{\"hostPID\":true}},"
+		"\"template\":{\"x\":1},\"containers\":[]}}}",
+		"{\"verb\":\"create\",\"requestObject\":{\"spec\":{\"containers\":{}}},\"responseObject\":{\"kind\":\"Pod\","
+		"\"spec\":{\"hostPID\":true}}}",
+		"{\"verb\":\"create\",\"requestObject\":{\"kind\":\"Pod\",\"spec\":{\"initContainers\":[{\"securityContext\":"
+		"{\"capabilities\":{\"add\":[\"B\",\"A\"]},\"privileged\":true,\"allowPrivilegeEscalation\":true}},"
+		"{\"securityContext\":{\"privileged\":true},\"securityContext\":{\"capabilities\":{\"add\":[\"C\"],\"add\":[\"D\",5]}}},"
+		"{\"securityContext\":{\"privileged\":false}},7],\"containers\":[{\"securityContext\":{\"privileged\":true,"
+		"\"privileged\":null,\"capabilities\":{\"add\":[\"E\"]},\"capabilities\":5}}],\"ephemeralContainers\":"
+		"[{\"securityContext\":{\"allowPrivilegeEscalation\":true}}],\"containers\":[{\"securityContext\":"
+		"{\"capabilities\":{\"add\":[\"F\"]}}}]}}}",
+		"{\"verb\":\"create\",\"requestObject\":{\"spec\":{\"containers\":[]},\"spec\":5},"
+		"\"responseObject\":{\"kind\":\"Pod\",\"spec\":{\"hostPID\":true}}}",
+		"{\"verb\":\"create\",\"requestObject\":5,\"requestObject\":{\"kind\":\"Pod\",\"spec\":{\"hostPID\":true}}}",
+		"{\"verb\":\"create\",\"objectRef\":{\"resource\":\"pods\",\"name\":\"p\"},\"objectRef\":{\"resource\":\"pods\"},"
+		"\"requestURI\":\"/x?command=a&command=b\",\"requestURI\":\"/y?command=c\"}",
+	};
+	char *deep;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++)
+		same_decoding(bodies[i], strlen(bodies[i]));
+	/* jansson's depth limit: 2048 nested values pass, 2049 do not */
+	deep = malloc(2 * 2049 + 64);
+	for (size_t depth = 2047; depth <= 2049; depth++) {
+		size_t o = (size_t)sprintf(deep, "{\"verb\":\"get\",\"x\":");
+		for (i = 0; i < depth - 1; i++)
+			deep[o++] = '[';
+		for (i = 0; i < depth - 1; i++)
+			deep[o++] = ']';
+		deep[o++] = '}';
+		same_decoding(deep, o);
+	}
+	free(deep);
+	/* a 2 MiB string (the parser does not keep a store that large), then a
+	 * small body through the same parser */
+	{
+		size_t big = 2u << 20, o;
+		char *j = malloc(big + 64);
+
+		o = (size_t)sprintf(j, "{\"verb\":\"");
+		memset(j + o, 'v', big);
+		o += big;
+		o += (size_t)sprintf(j + o, "\",\"sourceIPs\":[\"1\"]}");
+		assert_int_equal(same_decoding(j, o), 1);
+		free(j);
+		assert_int_equal(same_decoding(bodies[12], strlen(bodies[12])), 1);
+	}
+	/* jansson takes "[7\0]" as [7]; the streaming decoder refuses it */
+	{
+		static const char nul[] = "{\"verb\":\"get\",\"x\":[7\0]}";
+		struct k8s_audit_batch *batch = NULL;
+		struct k8s_audit_parser *p;
+		json_t *root;
+		size_t items;
+
+		assert_int_equal(k8s_audit_load(nul, sizeof(nul) - 1, &root, &items), 0);
+		json_decref(root);
+		assert_int_equal(k8s_audit_parser_new(&p), 0);
+		assert_int_equal(k8s_audit_parser_run(p, nul, sizeof(nul) - 1, &batch), -EBADMSG);
+		k8s_audit_parser_free(p);
+	}
 }
 
 int main(void)
@@ -575,6 +856,8 @@ int main(void)
 		cmocka_unit_test(test_crowdsec),
 		cmocka_unit_test(test_bodies),
 		cmocka_unit_test(test_caps),
+		cmocka_unit_test(test_stream_same_as_tree),
+		cmocka_unit_test(test_stream_corners),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

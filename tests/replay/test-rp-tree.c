@@ -153,6 +153,49 @@ static void test_tree(void **state)
 	rp_tree_free(t);
 }
 
+/* sudo logs its command (audit or syslog time, another clock, cut to the
+ * millisecond or second) a little "before" its own fork sorts: that event is
+ * the forked process's, not a process from before the recording. A process
+ * seen the same way long before a fork of its pid is another process. */
+static void test_logged_before_fork(void **state)
+{
+	struct rp_tree *t;
+	const struct rp_proc *p;
+
+	(void)state;
+	assert_int_equal(rp_tree_new(&t), 0);
+	rp_tree_add(t, &host, ev(FDR_PROC_FORK, 1 * S, 40, 1));
+	ev(FDR_SUDO_CMD, 2 * S + 1000000, 41, 0);
+	fdr_event_set_cstr(&E, FDR_F_COMMAND, "/usr/bin/id");
+	rp_tree_add(t, &host, &E);
+	rp_tree_add(t, &host, ev(FDR_PROC_FORK, 2 * S + 1500000, 41, 40));
+	rp_tree_add(t, &host, exec(2 * S + 1600000, 41, 40, "/usr/bin/sudo", "id", 0));
+	/* A whole-second syslog time, 0.6 s before the fork. */
+	ev(FDR_SUDO_CMD, 3 * S, 42, 0);
+	rp_tree_add(t, &host, &E);
+	rp_tree_add(t, &host, ev(FDR_PROC_FORK, 3 * S + 600000000, 42, 40));
+	/* 50 ms before a fork, with a sub-second time: another process. */
+	ev(FDR_SUDO_CMD, 4 * S, 43, 0);
+	E.time_ns += 1;
+	rp_tree_add(t, &host, &E);
+	rp_tree_add(t, &host, ev(FDR_PROC_FORK, 4 * S + 50000001, 43, 40));
+	rp_tree_finish(t);
+
+	assert_int_equal(rp_tree_nprocs(t), 5);
+	p = rp_tree_proc(t, find(t, 0, 41, 2 * S + 2000000));
+	assert_false(p->started_before);
+	assert_int_equal(p->start_ns, 2 * S + 1500000);
+	assert_int_equal(p->nacts, 1);
+	assert_string_equal(p->acts[0].kind, "sudo.cmd");
+	assert_int_equal(rp_tree_proc(t, p->parent)->pid, 40);
+	p = rp_tree_proc(t, find(t, 0, 42, 4 * S));
+	assert_false(p->started_before);
+	assert_int_equal(p->nacts, 1);
+	p = rp_tree_proc(t, find(t, 0, 43, 4 * S + 1));
+	assert_true(p->started_before);
+	rp_tree_free(t);
+}
+
 static void test_sessions(void **state)
 {
 	struct rp_sessions *ss;
@@ -312,6 +355,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tree),
+		cmocka_unit_test(test_logged_before_fork),
 		cmocka_unit_test(test_sessions),
 		cmocka_unit_test(test_sessions_as_recorded),
 	};

@@ -531,6 +531,436 @@ static void test_views(void **state)
 	fdr_buf_release(&b);
 }
 
+#define NMANY 20000	/* events per ring of the "many blocks" set */
+
+/* A ring of NMANY events that compress badly (so: many blocks of 4 KiB),
+ * one net.connect to port 4444 at event 15001. */
+static void write_many(const char *d, const char *name, const char *cid, unsigned seed)
+{
+	struct fdr_ring_meta m;
+	struct fdr_writer_opts o = FDR_WRITER_OPTS_INIT;
+	struct fdr_ring_writer *w;
+	struct fdr_event ev;
+	char path[160], str[64];
+	uint64_t x = 0x9e3779b97f4a7c15ull * (seed + 1);
+
+	memset(&m, 0, sizeof(m));
+	snprintf(m.hostname, sizeof(m.hostname), "h1");
+	snprintf(m.container_id, sizeof(m.container_id), "%s", cid);
+	o.slot_size = 4096;
+	o.file_size = 8u << 20;
+	o.sync = FDR_SYNC_NONE;
+	snprintf(path, sizeof(path), "%s/%s", d, name);
+	assert_int_equal(fdr_writer_open(path, &m, &o, &w), 0);
+	for (unsigned i = 0; i < NMANY; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		fdr_event_init(&ev, i % 2 ? FDR_FILE_OPEN : FDR_NET_CONNECT, T0 + (uint64_t)i * 1000);
+		fdr_event_set_u(&ev, FDR_F_PID, 10 + seed);
+		if (i % 2) {
+			snprintf(str, sizeof(str), "/data/%016llx", (unsigned long long)x);
+			fdr_event_set_cstr(&ev, FDR_F_PATH, str);
+		} else {
+			fdr_event_set_u(&ev, FDR_F_DPORT, i == 15000 ? 4444 : 443);
+			fdr_event_set_u(&ev, FDR_F_SPORT, x % 60000);
+		}
+		assert_int_equal(fdr_writer_append(w, &ev), 0);
+	}
+	assert_int_equal(fdr_writer_close(w), 0);
+}
+
+static struct rp_set *open_many(void)
+{
+	static char d[96];
+	struct rp_set *s;
+	struct stat st;
+
+	snprintf(d, sizeof(d), "%s/many", dir);
+	if (stat(d, &st)) {
+		assert_int_equal(mkdir(d, 0700), 0);
+		write_many(d, "a.ring", "", 0);
+		write_many(d, "b.ring", "bbbb", 1);
+		write_many(d, "c.ring", "cccc", 2);
+	}
+	assert_int_equal(rp_set_new(&s), 0);
+	assert_int_equal(rp_set_add(s, d), 3);
+	return s;
+}
+
+/* Rows of a whole fill of sel without a budget (the reference). */
+static size_t plain_rows(struct rp_set *s, struct tm_sel *sel, struct tm_row *out, size_t max)
+{
+	struct tm_tl tl;
+	size_t n = 0;
+
+	assert_int_equal(tm_tl_open(&tl, s, sel, NULL), 0);
+	while (tl.n && n < max) {
+		out[n++] = tl.rows[tl.cur];
+		out[n - 1].text = NULL;
+		if (tl.at_end && tl.cur == tl.n - 1)
+			break;
+		assert_int_equal(tm_tl_move(&tl, 1, 20), 0);
+	}
+	tm_tl_close(&tl);
+	return n;
+}
+
+/* A filter that matches little: with a (tiny) budget the fill stops early
+ * with the scan open (busy), tm_tl_more() goes on a slice at a time, and
+ * the rows in the end are exactly those of an unbudgeted fill; from the
+ * middle of the stream too, and for a filter matching nothing. */
+static void test_budget(void **state)
+{
+	struct rp_set *s = open_many();
+	struct tm_sel sel = TM_SEL_INIT;
+	struct tm_row want[16];
+	struct tm_tl tl;
+	size_t nwant;
+	unsigned slices = 0;
+	int rc;
+
+	(void)state;
+	tm_str_set(&sel.expr, "dport == 4444");
+	nwant = plain_rows(s, &sel, want, 16);
+	assert_int_equal(nwant, 3);	/* one per ring, in the middle of each */
+	tm_str_set(&sel.expr, NULL);
+	assert_int_equal(tm_tl_open(&tl, s, &sel, NULL), 0);
+	assert_true(tl.n > 0);
+	tl.budget_ns = 1;	/* spent after the first few blocks */
+	tm_str_set(&sel.expr, "dport == 4444");
+	assert_int_equal(tm_tl_reload(&tl), 0);
+	assert_true(tl.busy);
+	assert_int_equal(tl.n, 0);
+	while ((rc = tm_tl_more(&tl, 1)) == 0)
+		slices++;
+	assert_int_equal(rc, 1);
+	assert_true(slices > 1);	/* it really went on in slices */
+	assert_false(tl.busy);
+	assert_int_equal(tl.n, nwant);
+	for (size_t i = 0; i < nwant; i++) {
+		assert_int_equal(tl.rows[i].time, want[i].time);
+		assert_int_equal(tl.rows[i].ring, want[i].ring);
+		assert_int_equal(tl.rows[i].kind, FDR_NET_CONNECT);
+	}
+
+	/* From the middle: rows from the cursor's time on. */
+	tm_str_set(&sel.expr, NULL);
+	tl.budget_ns = 0;
+	assert_int_equal(tm_tl_seek_row(&tl, T0 + 2000 * 1000, 0, 20), 0);
+	assert_int_equal(tl.rows[tl.cur].time, T0 + 2000 * 1000);
+	tl.budget_ns = 1;
+	tm_str_set(&sel.expr, "dport == 4444");
+	assert_int_equal(tm_tl_reload(&tl), 0);
+	assert_true(tl.busy);
+	while ((rc = tm_tl_more(&tl, 1)) == 0)
+		;
+	assert_int_equal(rc, 1);
+	assert_int_equal(tl.n, nwant);
+	assert_int_equal(tl.rows[0].time, want[0].time);
+
+	/* Nothing matches: the search ends with no rows, not busy. */
+	tm_str_set(&sel.expr, "dport == 9");
+	assert_int_equal(tm_tl_reload(&tl), 0);
+	while ((rc = tm_tl_more(&tl, 1)) == 0)
+		;
+	assert_int_equal(rc, 1);
+	assert_int_equal(tl.n, 0);
+	assert_false(tl.busy);
+	/* A search is never cut short by the budget. */
+	tm_str_set(&sel.expr, NULL);
+	assert_int_equal(tm_tl_reload(&tl), 0);
+	while (tm_tl_more(&tl, 0) == 0)
+		;
+	assert_int_equal(tm_tl_search(&tl, "dport=4444", 1, 100000, 20), 1);
+	assert_int_equal(tl.rows[tl.cur].time, want[0].time);
+	tm_tl_close(&tl);
+	tm_sel_release(&sel);
+	rp_set_free(s);
+}
+
+/* rp_scan_step() gives up after max_blocks blocks without an event to
+ * return and goes on where it stopped: the same events as rp_scan_next(). */
+static void test_scan_step(void **state)
+{
+	struct rp_set *s = open_many();
+	struct rp_scan_opts so = RP_SCAN_OPTS_INIT;
+	struct rp_filter *f;
+	struct rp_error e;
+	struct rp_scan *sc;
+	struct rp_item it;
+	unsigned again = 0, got = 0;
+	int rc;
+
+	(void)state;
+	assert_int_equal(rp_filter_new(&f), 0);
+	assert_int_equal(rp_filter_add_expr(f, "dport == 4444", &e), 0);
+	so.filter = f;
+	so.threads = 2;
+	assert_int_equal(rp_scan_new(s, &so, &sc), 0);
+	while ((rc = rp_scan_step(sc, &it, 1)) != 0) {
+		if (rc == -EAGAIN) {
+			again++;
+			continue;
+		}
+		assert_int_equal(rc, 1);
+		assert_int_equal(it.ev->kind, FDR_NET_CONNECT);
+		got++;
+	}
+	assert_int_equal(got, 3);
+	assert_true(again > 10);
+	rp_scan_free(sc);
+	rp_filter_free(f);
+	rp_set_free(s);
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	uint8_t *buf;
+	long n;
+
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	assert_true(n > 0);
+	rewind(fp);
+	buf = malloc((size_t)n);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* FDR_READER_LAZY (how fdr-tui opens rings): a damaged payload is listed
+ * at open, refused when loaded (no events), reported by verify and by a
+ * set's scan; a torn rewrite of a partial block still leaves the earlier
+ * revision readable, as without the flag. */
+static void test_lazy_reader(void **state)
+{
+	struct fdr_ring_reader *r, *strict;
+	struct fdr_cursor *c;
+	struct fdr_event ev;
+	char path[128];
+	size_t len;
+	uint8_t *buf;
+
+	(void)state;
+	rp_set_free(open_many());	/* writes the rings */
+	snprintf(path, sizeof(path), "%s/many/b.ring", dir);
+	buf = slurp(path, &len);
+	assert_int_equal(fdr_reader_open_mem(buf, len, "web", &strict), 0);
+	size_t nb = fdr_reader_nblocks(strict);
+	assert_true(nb > 4);
+	const struct fdr_ring_geometry *g = fdr_reader_geometry(strict);
+	const struct fdr_block_info *b2 = fdr_reader_block(strict, 2);
+	size_t off = (size_t)g->data_offset + (size_t)b2->slot * g->slot_size + 64 + b2->comp_size / 2;
+	uint32_t bad_slot = b2->slot;
+	uint64_t bad_seq = b2->seq;
+	fdr_reader_free(strict);
+	buf[off] ^= 0x40;
+
+	assert_int_equal(fdr_reader_open_mem(buf, len, "web", &strict), 0);
+	assert_int_equal(fdr_reader_nblocks(strict), nb - 1);	/* checked at open */
+	assert_int_equal(fdr_reader_ndamaged(strict), 1);
+	fdr_reader_free(strict);
+
+	assert_int_equal(fdr_reader_open_mem_flags(buf, len, "web", FDR_READER_LAZY, &r), 0);
+	assert_int_equal(fdr_reader_nblocks(r), nb);	/* not read yet */
+	assert_int_equal(fdr_reader_ndamaged(r), 0);
+	assert_int_equal(fdr_cursor_new(&c), 0);
+	assert_int_equal(fdr_cursor_load(c, r, 2), FDR_E_CHECKSUM);
+	assert_true(fdr_cursor_next(c, &ev) <= 0);	/* no events from it */
+	assert_int_equal(fdr_cursor_load(c, r, 1), 0);
+	assert_int_equal(fdr_cursor_next(c, &ev), 1);
+	assert_int_equal(fdr_reader_verify(r), 1);
+	assert_int_equal(fdr_reader_nblocks(r), nb - 1);
+	assert_int_equal(fdr_reader_damaged(r, 0)->slot, bad_slot);
+	assert_int_equal(fdr_reader_damaged(r, 0)->error, FDR_E_CHECKSUM);
+	for (size_t i = 0; i < fdr_reader_nblocks(r); i++)
+		assert_true(fdr_reader_block(r, i)->seq != bad_seq);
+	fdr_reader_free(r);
+
+	/* Through a set: the scan reads everything else and says which slot. */
+	struct rp_set *s;
+	struct rp_scan *sc;
+	struct rp_scan_opts so = RP_SCAN_OPTS_INIT;
+	struct rp_item it;
+	size_t n = 0;
+	assert_int_equal(rp_set_new(&s), 0);
+	rp_set_reader_flags(s, FDR_READER_LAZY);
+	assert_int_equal(rp_set_add_mem(s, buf, len, "web"), 1);
+	assert_int_equal(rp_set_ndiags(s), 0);
+	assert_int_equal(rp_scan_new(s, &so, &sc), 0);
+	while (rp_scan_next(sc, &it) > 0)
+		n++;
+	rp_scan_free(sc);
+	assert_true(n > 0 && n < NMANY);
+	assert_int_equal(rp_set_ndiags(s), 1);
+	assert_int_equal(rp_set_diag(s, 0)->error, FDR_E_CHECKSUM);
+	rp_set_free(s);
+	free(buf);
+
+	/* A partial block flushed twice (revisions 1 and 2 in two slots),
+	 * the second write torn: both readers list revision 1. */
+	struct fdr_ring_meta m;
+	struct fdr_writer_opts o = FDR_WRITER_OPTS_INIT;
+	struct fdr_ring_writer *w;
+	memset(&m, 0, sizeof(m));
+	o.slot_size = 4096;
+	o.file_size = 1u << 20;
+	o.sync = FDR_SYNC_NONE;
+	snprintf(path, sizeof(path), "%s/partial.ring", dir);
+	assert_int_equal(fdr_writer_open(path, &m, &o, &w), 0);
+	fdr_event_init(&ev, FDR_PROC_EXIT, T0);
+	fdr_event_set_u(&ev, FDR_F_PID, 7);
+	assert_int_equal(fdr_writer_append(w, &ev), 0);
+	assert_int_equal(fdr_writer_flush(w), 0);
+	ev.time_ns = T0 + 1;
+	assert_int_equal(fdr_writer_append(w, &ev), 0);
+	assert_int_equal(fdr_writer_flush(w), 0);
+	assert_int_equal(fdr_writer_close(w), 0);
+	buf = slurp(path, &len);
+	unlink(path);
+	assert_int_equal(fdr_reader_open_mem(buf, len, "partial", &strict), 0);
+	assert_int_equal(fdr_reader_nblocks(strict), 1);
+	b2 = fdr_reader_block(strict, 0);
+	assert_true(b2->revision >= 2);
+	uint32_t rev = b2->revision;
+	g = fdr_reader_geometry(strict);
+	buf[(size_t)g->data_offset + (size_t)b2->slot * g->slot_size + 64 + b2->comp_size - 1] ^= 1;
+	fdr_reader_free(strict);
+	unsigned flags[2] = { 0, FDR_READER_LAZY };
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(fdr_reader_open_mem_flags(buf, len, "partial", flags[k], &r), 0);
+		assert_int_equal(fdr_reader_nblocks(r), 1);
+		assert_int_equal(fdr_reader_block(r, 0)->revision, rev - 1);
+		assert_int_equal(fdr_reader_block(r, 0)->events, 1);
+		assert_int_equal(fdr_reader_ndamaged(r), 1);
+		assert_int_equal(fdr_cursor_load(c, r, 0), 0);
+		assert_int_equal(fdr_cursor_next(c, &ev), 1);
+		assert_int_equal(ev.time_ns, T0);
+		fdr_reader_free(r);
+	}
+	fdr_cursor_free(c);
+	free(buf);
+}
+
+/* --follow on a directory with no ring yet: the app starts, says it
+ * waits, and shows a ring once one is written there. */
+static void test_follow_empty(void **state)
+{
+	struct tv_opts o = { .sel = TM_SEL_INIT, .color = false };
+	struct tv_screen scr = { 0, 0, NULL };
+	struct fdr_buf b = FDR_BUF_INIT;
+	struct tv_app *a;
+	struct rp_set *s;
+	char live[128], err[256], src[128], dst[160], cmd[400];
+
+	(void)state;
+	snprintf(live, sizeof(live), "%s/live", dir);
+	assert_int_equal(mkdir(live, 0700), 0);
+	assert_int_equal(rp_set_new(&s), 0);
+	assert_int_equal(rp_set_add(s, live), 0);
+	o.follow = live;
+	assert_int_equal(tv_app_new(&o, s, &a, err, sizeof(err)), 0);
+	while (tv_app_idle(a))
+		;
+	tv_screen_resize(&scr, 120, 24);
+	tv_app_draw(a, &scr);
+	tv_screen_text(&scr, &b);
+	assert_non_null(strstr(b.p, "waiting for rings in"));
+	assert_null(strstr(b.p, " web "));
+	tv_app_refresh(a);	/* still nothing */
+	fdr_buf_reset(&b);
+	tv_app_draw(a, &scr);
+	tv_screen_text(&scr, &b);
+	assert_non_null(strstr(b.p, "waiting for rings in"));
+	/* The recorder starts: a ring appears (in a container's directory). */
+	snprintf(src, sizeof(src), "%s/b-web.ring", dir);
+	snprintf(dst, sizeof(dst), "%s/c1", live);
+	assert_int_equal(mkdir(dst, 0700), 0);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s/web.ring'", src, dst);
+	assert_int_equal(system(cmd), 0);
+	tv_app_refresh(a);
+	while (tv_app_idle(a))
+		;
+	fdr_buf_reset(&b);
+	tv_app_draw(a, &scr);
+	tv_screen_text(&scr, &b);
+	assert_null(strstr(b.p, "waiting for rings"));
+	assert_non_null(strstr(b.p, ">web "));
+	tv_app_free(a);
+	tv_screen_release(&scr);
+	fdr_buf_release(&b);
+}
+
+/* Block pushdown on the string table: for expressions of every shape, the
+ * filtered scan and the count give exactly what evaluating the filter on
+ * every event gives, and a string no block holds rules blocks out without
+ * decoding them. */
+static void test_string_pushdown(void **state)
+{
+	static const char *const exprs[] = {
+		"path == \"/data/nothing\"",
+		"path ~ \"/data/00*\"",
+		"path ~ \"*ab*\" && kind == \"file.open\"",
+		"!(path ~ \"*ab*\")",
+		"path != \"/data/nothing\" && dport == 4444",
+		"path == \"/data/nothing\" || dport == 4444",
+		"not (path !~ \"*0f0*\")",
+		"exe ~ \"*nc*\"",
+		"path ~ \"*00\" || path ~ \"/data/?0*\"",
+		"path ~ \"/data/1*1\" && path != \"/data/nothing\"",
+	};
+	struct rp_set *s = open_many();
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(exprs) / sizeof(exprs[0]); k++) {
+		struct rp_scan_opts so = RP_SCAN_OPTS_INIT;
+		struct rp_scan_stats st, cst;
+		struct rp_filter *f;
+		struct rp_error e;
+		struct rp_scan *sc;
+		struct rp_item it;
+		uint64_t want = 0, got = 0, counted = 0;
+
+		assert_int_equal(rp_filter_new(&f), 0);
+		assert_int_equal(rp_filter_add_expr(f, exprs[k], &e), 0);
+		assert_true(rp_filter_strings_decide(f));
+		assert_int_equal(rp_scan_new(s, &so, &sc), 0);	/* every event */
+		while (rp_scan_next(sc, &it) > 0)
+			want += rp_filter_event(f, it.ring, it.ev);
+		rp_scan_free(sc);
+		so.filter = f;
+		assert_int_equal(rp_scan_new(s, &so, &sc), 0);
+		while (rp_scan_next(sc, &it) > 0) {
+			assert_true(rp_filter_event(f, it.ring, it.ev));
+			got++;
+		}
+		rp_scan_stats(sc, &st);
+		rp_scan_free(sc);
+		assert_int_equal(rp_scan_count(s, &so, &counted, &cst), 0);
+		if (got != want || counted != want)
+			fail_msg("'%s': want %llu, scan %llu, count %llu", exprs[k], (unsigned long long)want,
+				 (unsigned long long)got, (unsigned long long)counted);
+		if (k == 0 || k == 7) {	/* no block holds such a string */
+			assert_int_equal(want, 0);
+			assert_true(st.blocks_pushed > 0);
+			assert_int_equal(st.blocks_pushed + st.blocks_skipped, st.blocks);
+			assert_int_equal(st.events, 0);
+			assert_int_equal(cst.blocks_pushed, st.blocks_pushed);
+		}
+		if (k == 1)	/* some blocks hold one, most not */
+			assert_true(want > 0 && st.blocks_pushed > 0 && st.blocks_pushed < st.blocks_decoded);
+		if (k == 3 || k == 5)	/* nothing to rule out */
+			assert_int_equal(st.blocks_pushed, 0);
+		rp_filter_free(f);
+	}
+	rp_set_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -540,6 +970,9 @@ int main(void)
 		cmocka_unit_test(test_history), cmocka_unit_test(test_marks),
 		cmocka_unit_test(test_search), cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_export), cmocka_unit_test(test_views),
+		cmocka_unit_test(test_budget), cmocka_unit_test(test_scan_step),
+		cmocka_unit_test(test_lazy_reader), cmocka_unit_test(test_follow_empty),
+		cmocka_unit_test(test_string_pushdown),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
