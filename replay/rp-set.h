@@ -134,11 +134,11 @@ int rp_scan_next(struct rp_scan *sc, struct rp_item *it);
  * call goes on from there. For callers that must stay responsive. */
 int rp_scan_step(struct rp_scan *sc, struct rp_item *it, uint64_t max_blocks);
 void rp_scan_stats(const struct rp_scan *sc, struct rp_scan_stats *st);
-/* Where the event last returned by rp_scan_next() sits in its ring (item's
- * ring): *seq is its block's sequence number (fdr_block_info.seq) and *index
- * its position in that block, counting every event of the block as
- * fdr_cursor_next() returns them after fdr_cursor_load(), filtered or not.
- * 0, or -ENOENT before the first event. */
+/* Where the event last returned by rp_scan_next() or rp_scan_step() sits
+ * in its ring (the item's ring): *seq is its block's sequence number
+ * (fdr_block_info.seq) and *index its position in that block, counting every
+ * event of the block as fdr_cursor_next() returns them after
+ * fdr_cursor_load(), filtered or not. 0, or -ENOENT before the first event. */
 int rp_scan_where(const struct rp_scan *sc, uint64_t *seq, uint32_t *index);
 /* Blocks merged so far and blocks to merge (for a progress bar). */
 void rp_scan_progress(const struct rp_scan *sc, uint64_t *done, uint64_t *total);
