@@ -249,4 +249,10 @@ int fdr_cursor_peek(struct fdr_cursor *c, struct fdr_event_peek *p);
  * lengths, strings, times and the event count are still checked). */
 int fdr_cursor_skip(struct fdr_cursor *c);
 
+/* From now on, fdr_cursor_next() stores only the fields in want (bit =
+ * field id, as struct fdr_event's has[]; NULL: all fields again): the
+ * others are parsed and checked as usual, then left absent. For scans
+ * that read a few fields (a filtered count). */
+void fdr_cursor_project(struct fdr_cursor *c, const uint64_t want[2]);
+
 #endif

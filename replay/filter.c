@@ -1084,6 +1084,53 @@ bool rp_filter_tracks_pids(const struct rp_filter *f)
 
 /* ---- evaluation ------------------------------------------------------------ */
 
+static void mark_field(uint64_t want[2], unsigned field)
+{
+	if (field < FDR_F_MAX)
+		want[field >> 6] |= 1ull << (field & 63);
+}
+
+/* Fields the tests under n read (rp_kind_name() reads the docker action). */
+static void node_fields(const struct node *n, uint64_t want[2])
+{
+	if (!n)
+		return;
+	node_fields(n->a, want);
+	node_fields(n->b, want);
+	if (n->type != N_TEST)
+		return;
+	if (n->ref == R_EVENT)
+		mark_field(want, n->field);
+	else if (n->ref == R_KIND)
+		mark_field(want, FDR_F_ACTION);
+	else if (n->ref == R_IMAGE)
+		mark_field(want, FDR_F_IMAGE);
+}
+
+void rp_filter_fields(const struct rp_filter *f, uint64_t want[2])
+{
+	want[0] = want[1] = 0;
+	if (f->pid_set && f->descendants) {	/* the tracker reads lineage fields */
+		want[0] = want[1] = UINT64_MAX;
+		return;
+	}
+	node_fields(f->expr, want);
+	if (f->kinds_set)
+		mark_field(want, FDR_F_ACTION);
+	if (f->containers.n) {
+		mark_field(want, FDR_F_CONTAINER);
+		mark_field(want, FDR_F_NAME);
+	}
+	if (f->pid_set)
+		mark_field(want, FDR_F_PID);
+	if (f->users.n) {
+		static const unsigned uf[] = { FDR_F_USER, FDR_F_RUNAS, FDR_F_UID, FDR_F_EUID,
+					       FDR_F_LOGINUID };
+		for (size_t i = 0; i < sizeof(uf) / sizeof(uf[0]); i++)
+			mark_field(want, uf[i]);
+	}
+}
+
 static bool container_matches(const char *want, const struct rp_ring *r)
 {
 	if (!strcmp(want, "host"))

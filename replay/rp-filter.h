@@ -106,6 +106,10 @@ enum rp_pre rp_filter_pre(const struct rp_filter *f, unsigned kind, uint64_t tim
  * range, kinds, a plain pid, or nothing left for the fields): when not, a
  * scan decodes every event without peeking first. */
 bool rp_filter_pre_decides(const struct rp_filter *f);
+/* Fields (bit = field id, as struct fdr_event's has[]) that
+ * rp_filter_event() reads: a scan that only tests events may decode just
+ * these (fdr_cursor_project()). Everything under pid-descendant tracking. */
+void rp_filter_fields(const struct rp_filter *f, uint64_t want[2]);
 /* Whether the filter needs pid-descendant tracking (in time order). */
 bool rp_filter_tracks_pids(const struct rp_filter *f);
 
