@@ -113,8 +113,10 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
-static int raw_reserve(struct blkenc *e, size_t more)
+static inline int raw_reserve(struct blkenc *e, size_t more)
 {
+	if (e->len + more <= e->cap)
+		return 0;
 	return grow((void **)&e->raw, &e->cap, e->len + more, 1);
 }
 
@@ -192,8 +194,10 @@ static inline uint32_t byte_len(uint64_t v)
 	return v < 0x100 ? 1 : (uint32_t)(64 - __builtin_clzll(v) + 7) / 8;
 }
 
-static int body_reserve(struct blkenc *e, size_t used, size_t more)
+static inline int body_reserve(struct blkenc *e, size_t used, size_t more)
 {
+	if (used + more <= e->bodycap)
+		return 0;
 	return grow((void **)&e->body, &e->bodycap, used + more, 1);
 }
 
