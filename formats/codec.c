@@ -201,6 +201,10 @@ static inline int body_reserve(struct blkenc *e, size_t used, size_t more)
 	return grow((void **)&e->body, &e->bodycap, used + more, 1);
 }
 
+/* Body bytes of an event's fields other than lists: flags, time and at
+ * most 32 per field. */
+#define BODY_ROOM (64 + 32 * FDR_F_MAX)
+
 int blkenc_add(struct blkenc *e, const struct fdr_event *ev)
 {
 	size_t start = e->len, b = 0, nstr0 = e->nstr, flen;
@@ -209,8 +213,11 @@ int blkenc_add(struct blkenc *e, const struct fdr_event *ev)
 
 	if (ev->kind == 0 || ev->kind >= FDR_KIND_MAX)
 		return -EINVAL;
-	if ((rc = body_reserve(e, 0, 64)) ||
-	    (rc = grow((void **)&e->ev, &e->evcap, e->nev + 1, sizeof(*e->ev))))
+	/* Room for every field but lists (<= 32 bytes each) at once; a list
+	 * reserves its own bytes and this much again. */
+	if ((rc = body_reserve(e, 0, BODY_ROOM)) ||
+	    (e->nev == e->evcap &&
+	     (rc = grow((void **)&e->ev, &e->evcap, e->nev + 1, sizeof(*e->ev)))))
 		return rc;
 	b += flen = put_varint(e->body + b, ev->flags);
 	if (e->column) {
@@ -230,8 +237,6 @@ int blkenc_add(struct blkenc *e, const struct fdr_event *ev)
 			uint32_t idx;
 
 			bits &= bits - 1;
-			if ((rc = body_reserve(e, b, 32)))
-				goto out_undo;
 			switch (field_types[f]) {
 			case FDR_T_U64:
 				b += put_varint(e->body + b, (uint64_t)f << 3 | WT_VARINT);
@@ -252,7 +257,7 @@ int blkenc_add(struct blkenc *e, const struct fdr_event *ev)
 					rc = FDR_E_TOOBIG;
 					goto out_undo;
 				}
-				if ((rc = body_reserve(e, b, 16 + (size_t)v->v.n * 5)))
+				if ((rc = body_reserve(e, b, 16 + (size_t)v->v.n * 5 + BODY_ROOM)))
 					goto out_undo;
 				b += put_varint(e->body + b, (uint64_t)f << 3 | WT_STRV);
 				b += put_varint(e->body + b, v->v.n);

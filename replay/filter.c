@@ -1263,20 +1263,31 @@ static struct fdr_str value_str(const struct node *n, const struct rp_ring *r,
 	return s;
 }
 
+/* memcmp() == 0 for the short literals of a filter, without a call. */
+static inline bool mem_eq(const char *a, const char *b, size_t n)
+{
+	if (n > 16)
+		return !memcmp(a, b, n);
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
 static bool glob_node(const struct node *n, const char *s, size_t len)
 {
 	const char *p = n->str;
 
 	switch (n->gs) {
 	case G_EXACT:
-		return len == n->slen && (!len || !memcmp(s, p, len));
+		return len == n->slen && (!len || mem_eq(s, p, len));
 	case G_PREFIX:
-		return len >= n->plen && (!n->plen || !memcmp(s, p, n->plen));
+		return len >= n->plen && (!n->plen || mem_eq(s, p, n->plen));
 	case G_SUFFIX:
-		return len >= n->xlen && (!n->xlen || !memcmp(s + len - n->xlen, p + n->slen - n->xlen, n->xlen));
+		return len >= n->xlen && (!n->xlen || mem_eq(s + len - n->xlen, p + n->slen - n->xlen, n->xlen));
 	case G_PRESUF:
-		return len >= n->plen + n->xlen && (!n->plen || !memcmp(s, p, n->plen)) &&
-		       (!n->xlen || !memcmp(s + len - n->xlen, p + n->slen - n->xlen, n->xlen));
+		return len >= n->plen + n->xlen && (!n->plen || mem_eq(s, p, n->plen)) &&
+		       (!n->xlen || mem_eq(s + len - n->xlen, p + n->slen - n->xlen, n->xlen));
 	case G_INFIX:
 		return !n->mlen || (len && memmem(s, len, p + n->moff, n->mlen));
 	default:
@@ -1284,18 +1295,18 @@ static bool glob_node(const struct node *n, const char *s, size_t len)
 	}
 }
 
-static bool str_test(const struct node *n, struct fdr_str s)
+static inline bool str_test(const struct node *n, struct fdr_str s)
 {
 	bool eq;
 
 	if (n->op == OP_GLOB || n->op == OP_NGLOB)
 		eq = glob_node(n, s.p, s.len);
 	else
-		eq = s.len == n->slen && (!s.len || !memcmp(s.p, n->str, s.len));
+		eq = s.len == n->slen && (!s.len || mem_eq(s.p, n->str, s.len));
 	return (n->op == OP_NE || n->op == OP_NGLOB) ? !eq : eq;
 }
 
-static bool num_test(enum op op, __int128 a, __int128 b)
+static inline bool num_test(enum op op, __int128 a, __int128 b)
 {
 	switch (op) {
 	case OP_EQ: return a == b;
@@ -1308,7 +1319,10 @@ static bool num_test(enum op op, __int128 a, __int128 b)
 	}
 }
 
-static bool eval_test(const struct node *n, const struct rp_ring *r, const struct fdr_event *ev)
+/* The general test, out of line: eval() stays small for the compiled
+ * fast cases. */
+__attribute__((noinline)) static bool eval_test(const struct node *n, const struct rp_ring *r,
+					       const struct fdr_event *ev)
 {
 	bool negative = n->op == OP_NE || n->op == OP_NGLOB;
 
@@ -1451,7 +1465,8 @@ static bool event_about_container(const struct rp_filter *f, const struct fdr_ev
 }
 
 /* --container, --pid (without descendants), --user. */
-static bool event_rest(const struct rp_filter *f, const struct rp_ring *r, const struct fdr_event *ev)
+__attribute__((noinline)) static bool event_rest(const struct rp_filter *f, const struct rp_ring *r,
+						const struct fdr_event *ev)
 {
 	if (f->containers.n && r->is_host && !event_about_container(f, ev))
 		return false;
@@ -1468,7 +1483,7 @@ static bool event_rest(const struct rp_filter *f, const struct rp_ring *r, const
 }
 
 /* --kind on a docker event: its action decides. */
-static bool docker_kind_ok(const struct rp_filter *f, const struct fdr_event *ev)
+__attribute__((noinline)) static bool docker_kind_ok(const struct rp_filter *f, const struct fdr_event *ev)
 {
 	char kb[80];
 
