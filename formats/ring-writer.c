@@ -36,6 +36,26 @@
 
 #include "ring-format.h"
 
+/* Fields of string and list type, by has[] word (from field_types). */
+static uint64_t str_mask[2], strv_mask[2];
+static pthread_once_t masks_once = PTHREAD_ONCE_INIT;
+
+static void masks_init(void)
+{
+	codec_init();
+	for (unsigned f = 1; f < FDR_F_MAX; f++) {
+		if (field_types[f] == FDR_T_STR)
+			str_mask[f >> 6] |= 1ull << (f & 63);
+		else if (field_types[f] == FDR_T_STRV)
+			strv_mask[f >> 6] |= 1ull << (f & 63);
+	}
+}
+
+static void field_masks_init(void)
+{
+	pthread_once(&masks_once, masks_init);
+}
+
 struct slot_state {
 	uint64_t seq;
 	uint32_t rev;
@@ -523,6 +543,7 @@ int fdr_writer_open(const char *path, const struct fdr_ring_meta *meta,
 	w->cur = w->alt = -1;
 	w->last_slot = nslots - 1;
 	blkenc_init(&w->enc);
+	field_masks_init();
 	blkenc_init(&w->enc2);
 	w->slots = calloc(nslots, sizeof(*w->slots));
 	w->sbuf = malloc(opts->slot_size);
@@ -666,33 +687,13 @@ static bool fits_empty(const struct fdr_ring_writer *w, size_t raw)
 }
 
 /* Whether ev alone fits in a slot: a cheap bound, else its exact size. */
-/* Fields of string and list type, by has[] word (from field_types). */
-static uint64_t str_mask[2], strv_mask[2];
-static pthread_once_t masks_once = PTHREAD_ONCE_INIT;
-
-static void masks_init(void)
-{
-	codec_init();
-	for (unsigned f = 1; f < FDR_F_MAX; f++) {
-		if (field_types[f] == FDR_T_STR)
-			str_mask[f >> 6] |= 1ull << (f & 63);
-		else if (field_types[f] == FDR_T_STRV)
-			strv_mask[f >> 6] |= 1ull << (f & 63);
-	}
-}
-
-static void field_masks_init(void)
-{
-	pthread_once(&masks_once, masks_init);
-}
-
 static int fits_alone(struct fdr_ring_writer *w, const struct fdr_event *ev)
 {
 	size_t bound = 64, raw;
 	int rc;
 
-	field_masks_init();
-	/* Only strings and lists need a look each; other fields count 32. */
+	/* Only strings and lists need a look each; other fields count 32
+	 * (the masks were set up by fdr_writer_open()). */
 	for (unsigned wd = 0; wd < 2; wd++) {
 		uint64_t bits = ev->has[wd] & (str_mask[wd] | strv_mask[wd]);
 
