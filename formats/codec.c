@@ -409,13 +409,6 @@ int fdr_cursor_new(struct fdr_cursor **out)
 	if (!c)
 		return -ENOMEM;
 	c->err = 1;	/* nothing loaded: next() returns 0 */
-	/* slot 0 always exists: the field loop reads it for numbers */
-	if (grow((void **)&c->strs, &c->strcap, 64, sizeof(*c->strs))) {
-		free(c);
-		return -ENOMEM;
-	}
-	c->strs[0].p = NULL;
-	c->strs[0].len = 0;
 	codec_init();
 	c->act = tag_act;
 	*out = c;

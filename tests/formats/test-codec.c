@@ -123,6 +123,52 @@ static void test_every_kind_and_field(void **state)
 	raw_round_trip(evs, 1);
 }
 
+/* The bench's host-like mix (gen_host_event) encodes and decodes back
+ * exactly, and has the shape it claims: mostly proc and file events, a
+ * few audit ones, strings repeated. */
+static void test_host_mix(void **state)
+{
+	const size_t n = 8000;
+	struct blkenc e;
+	struct fdr_cursor *c;
+	struct fdr_event *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+	struct gen_buf g, g2;
+	size_t proc = 0, file = 0, other = 0;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	blkenc_init(&e);
+	for (size_t i = 0; i < n; i++) {
+		gen_host_event(i, a, &g);
+		assert_int_equal(blkenc_add(&e, a), 0);
+	}
+	blkenc_set_base(&e, 0);
+	assert_int_equal(fdr_cursor_new(&c), 0);
+	assert_int_equal(fdr_cursor_load_raw(c, e.raw, e.len), 0);
+	for (size_t i = 0; i < n; i++) {
+		char why[256];
+
+		gen_host_event(i, a, &g2);
+		assert_int_equal(fdr_cursor_next(c, b), 1);
+		if (!ev_equal(a, b, why))
+			fail_msg("host event %zu: %s", i, why);
+		if (a->kind <= FDR_PROC_UID)
+			proc++;
+		else if (a->kind <= FDR_FILE_OPEN)
+			file++;
+		else
+			other++;
+	}
+	assert_int_equal(fdr_cursor_next(c, b), 0);
+	assert_true(proc > n / 3 && file > n / 3 && other > n / 50 && other < n / 10);
+	assert_true(e.nstr < n / 5);	/* repeated strings, interned once */
+	fdr_cursor_free(c);
+	blkenc_release(&e);
+	free(a);
+	free(b);
+}
+
 static void test_time_deltas(void **state)
 {
 	static struct fdr_event evs[6];
@@ -499,6 +545,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_kind_and_field),
 		cmocka_unit_test(test_time_deltas),
+		cmocka_unit_test(test_host_mix),
 		cmocka_unit_test(test_spec_example),
 		cmocka_unit_test(test_spec_example_v11),
 		cmocka_unit_test(test_skipping),
