@@ -7,8 +7,10 @@
  *
  *   formats-bench [EVENTS] [DIR]
  *
- * The event mix is gen_event() of tests/formats/gen.h: exec with argv,
- * fork/exit, file events with paths, net/dns, ssh/sudo audit, k8s audit.
+ * The event mix is gen_host_event() of tests/formats/gen.h (a host's
+ * processes: fork, exec with argv, file events with paths, net, some
+ * ssh/sudo/docker/k8s audit), or with FDR_BENCH_MIX=gen the tests' stress
+ * mix gen_event().
  * With FDR_BENCH_RING=PATH the events are those of a real recording
  * instead (read in order, cycled, times shifted to keep increasing).
  */
@@ -96,12 +98,21 @@ static int src_next(struct src *s, struct fdr_event *ev)
 	}
 }
 
+/* FDR_BENCH_MIX=host (default): gen_host_event(), modeled on a real
+ * recording; FDR_BENCH_MIX=gen: gen_event(), the tests' mix, which has far
+ * more unique strings and audit events than a host makes (a stress mix). */
+static bool gen_mix_is_host = true;
+
 /* Event i of the bench's stream. */
 static void next_event(struct src *s, uint64_t i, struct fdr_event *ev, struct gen_buf *g)
 {
 	if (s->r) {
 		if (src_next(s, ev))
 			exit(1);
+		return;
+	}
+	if (gen_mix_is_host) {
+		gen_host_event(i, ev, g);
 		return;
 	}
 	gen_event(i, ev, g);
@@ -130,6 +141,8 @@ int main(int argc, char **argv)
 	bool v11;
 	int rc;
 
+	if (getenv("FDR_BENCH_MIX") && !strcmp(getenv("FDR_BENCH_MIX"), "gen"))
+		gen_mix_is_host = false;
 	snprintf(path, sizeof(path), "%s/fdr-bench-%d.ring", dir, (int)getpid());
 	o.sync = FDR_SYNC_NONE;
 	o.file_size = 8192 + (n * 40 / o.slot_size + 16) * (uint64_t)o.slot_size; /* no wrap */

@@ -56,6 +56,7 @@ report() {	# name, threads, args...
 	echo "${name}_decoded_rate $(calc %d "$dec / $secs") events/s"
 	echo "${name}_peak_rss $(calc %.1f "$rss / 1024") MiB"
 	last_rate=$(calc %d "$dec / $secs")
+	last_cpu_rate=$(calc %d "$events / $cpu")
 }
 
 # A filter that pushdown cannot help: every block is decoded.
@@ -64,6 +65,7 @@ expr1=$last_rate
 report replay_count_expr_allcores "$cores" -e 'exe ~ "/bin/*sh" || dport == 4444'
 # A kind filter: blocks without the kind are skipped unread.
 report replay_count_kind_1core 1 --kind proc.exec
+kind1_cpu_rate=$last_cpu_rate
 report replay_count_kind_allcores "$cores" --kind proc.exec
 
 # Bare LZ4 of the same blocks on one core.
@@ -92,10 +94,33 @@ cnt=$("$R" count --threads 1 --kind proc.exec --until "$last" "$tmp/r")
 s1=$(now)
 echo "replay_same_1m_select_rate $(calc %d "1000000 / ($s1 - $s0)") events/s (1 core, incl. start-up)"
 echo "replay_same_1m_select_matched $cnt events (jq: $jn)"
-if command -v sysdig >/dev/null; then
-	echo "sysdig_scan skipped: no capture of similar size prepared"
+# sysdig peer: the largest real capture of ../shared/data/scap (gzip scap,
+# a few thousand events) decompressed and repeated back to back (sysdig
+# reads concatenated sections as one stream) up to ~500 K events, then
+# `sysdig -r` keeping one event type, as our kind-filtered count does.
+# Ours on the same count of events for scale: replay_count_kind_1core above.
+scap_dir=${FDR_SHARED:-../shared}/data/scap
+if ! command -v sysdig >/dev/null; then
+	echo "sysdig_scan skipped: sysdig not installed (FDR_DEPS_BENCH=1 scripts/install-deps.sh)"
+elif [ ! -d "$scap_dir" ]; then
+	echo "sysdig_scan skipped: no $scap_dir"
 else
-	echo "sysdig_scan skipped: sysdig not installed"
+	big=$(ls -S "$scap_dir"/*/*.scap | head -n 1)
+	zcat -f "$big" >"$tmp/one.scap"
+	per=$(sysdig -r "$tmp/one.scap" | wc -l)
+	copies=$(( (${FDR_BENCH_SCAP_EVENTS:-500000} + per - 1) / per ))
+	for _ in $(seq "$copies"); do cat "$tmp/one.scap"; done >"$tmp/big.scap"
+	rm -f "$tmp/one.scap"
+	sys_events=$((per * copies))
+	TIMEFORMAT='%R %U %S'
+	{ time sysdig -r "$tmp/big.scap" "evt.type=execve" >"$tmp/sys.out"; } 2>"$tmp/time"
+	read -r secs u s <"$tmp/time"
+	echo "sysdig_capture $(basename "$big") x $copies = $sys_events events"
+	echo "sysdig_select_type_matched $(wc -l <"$tmp/sys.out") events"
+	echo "sysdig_select_type_rate $(calc %d "$sys_events / $secs") events/s"
+	echo "sysdig_select_type_rate_per_cpu_second $(calc %d "$sys_events / ($u + $s)") events/s"
+	echo "replay_vs_sysdig_kind_per_cpu $(calc %.1f "$kind1_cpu_rate / ($sys_events / ($u + $s))") x"
+	rm -f "$tmp/big.scap" "$tmp/sys.out"
 fi
 # Instructions per event (callgrind): reproducible however loaded the
 # machine is. A 500 K-event set of the same mix, one core.

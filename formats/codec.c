@@ -29,8 +29,14 @@ static pthread_once_t field_types_once = PTHREAD_ONCE_INIT;
  * wire type that does not match the field, or end the record. One switch
  * per field instead of a switch and a type comparison. */
 enum {
-	ACT_U64, ACT_I64, ACT_STR, ACT_STRV, ACT_ADDR,
-	ACT_SKIP_VARINT, ACT_SKIP_STR, ACT_SKIP_STRV, ACT_SKIP_ADDR, ACT_END,
+	/* one varint value: the decoder's fast path (act <= ACT_SKIP_STR) */
+	ACT_U64, ACT_I64, ACT_STR, ACT_SKIP_VARINT, ACT_SKIP_STR,
+	ACT_STRV, ACT_ADDR, ACT_SKIP_STRV, ACT_SKIP_ADDR, ACT_END,
+};
+/* The action for a value of wire type wt that is not stored. */
+static const uint8_t skip_of[8] = {
+	ACT_SKIP_VARINT, ACT_SKIP_VARINT, ACT_SKIP_STR, ACT_SKIP_STRV, ACT_SKIP_ADDR,
+	ACT_END, ACT_END, ACT_END,
 };
 static uint8_t tag_act[1024];
 
@@ -43,10 +49,6 @@ static void field_types_init(void)
 	static const uint8_t act_of[] = {
 		[FDR_T_U64] = ACT_U64, [FDR_T_I64] = ACT_I64, [FDR_T_STR] = ACT_STR,
 		[FDR_T_STRV] = ACT_STRV, [FDR_T_ADDR] = ACT_ADDR,
-	};
-	static const uint8_t skip_of[8] = {
-		ACT_SKIP_VARINT, ACT_SKIP_VARINT, ACT_SKIP_STR, ACT_SKIP_STRV, ACT_SKIP_ADDR,
-		ACT_END, ACT_END, ACT_END,
 	};
 
 	for (unsigned f = 1; f < FDR_F_MAX; f++)
@@ -111,8 +113,10 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
-static int raw_reserve(struct blkenc *e, size_t more)
+static inline int raw_reserve(struct blkenc *e, size_t more)
 {
+	if (e->len + more <= e->cap)
+		return 0;
 	return grow((void **)&e->raw, &e->cap, e->len + more, 1);
 }
 
@@ -190,10 +194,16 @@ static inline uint32_t byte_len(uint64_t v)
 	return v < 0x100 ? 1 : (uint32_t)(64 - __builtin_clzll(v) + 7) / 8;
 }
 
-static int body_reserve(struct blkenc *e, size_t used, size_t more)
+static inline int body_reserve(struct blkenc *e, size_t used, size_t more)
 {
+	if (used + more <= e->bodycap)
+		return 0;
 	return grow((void **)&e->body, &e->bodycap, used + more, 1);
 }
+
+/* Body bytes of an event's fields other than lists: flags, time and at
+ * most 32 per field. */
+#define BODY_ROOM (64 + 32 * FDR_F_MAX)
 
 int blkenc_add(struct blkenc *e, const struct fdr_event *ev)
 {
@@ -203,8 +213,11 @@ int blkenc_add(struct blkenc *e, const struct fdr_event *ev)
 
 	if (ev->kind == 0 || ev->kind >= FDR_KIND_MAX)
 		return -EINVAL;
-	if ((rc = body_reserve(e, 0, 64)) ||
-	    (rc = grow((void **)&e->ev, &e->evcap, e->nev + 1, sizeof(*e->ev))))
+	/* Room for every field but lists (<= 32 bytes each) at once; a list
+	 * reserves its own bytes and this much again. */
+	if ((rc = body_reserve(e, 0, BODY_ROOM)) ||
+	    (e->nev == e->evcap &&
+	     (rc = grow((void **)&e->ev, &e->evcap, e->nev + 1, sizeof(*e->ev)))))
 		return rc;
 	b += flen = put_varint(e->body + b, ev->flags);
 	if (e->column) {
@@ -224,8 +237,6 @@ int blkenc_add(struct blkenc *e, const struct fdr_event *ev)
 			uint32_t idx;
 
 			bits &= bits - 1;
-			if ((rc = body_reserve(e, b, 32)))
-				goto out_undo;
 			switch (field_types[f]) {
 			case FDR_T_U64:
 				b += put_varint(e->body + b, (uint64_t)f << 3 | WT_VARINT);
@@ -246,7 +257,7 @@ int blkenc_add(struct blkenc *e, const struct fdr_event *ev)
 					rc = FDR_E_TOOBIG;
 					goto out_undo;
 				}
-				if ((rc = body_reserve(e, b, 16 + (size_t)v->v.n * 5)))
+				if ((rc = body_reserve(e, b, 16 + (size_t)v->v.n * 5 + BODY_ROOM)))
 					goto out_undo;
 				b += put_varint(e->body + b, (uint64_t)f << 3 | WT_STRV);
 				b += put_varint(e->body + b, v->v.n);
@@ -386,6 +397,9 @@ struct fdr_cursor {
 	uint64_t prev_ns;
 	uint32_t nev, expect_ev;	/* expect_ev = UINT32_MAX: unknown */
 	int err;		/* sticky: the rest of the block is skipped */
+	const uint8_t *act;	/* tag_act, or proj under fdr_cursor_project() */
+	const uint8_t *fast_end;	/* 16 bytes from any p < fast_end are readable */
+	uint8_t proj[1024];	/* tag_act with the unwanted fields skipped */
 };
 
 int fdr_cursor_new(struct fdr_cursor **out)
@@ -396,8 +410,23 @@ int fdr_cursor_new(struct fdr_cursor **out)
 		return -ENOMEM;
 	c->err = 1;	/* nothing loaded: next() returns 0 */
 	codec_init();
+	c->act = tag_act;
 	*out = c;
 	return 0;
+}
+
+void fdr_cursor_project(struct fdr_cursor *c, const uint64_t want[2])
+{
+	if (!want) {
+		c->act = tag_act;
+		return;
+	}
+	for (unsigned tag = 0; tag < 1024; tag++) {
+		unsigned f = tag >> 3;
+
+		c->proj[tag] = (want[f >> 6] >> (f & 63)) & 1 ? tag_act[tag] : skip_of[tag & 7];
+	}
+	c->act = c->proj;
 }
 
 void fdr_cursor_free(struct fdr_cursor *c)
@@ -414,6 +443,8 @@ void fdr_cursor_free(struct fdr_cursor *c)
 int cursor_load_payload(struct fdr_cursor *c, const uint8_t *payload, size_t len,
 			uint64_t base_ns, uint32_t events, int layout)
 {
+	/* the fast field loop reads 16 bytes ahead: only where that stays inside */
+	c->fast_end = len >= 16 ? payload + len - 16 : payload;
 	c->layout = layout;
 	c->peeked = false;
 	c->col = NULL;
@@ -479,6 +510,22 @@ int fdr_cursor_load_raw(struct fdr_cursor *c, const void *payload, size_t len)
 	return cursor_load_payload(c, payload, len, 0, UINT32_MAX, LAYOUT_INLINE);
 }
 
+/* c->buf holds a block's raw payload and BUF_PAD bytes more, zeroed so
+ * that the fast field loop may read past the payload's end (what it reads
+ * there is checked and never used). */
+#define BUF_PAD 17
+
+static int load_buf(struct fdr_cursor *c, const struct blk_hdr *h, int layout)
+{
+	int rc;
+
+	memset(c->buf + h->raw_size, 0, BUF_PAD);
+	rc = cursor_load_payload(c, c->buf, h->raw_size, h->first_ns, h->events, layout);
+	if (!rc)
+		c->fast_end = c->buf + h->raw_size;
+	return rc;
+}
+
 /* Internal for the reader: decompress a checked block into the cursor. */
 int cursor_load_block(struct fdr_cursor *c, const struct blk_hdr *h, const uint8_t *payload);
 int cursor_load_block(struct fdr_cursor *c, const struct blk_hdr *h, const uint8_t *payload)
@@ -491,11 +538,11 @@ int cursor_load_block(struct fdr_cursor *c, const struct blk_hdr *h, const uint8
 	if ((h->flags & BLK_COMP_MASK) == BLK_COMP_NONE) {
 		if (h->raw_size != h->comp_size)
 			return FDR_E_CORRUPT;
-		if (grow((void **)&c->buf, &c->bufcap, h->raw_size + 1, 1))
+		if (grow((void **)&c->buf, &c->bufcap, h->raw_size + BUF_PAD, 1))
 			return -ENOMEM;
 		memcpy(c->buf, payload, h->raw_size);
 	} else if ((h->flags & BLK_COMP_MASK) == BLK_COMP_LZ4) {
-		if (grow((void **)&c->buf, &c->bufcap, h->raw_size + 1, 1))
+		if (grow((void **)&c->buf, &c->bufcap, h->raw_size + BUF_PAD, 1))
 			return -ENOMEM;
 		n = LZ4_decompress_safe((const char *)payload, (char *)c->buf, (int)h->comp_size,
 					(int)h->raw_size);
@@ -506,7 +553,7 @@ int cursor_load_block(struct fdr_cursor *c, const struct blk_hdr *h, const uint8
 		 * one, which it may use as its dictionary (up to 64 KiB back). */
 		size_t in = 0, out = 0;
 
-		if (grow((void **)&c->buf, &c->bufcap, h->raw_size + 1, 1))
+		if (grow((void **)&c->buf, &c->bufcap, h->raw_size + BUF_PAD, 1))
 			return -ENOMEM;
 		while (in < h->comp_size) {
 			uint32_t clen;
@@ -529,10 +576,9 @@ int cursor_load_block(struct fdr_cursor *c, const struct blk_hdr *h, const uint8
 		}
 		if (out != h->raw_size)
 			return FDR_E_CORRUPT;
-		return cursor_load_payload(c, c->buf, h->raw_size, h->first_ns, h->events,
-					   LAYOUT_COLUMN);
+		return load_buf(c, h, LAYOUT_COLUMN);
 	}
-	return cursor_load_payload(c, c->buf, h->raw_size, h->first_ns, h->events, LAYOUT_INLINE);
+	return load_buf(c, h, LAYOUT_INLINE);
 }
 
 int fdr_cursor_strings(const struct fdr_cursor *c, struct fdr_str **v, size_t *cap)
@@ -608,67 +654,121 @@ static inline bool rd_str(const struct fdr_str *strs, size_t nstr, struct rd *r,
  * the time chain advanced), its fields are left in h->body. String
  * definitions on the way are added to the table. 1, 0 at the end, or the
  * sticky error. */
-static inline int cursor_advance(struct fdr_cursor *c, struct ev_hdr *h)
+/* One varint at *pp (before end): one- and two-byte values inline, the
+ * rest through the checked reader. */
+static inline __attribute__((always_inline)) bool get_varint(const uint8_t **pp,
+							      const uint8_t *end, uint64_t *v)
 {
+	const uint8_t *p = *pp;
+
+	if (__builtin_expect(end - p >= 2, 1)) {
+		if (!(p[0] & 0x80)) {
+			*v = p[0];
+			*pp = p + 1;
+			return true;
+		}
+		if (!(p[1] & 0x80)) {
+			*v = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+			*pp = p + 2;
+			return true;
+		}
+	}
+	{
+		struct rd r = { p, end };
+
+		if (!rd_varint(&r, v))
+			return false;
+		*pp = r.p;
+		return true;
+	}
+}
+
+static inline __attribute__((always_inline)) int cursor_advance(struct fdr_cursor *c,
+								 struct ev_hdr *h)
+{
+	const uint8_t *p = c->in.p, *end = c->in.end;
+
+	if (c->err)
+		return c->err > 0 ? 0 : c->err;
 	for (;;) {
 		uint64_t kind, len, flags, dt;
-		struct rd r;
+		const uint8_t *body;
 
-		if (c->err)
-			return c->err > 0 ? 0 : c->err;
-		if (c->in.p == c->in.end) {
+		if (p == end) {
+			c->in.p = p;
 			if ((c->expect_ev != UINT32_MAX && c->nev != c->expect_ev) ||
 			    (c->layout == LAYOUT_COLUMN && c->nev != c->ncol))
 				goto corrupt;
 			c->err = 1;
 			return 0;
 		}
-		if (!rd_varint(&c->in, &kind) || !rd_varint(&c->in, &len) ||
-		    len > (size_t)(c->in.end - c->in.p))
+		if (!get_varint(&p, end, &kind) || !get_varint(&p, end, &len) ||
+		    len > (size_t)(end - p))
 			goto corrupt;
-		r.p = c->in.p;
-		r.end = c->in.p + len;
-		c->in.p = r.end;
+		body = p;
+		p += len;
 		if (kind == 0) {	/* string definition */
 			if (len > FDR_MAX_STR)
 				goto corrupt;
 			if (c->nstr == c->strcap &&
 			    grow((void **)&c->strs, &c->strcap, c->nstr + 1, sizeof(*c->strs))) {
+				c->in.p = p;
 				c->err = -ENOMEM;
 				return -ENOMEM;
 			}
-			c->strs[c->nstr].p = (const char *)r.p;
+			c->strs[c->nstr].p = (const char *)body;
 			c->strs[c->nstr].len = (uint32_t)len;
 			c->nstr++;
 			continue;
 		}
 		if (kind >= FDR_KIND_MAX)
 			continue;	/* a future record type: skipped by length */
-		if (c->nev == UINT32_MAX - 1 || !rd_varint(&r, &flags))
+		if (c->nev == UINT32_MAX - 1 || !get_varint(&body, p, &flags))
 			goto corrupt;
-		if (c->layout == LAYOUT_INLINE) {
-			if (!rd_varint(&r, &dt))
-				goto corrupt;
-		} else if (c->layout == LAYOUT_COLUMN) {
-			const uint8_t *p = c->col + c->nev;
+		if (c->layout == LAYOUT_COLUMN) {
+			const uint8_t *t = c->col + c->nev;
+			size_t n = c->ncol;
 
 			if (c->nev >= c->ncol)
 				goto corrupt;
-			dt = p[0];
-			for (uint32_t k = 1; k < c->colw; k++)
-				dt |= (uint64_t)p[(size_t)k * c->ncol] << (8 * k);
+			/* little-endian value, byte k in plane k */
+			switch (c->colw) {
+			case 8: dt = (uint64_t)t[7 * n] << 56 | (uint64_t)t[6 * n] << 48 |
+				     (uint64_t)t[5 * n] << 40 | (uint64_t)t[4 * n] << 32 |
+				     (uint64_t)t[3 * n] << 24 | (uint64_t)t[2 * n] << 16 |
+				     (uint64_t)t[n] << 8 | t[0];
+				break;
+			case 4: dt = (uint64_t)t[3 * n] << 24 | (uint64_t)t[2 * n] << 16 |
+				     (uint64_t)t[n] << 8 | t[0];
+				break;
+			case 3: dt = (uint64_t)t[2 * n] << 16 | (uint64_t)t[n] << 8 | t[0];
+				break;
+			case 2: dt = (uint64_t)t[n] << 8 | t[0];
+				break;
+			default:
+				dt = t[0];
+				for (uint32_t k = 1; k < c->colw; k++)
+					dt |= (uint64_t)t[(size_t)k * n] << (8 * k);
+				break;
+			}
+		} else if (c->layout == LAYOUT_INLINE) {
+			if (!get_varint(&body, p, &dt))
+				goto corrupt;
 		} else {
 			dt = zigzag(-(int64_t)c->prev_ns);	/* times: 0 */
 		}
+		c->in.p = p;
 		h->kind = (uint16_t)kind;
 		h->flags = (uint16_t)flags;
 		h->time_ns = c->prev_ns + (uint64_t)unzigzag(dt);
-		h->body = r;
+		h->body.p = body;
+		h->body.end = p;
 		c->prev_ns = h->time_ns;
 		c->nev++;
 		return 1;
 	}
 corrupt:
+	c->in.p = p;
 	c->err = FDR_E_CORRUPT;
 	return FDR_E_CORRUPT;
 }
@@ -706,139 +806,192 @@ int fdr_cursor_skip(struct fdr_cursor *c)
 	return rc;
 }
 
+/* The rest of a record's fields after the fast path could not take one:
+ * lists, addresses, long tags and unknown wire types. Returns the new
+ * position, or NULL on damage (*nomem set when out of memory). */
+static const uint8_t *field_slow(struct fdr_cursor *c, struct fdr_event *ev, const uint8_t *p,
+				 const uint8_t *end, unsigned act, unsigned f, size_t *nlist,
+				 unsigned __int128 *has, bool *nomem)
+{
+	struct rd r = { p, end };
+	uint64_t v, n;
+
+	switch (act) {
+	case ACT_STRV:
+	case ACT_SKIP_STRV:
+		if (!rd_varint(&r, &n) || n > FDR_MAX_LIST || n > (uint64_t)(r.end - r.p))
+			return NULL;
+		if (act == ACT_SKIP_STRV) {
+			/* checked, not kept */
+			for (uint64_t i = 0; i < n; i++)
+				if (!rd_varint(&r, &v) || v >= c->nstr)
+					return NULL;
+			return r.p;
+		}
+		/* Reserve at the event's first list for the rest of the record (a
+		 * ref takes >= 1 byte), so that earlier lists of this event never
+		 * move. */
+		if (*nlist == 0 && (size_t)(r.end - r.p) > c->listcap &&
+		    grow((void **)&c->lists, &c->listcap, (size_t)(r.end - r.p), sizeof(*c->lists))) {
+			*nomem = true;
+			return NULL;
+		}
+		if (*nlist + n > c->listcap)
+			return NULL;
+		for (uint64_t i = 0; i < n; i++)
+			if (!rd_str(c->strs, c->nstr, &r, &c->lists[*nlist + i]))
+				return NULL;
+		ev->f[f].v.v = n ? c->lists + *nlist : NULL;
+		ev->f[f].v.n = (uint32_t)n;
+		*has |= (unsigned __int128)1 << f;
+		*nlist += n;
+		return r.p;
+	case ACT_ADDR:
+	case ACT_SKIP_ADDR: {
+		uint8_t fam;
+		size_t alen;
+
+		if (r.p >= r.end)
+			return NULL;
+		fam = *r.p++;
+		if (fam != 4 && fam != 6)
+			return NULL;
+		alen = fam == 4 ? 4 : 16;
+		if ((size_t)(r.end - r.p) < alen)
+			return NULL;
+		if (act == ACT_ADDR) {
+			ev->f[f].a.family = fam;
+			memset(ev->f[f].a.b, 0, sizeof(ev->f[f].a.b));
+			memcpy(ev->f[f].a.b, r.p, alen);
+			*has |= (unsigned __int128)1 << f;
+		}
+		return r.p + alen;
+	}
+	default:	/* unknown wire type: the rest of the record is skipped */
+		return end;
+	}
+}
+
+/*
+ * The field loop, written for speed (SPEC.md 6.2 is the reference): one
+ * table lookup per tag gives what to do, tags of one or two bytes and
+ * values of one byte are read inline, everything else goes through the
+ * checked struct rd readers. Every value is parsed and checked whether it
+ * is kept or not, so a projection (fdr_cursor_project()) sees the same
+ * damage as a full decode.
+ */
 int fdr_cursor_next(struct fdr_cursor *c, struct fdr_event *ev)
 {
-	{
-		struct ev_hdr h;
-		struct rd r;
-		size_t nlist = 0, nstr;
-		const struct fdr_str *strs;
-		unsigned __int128 has;
-		int rc;
+	struct ev_hdr h;
+	const uint8_t *p, *end, *act = c->act, *lim = c->fast_end;
+	size_t nlist = 0, nstr;
+	const struct fdr_str *strs;
+	uint64_t has0 = 0, has1 = 0;
+	int rc;
 
-		if (c->peeked) {
-			h = c->peek;
-			c->peeked = false;
-		} else if ((rc = cursor_advance(c, &h)) != 1) {
-			return rc;
-		}
-		r = h.body;
-		ev->kind = h.kind;
-		ev->flags = h.flags;
-		ev->time_ns = h.time_ns;
-		has = 0;	/* presence bits kept in registers */
-		/* Locals: stores into *ev may alias *c as far as the compiler knows. */
-		strs = c->strs;
-		nstr = c->nstr;
-		while (r.p < r.end) {
-			uint64_t tag, v, n;
-			unsigned f, act;
+	if (c->peeked) {
+		h = c->peek;
+		c->peeked = false;
+	} else if ((rc = cursor_advance(c, &h)) != 1) {
+		return rc;
+	}
+	p = h.body.p;
+	end = h.body.end;
+	ev->kind = h.kind;
+	ev->flags = h.flags;
+	ev->time_ns = h.time_ns;
+	/* Locals: stores into *ev may alias *c as far as the compiler knows. */
+	strs = c->strs;
+	nstr = c->nstr;
+	while (p < end) {
+		uint64_t tag, v;
+		unsigned f, a;
 
+		if (__builtin_expect(p < lim, 1)) {
+			/* 16 bytes from p are readable (maybe past the record end:
+			 * checked after each read) */
+			uint64_t b0 = p[0], b1 = p[1];
+
+			if (!(b0 & 0x80)) {
+				tag = b0;
+				p += 1;
+			} else if (!(b1 & 0x80)) {	/* fields 16..127 */
+				tag = (b0 & 0x7f) | b1 << 7;
+				p += 2;
+			} else {
+				goto checked;
+			}
+			a = tag < 1024 ? act[tag] : skip_of[tag & 7];
+			if (__builtin_expect(a > ACT_SKIP_STR, 0)) {
+				if (p > end)
+					goto corrupt;
+				goto other;
+			}
+			b0 = p[0];
+			b1 = p[1];
+			if (!(b0 & 0x80)) {
+				v = b0;
+				p += 1;
+			} else if (!(b1 & 0x80)) {
+				v = (b0 & 0x7f) | b1 << 7;
+				p += 2;
+			} else {
+				struct rd r = { p, end };
+
+				if (!rd_varint(&r, &v))
+					goto corrupt;
+				p = r.p;
+			}
+			if (p > end)
+				goto corrupt;
+		} else {
+			struct rd r;
+checked:
+			r.p = p;
+			r.end = end;
 			if (!rd_varint(&r, &tag))
 				goto corrupt;
-			f = (unsigned)(tag >> 3);
-			act = tag < 1024 ? tag_act[tag] : (tag & 7) < 5 ?
-				(tag & 7) == WT_STR ? ACT_SKIP_STR : (tag & 7) == WT_STRV ?
-				ACT_SKIP_STRV : (tag & 7) == WT_ADDR ? ACT_SKIP_ADDR : ACT_SKIP_VARINT :
-				ACT_END;
-			if (__builtin_expect(act <= ACT_STR, 1)) {
-				/* the common fields: one varint (a number or a string index) */
-				if (!rd_varint(&r, &v))
-					goto corrupt;
-				if (act == ACT_STR) {
-					if (v >= nstr)
-						goto corrupt;
-					ev->f[f].s = strs[v];
-				} else {
-					ev->f[f].u = act == ACT_I64 ? (uint64_t)unzigzag(v) : v;
-				}
-				MARK(f);
-				continue;
-			}
-			switch (act) {
-			case ACT_U64:
-				if (!rd_varint(&r, &v))
-					goto corrupt;
-				ev->f[f].u = v;
-				MARK(f);
-				break;
-			case ACT_I64:
-				if (!rd_varint(&r, &v))
-					goto corrupt;
-				ev->f[f].i = unzigzag(v);
-				MARK(f);
-				break;
-			case ACT_SKIP_VARINT:
-				if (!rd_varint(&r, &v))
-					goto corrupt;
-				break;
-			case ACT_STR:
-				if (!rd_str(strs, nstr, &r, &ev->f[f].s))
-					goto corrupt;
-				MARK(f);
-				break;
-			case ACT_SKIP_STR: {
-				struct fdr_str s;
-
-				if (!rd_str(strs, nstr, &r, &s))
-					goto corrupt;
-				break;
-			}
-			case ACT_STRV:
-			case ACT_SKIP_STRV:
-				if (!rd_varint(&r, &n) || n > FDR_MAX_LIST ||
-				    n > (uint64_t)(r.end - r.p))
-					goto corrupt;
-				/* Reserve at the event's first list for the rest of the
-				 * record (a ref takes >= 1 byte), so that earlier lists of
-				 * this event never move. */
-				if (nlist == 0 && (size_t)(r.end - r.p) > c->listcap &&
-				    grow((void **)&c->lists, &c->listcap, (size_t)(r.end - r.p),
-					 sizeof(*c->lists)))
-					goto nomem;
-				if (nlist + n > c->listcap)
-					goto corrupt;
-				for (uint64_t i = 0; i < n; i++)
-					if (!rd_str(strs, nstr, &r, &c->lists[nlist + i]))
-						goto corrupt;
-				if (act == ACT_STRV) {
-					ev->f[f].v.v = n ? c->lists + nlist : NULL;
-					ev->f[f].v.n = (uint32_t)n;
-					MARK(f);
-				}
-				nlist += n;
-				break;
-			case ACT_ADDR:
-			case ACT_SKIP_ADDR: {
-				uint8_t fam;
-				size_t alen;
-
-				if (r.p >= r.end)
-					goto corrupt;
-				fam = *r.p++;
-				if (fam != 4 && fam != 6)
-					goto corrupt;
-				alen = fam == 4 ? 4 : 16;
-				if ((size_t)(r.end - r.p) < alen)
-					goto corrupt;
-				if (act == ACT_ADDR) {
-					ev->f[f].a.family = fam;
-					memset(ev->f[f].a.b, 0, sizeof(ev->f[f].a.b));
-					memcpy(ev->f[f].a.b, r.p, alen);
-					MARK(f);
-				}
-				r.p += alen;
-				break;
-			}
-			default:	/* unknown wire type: the rest of the record is skipped */
-				r.p = r.end;
-				break;
-			}
+			p = r.p;
+			a = tag < 1024 ? act[tag] : skip_of[tag & 7];
+			if (a > ACT_SKIP_STR)
+				goto other;
+			if (!get_varint(&p, end, &v))
+				goto corrupt;
 		}
-		ev->has[0] = (uint64_t)has;
-		ev->has[1] = (uint64_t)(has >> 64);
-		return 1;
+		/* one varint: a number or a string index */
+		f = (unsigned)(tag >> 3);
+		if (a == ACT_STR || a == ACT_SKIP_STR) {
+			if (v >= nstr)
+				goto corrupt;
+			if (a == ACT_SKIP_STR)
+				continue;
+			ev->f[f].s = strs[v];
+		} else if (a == ACT_SKIP_VARINT) {
+			continue;
+		} else {
+			ev->f[f].u = a == ACT_I64 ? (uint64_t)unzigzag(v) : v;
+		}
+		/* f < 128 here */
+		has0 |= f < 64 ? (uint64_t)1 << (f & 63) : 0;
+		has1 |= f >= 64 ? (uint64_t)1 << (f & 63) : 0;
+		continue;
+other: {
+		unsigned __int128 more = 0;
+		bool nomem = false;
+
+		p = field_slow(c, ev, p, end, a, (unsigned)(tag >> 3), &nlist, &more, &nomem);
+		if (!p) {
+			if (nomem)
+				goto nomem;
+			goto corrupt;
+		}
+		has0 |= (uint64_t)more;
+		has1 |= (uint64_t)(more >> 64);
 	}
+	}
+	ev->has[0] = has0;
+	ev->has[1] = has1;
+	return 1;
 corrupt:
 	c->err = FDR_E_CORRUPT;
 	return FDR_E_CORRUPT;

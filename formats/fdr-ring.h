@@ -286,4 +286,10 @@ int fdr_cursor_skip(struct fdr_cursor *c);
  * stop there too), -ENOMEM. */
 int fdr_cursor_strings(const struct fdr_cursor *c, struct fdr_str **v, size_t *cap);
 
+/* From now on, fdr_cursor_next() stores only the fields in want (bit =
+ * field id, as struct fdr_event's has[]; NULL: all fields again): the
+ * others are parsed and checked as usual, then left absent. For scans
+ * that read a few fields (a filtered count). */
+void fdr_cursor_project(struct fdr_cursor *c, const uint64_t want[2]);
+
 #endif

@@ -23,6 +23,7 @@
  * a failed call can be retried by the next append/flush.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <stdio.h>
@@ -34,6 +35,26 @@
 #include <lz4.h>
 
 #include "ring-format.h"
+
+/* Fields of string and list type, by has[] word (from field_types). */
+static uint64_t str_mask[2], strv_mask[2];
+static pthread_once_t masks_once = PTHREAD_ONCE_INIT;
+
+static void masks_init(void)
+{
+	codec_init();
+	for (unsigned f = 1; f < FDR_F_MAX; f++) {
+		if (field_types[f] == FDR_T_STR)
+			str_mask[f >> 6] |= 1ull << (f & 63);
+		else if (field_types[f] == FDR_T_STRV)
+			strv_mask[f >> 6] |= 1ull << (f & 63);
+	}
+}
+
+static void field_masks_init(void)
+{
+	pthread_once(&masks_once, masks_init);
+}
 
 struct slot_state {
 	uint64_t seq;
@@ -522,6 +543,7 @@ int fdr_writer_open(const char *path, const struct fdr_ring_meta *meta,
 	w->cur = w->alt = -1;
 	w->last_slot = nslots - 1;
 	blkenc_init(&w->enc);
+	field_masks_init();
 	blkenc_init(&w->enc2);
 	w->slots = calloc(nslots, sizeof(*w->slots));
 	w->sbuf = malloc(opts->slot_size);
@@ -670,29 +692,26 @@ static int fits_alone(struct fdr_ring_writer *w, const struct fdr_event *ev)
 	size_t bound = 64, raw;
 	int rc;
 
+	/* Only strings and lists need a look each; other fields count 32
+	 * (the masks were set up by fdr_writer_open()). */
 	for (unsigned wd = 0; wd < 2; wd++) {
-		uint64_t bits = ev->has[wd];
+		uint64_t bits = ev->has[wd] & (str_mask[wd] | strv_mask[wd]);
 
+		bound += 32 * (size_t)__builtin_popcountll(ev->has[wd] & ~bits);
 		while (bits) {
 			unsigned f = (unsigned)__builtin_ctzll(bits) + 64 * wd;
 
 			bits &= bits - 1;
-			switch (field_types[f]) {
-			case FDR_T_STR:
+			if ((str_mask[wd] >> (f & 63)) & 1) {
 				if (ev->f[f].s.len > FDR_MAX_STR)
 					return FDR_E_TOOBIG;
 				bound += 32 + (size_t)ev->f[f].s.len;
-				break;
-			case FDR_T_STRV:
+			} else {
 				if (ev->f[f].v.n > FDR_MAX_LIST)
 					return FDR_E_TOOBIG;
 				bound += 16;
 				for (uint32_t i = 0; i < ev->f[f].v.n; i++)
 					bound += 24 + (size_t)ev->f[f].v.v[i].len;
-				break;
-			default:
-				bound += 32;
-				break;
 			}
 		}
 	}

@@ -1084,6 +1084,53 @@ bool rp_filter_tracks_pids(const struct rp_filter *f)
 
 /* ---- evaluation ------------------------------------------------------------ */
 
+static void mark_field(uint64_t want[2], unsigned field)
+{
+	if (field < FDR_F_MAX)
+		want[field >> 6] |= 1ull << (field & 63);
+}
+
+/* Fields the tests under n read (rp_kind_name() reads the docker action). */
+static void node_fields(const struct node *n, uint64_t want[2])
+{
+	if (!n)
+		return;
+	node_fields(n->a, want);
+	node_fields(n->b, want);
+	if (n->type != N_TEST)
+		return;
+	if (n->ref == R_EVENT)
+		mark_field(want, n->field);
+	else if (n->ref == R_KIND)
+		mark_field(want, FDR_F_ACTION);
+	else if (n->ref == R_IMAGE)
+		mark_field(want, FDR_F_IMAGE);
+}
+
+void rp_filter_fields(const struct rp_filter *f, uint64_t want[2])
+{
+	want[0] = want[1] = 0;
+	if (f->pid_set && f->descendants) {	/* the tracker reads lineage fields */
+		want[0] = want[1] = UINT64_MAX;
+		return;
+	}
+	node_fields(f->expr, want);
+	if (f->kinds_set)
+		mark_field(want, FDR_F_ACTION);
+	if (f->containers.n) {
+		mark_field(want, FDR_F_CONTAINER);
+		mark_field(want, FDR_F_NAME);
+	}
+	if (f->pid_set)
+		mark_field(want, FDR_F_PID);
+	if (f->users.n) {
+		static const unsigned uf[] = { FDR_F_USER, FDR_F_RUNAS, FDR_F_UID, FDR_F_EUID,
+					       FDR_F_LOGINUID };
+		for (size_t i = 0; i < sizeof(uf) / sizeof(uf[0]); i++)
+			mark_field(want, uf[i]);
+	}
+}
+
 static bool container_matches(const char *want, const struct rp_ring *r)
 {
 	if (!strcmp(want, "host"))
@@ -1216,20 +1263,31 @@ static struct fdr_str value_str(const struct node *n, const struct rp_ring *r,
 	return s;
 }
 
+/* memcmp() == 0 for the short literals of a filter, without a call. */
+static inline bool mem_eq(const char *a, const char *b, size_t n)
+{
+	if (n > 16)
+		return !memcmp(a, b, n);
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
 static bool glob_node(const struct node *n, const char *s, size_t len)
 {
 	const char *p = n->str;
 
 	switch (n->gs) {
 	case G_EXACT:
-		return len == n->slen && (!len || !memcmp(s, p, len));
+		return len == n->slen && (!len || mem_eq(s, p, len));
 	case G_PREFIX:
-		return len >= n->plen && (!n->plen || !memcmp(s, p, n->plen));
+		return len >= n->plen && (!n->plen || mem_eq(s, p, n->plen));
 	case G_SUFFIX:
-		return len >= n->xlen && (!n->xlen || !memcmp(s + len - n->xlen, p + n->slen - n->xlen, n->xlen));
+		return len >= n->xlen && (!n->xlen || mem_eq(s + len - n->xlen, p + n->slen - n->xlen, n->xlen));
 	case G_PRESUF:
-		return len >= n->plen + n->xlen && (!n->plen || !memcmp(s, p, n->plen)) &&
-		       (!n->xlen || !memcmp(s + len - n->xlen, p + n->slen - n->xlen, n->xlen));
+		return len >= n->plen + n->xlen && (!n->plen || mem_eq(s, p, n->plen)) &&
+		       (!n->xlen || mem_eq(s + len - n->xlen, p + n->slen - n->xlen, n->xlen));
 	case G_INFIX:
 		return !n->mlen || (len && memmem(s, len, p + n->moff, n->mlen));
 	default:
@@ -1237,18 +1295,18 @@ static bool glob_node(const struct node *n, const char *s, size_t len)
 	}
 }
 
-static bool str_test(const struct node *n, struct fdr_str s)
+static inline bool str_test(const struct node *n, struct fdr_str s)
 {
 	bool eq;
 
 	if (n->op == OP_GLOB || n->op == OP_NGLOB)
 		eq = glob_node(n, s.p, s.len);
 	else
-		eq = s.len == n->slen && (!s.len || !memcmp(s.p, n->str, s.len));
+		eq = s.len == n->slen && (!s.len || mem_eq(s.p, n->str, s.len));
 	return (n->op == OP_NE || n->op == OP_NGLOB) ? !eq : eq;
 }
 
-static bool num_test(enum op op, __int128 a, __int128 b)
+static inline bool num_test(enum op op, __int128 a, __int128 b)
 {
 	switch (op) {
 	case OP_EQ: return a == b;
@@ -1261,7 +1319,10 @@ static bool num_test(enum op op, __int128 a, __int128 b)
 	}
 }
 
-static bool eval_test(const struct node *n, const struct rp_ring *r, const struct fdr_event *ev)
+/* The general test, out of line: eval() stays small for the compiled
+ * fast cases. */
+__attribute__((noinline)) static bool eval_test(const struct node *n, const struct rp_ring *r,
+					       const struct fdr_event *ev)
 {
 	bool negative = n->op == OP_NE || n->op == OP_NGLOB;
 
@@ -1404,7 +1465,8 @@ static bool event_about_container(const struct rp_filter *f, const struct fdr_ev
 }
 
 /* --container, --pid (without descendants), --user. */
-static bool event_rest(const struct rp_filter *f, const struct rp_ring *r, const struct fdr_event *ev)
+__attribute__((noinline)) static bool event_rest(const struct rp_filter *f, const struct rp_ring *r,
+						const struct fdr_event *ev)
 {
 	if (f->containers.n && r->is_host && !event_about_container(f, ev))
 		return false;
@@ -1421,7 +1483,7 @@ static bool event_rest(const struct rp_filter *f, const struct rp_ring *r, const
 }
 
 /* --kind on a docker event: its action decides. */
-static bool docker_kind_ok(const struct rp_filter *f, const struct fdr_event *ev)
+__attribute__((noinline)) static bool docker_kind_ok(const struct rp_filter *f, const struct fdr_event *ev)
 {
 	char kb[80];
 

@@ -115,6 +115,11 @@ bool rp_filter_strings_decide(const struct rp_filter *f);
  * string of the table passes settles the expression to false. true when
  * an event may match. Never contradicts rp_filter_event(). */
 bool rp_filter_strings_may_match(const struct rp_filter *f, const struct fdr_str *strs, size_t nstr);
+
+/* Fields (bit = field id, as struct fdr_event's has[]) that
+ * rp_filter_event() reads: a scan that only tests events may decode just
+ * these (fdr_cursor_project()). Everything under pid-descendant tracking. */
+void rp_filter_fields(const struct rp_filter *f, uint64_t want[2]);
 /* Whether the filter needs pid-descendant tracking (in time order). */
 bool rp_filter_tracks_pids(const struct rp_filter *f);
 

@@ -7,7 +7,7 @@ BUILD_PKGS="gcc make pkg-config clang liblz4-dev libxxhash-dev libpcap-dev
 libjansson-dev libyajl-dev libmicrohttpd-dev libgnutls28-dev libncurses-dev"
 TEST_PKGS="libcmocka-dev valgrind tmux iproute2 curl docker.io busybox-static
 openssh-server sshpass sudo auditd dnsmasq jq tcpdump python3 openssl socat"
-PEER_PKGS="forkstat fatrace tcpdump hyperfine"
+PEER_PKGS="forkstat fatrace tcpdump hyperfine sysdig"
 
 want="$BUILD_PKGS $TEST_PKGS"
 [ "${FDR_DEPS_BENCH:-0}" = 1 ] && want="$want $PEER_PKGS"

@@ -143,6 +143,176 @@ static inline void gen_event(uint64_t i, struct fdr_event *ev, struct gen_buf *g
 	fdr_event_set_u(ev, FDR_F_SEQ, i);
 }
 
+/*
+ * Event i of a host-like mix for the format bench, modeled on a real
+ * fdr-record recording of a busy host (bench/formats.sh says how it was
+ * compared): processes live through fork, exec (argv, cwd, ids), the exec
+ * of their binary and the loader, a few file events, sometimes a network
+ * connection, and their exit; a few percent are ssh/sudo/docker/k8s audit
+ * events. Strings repeat as on a host (one binary, one cwd, the same
+ * config and log files again and again) but not always: about one argv in
+ * six and one path in ten carries a unique part (a number, a temp name).
+ * Deterministic like gen_event(); no FDR_F_SEQ.
+ */
+static inline void gen_host_event(uint64_t i, struct fdr_event *ev, struct gen_buf *g)
+{
+	static const struct {
+		const char *exe, *argv[4];
+		unsigned nargs;
+		const char *var;	/* printf format of a varying last argument, or NULL */
+	} progs[] = {
+		{ "/usr/bin/ls", { "ls", "-la", "/srv/app" }, 3, NULL },
+		{ "/usr/bin/cat", { "cat", "/etc/hostname" }, 2, NULL },
+		{ "/usr/bin/sleep", { "sleep" }, 1, "0.%lu" },
+		{ "/usr/bin/curl", { "curl", "-s", "-o", "/dev/null" }, 4, "http://10.0.0.%lu:8080/health" },
+		{ "/usr/bin/grep", { "grep", "-c", "ERROR" }, 3, "/var/log/app/app.log.%lu" },
+		{ "/usr/bin/git", { "git", "--version" }, 2, NULL },
+		{ "/usr/bin/python3", { "python3", "/srv/app/worker.py" }, 2, "--job=%lu" },
+		{ "/usr/sbin/nginx", { "nginx", "-s", "reload" }, 3, NULL },
+		{ "/usr/bin/date", { "date", "+%s" }, 2, NULL },
+		{ "/usr/bin/ps", { "ps", "-eo", "pid,comm" }, 3, NULL },
+		{ "/usr/bin/find", { "find", "/tmp", "-mmin" }, 3, "+%lu" },
+		{ "/usr/bin/gzip", { "gzip", "-9" }, 2, "/var/log/app/app.log.%lu" },
+		{ "/usr/bin/id", { "id", "-u" }, 2, NULL },
+		{ "/usr/bin/tail", { "tail", "-n", "50", "/var/log/syslog" }, 4, NULL },
+		{ "/usr/bin/awk", { "awk", "{print $1}" }, 2, NULL },
+		{ "/usr/bin/sed", { "sed", "-n", "1p" }, 3, NULL },
+	};
+	static const char *const shells[] = { "/usr/bin/bash", "/usr/sbin/cron", "/usr/bin/dockerd",
+					      "/usr/lib/systemd/systemd" };
+	static const char *const cwds[] = { "/", "/root", "/srv/app", "/var/lib/docker", "/tmp",
+					    "/home/deploy" };
+	static const char *const files[] = {
+		"/etc/ld.so.cache", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/hosts",
+		"/etc/resolv.conf", "/var/log/app/app.log", "/var/log/syslog", "/var/log/auth.log",
+		"/srv/app/config.yaml", "/srv/app/worker.py", "/var/lib/app/state.db",
+		"/var/lib/app/state.db-journal", "/run/app.pid", "/etc/nginx/nginx.conf",
+		"/var/cache/app/index",
+	};
+	static const unsigned fk[] = { FDR_FILE_MODIFY, FDR_FILE_MODIFY, FDR_FILE_OPEN,
+				       FDR_FILE_CREATE, FDR_FILE_DELETE, FDR_FILE_MODIFY,
+				       FDR_FILE_RENAME, FDR_FILE_ATTRIB };
+	static const char *const users[] = { "root", "alice", "deploy" };
+	uint64_t proc = i / 8, r = gen_mix(i), rp = gen_mix(proc);
+	uint64_t t = 1700000000000000000ull + i * 50021ull + (r % 5000);
+	unsigned step = (unsigned)(i % 8), pid = 20000 + (unsigned)(proc % 30000);
+	unsigned ppid = 1000 + (unsigned)(rp % 4), prog = (unsigned)((rp >> 8) % 16);
+	const char *exe = progs[prog].exe, *comm = strrchr(exe, '/') + 1;
+	const char *sh = shells[ppid - 1000], *pcomm = strrchr(sh, '/') + 1;
+
+	if (step == 0) {
+		fdr_event_init(ev, FDR_PROC_FORK, t);
+		fdr_event_set_cstr(ev, FDR_F_EXE, sh);
+		fdr_event_set_cstr(ev, FDR_F_COMM, pcomm);
+		fdr_event_set_cstr(ev, FDR_F_PCOMM, pcomm);
+	} else if (step == 1) {
+		unsigned n = progs[prog].nargs;
+
+		fdr_event_init(ev, FDR_PROC_EXEC, t);
+		fdr_event_set_cstr(ev, FDR_F_EXE, exe);
+		fdr_event_set_cstr(ev, FDR_F_COMM, comm);
+		for (unsigned k = 0; k < n; k++)
+			g->v[k] = fdr_str_c(progs[prog].argv[k]);
+		if (progs[prog].var) {	/* varies in one process of three */
+			snprintf(g->s[1], sizeof(g->s[1]), progs[prog].var,
+				 (unsigned long)((rp >> 20) % 3 ? (rp >> 24) % 4 : (rp >> 24) % 1000));
+			g->v[n++] = fdr_str_c(g->s[1]);
+		}
+		fdr_event_set_strv(ev, FDR_F_ARGV, g->v, n);
+		fdr_event_set_cstr(ev, FDR_F_CWD, cwds[(rp >> 12) % 6]);
+		fdr_event_set_u(ev, FDR_F_UID, (rp >> 16) % 4 ? 0 : 1000);
+		fdr_event_set_u(ev, FDR_F_GID, (rp >> 16) % 4 ? 0 : 1000);
+		fdr_event_set_u(ev, FDR_F_EUID, (rp >> 16) % 4 ? 0 : 1000);
+		fdr_event_set_cstr(ev, FDR_F_PCOMM, pcomm);
+	} else if (step == 2 || step == 3) {
+		fdr_event_init(ev, FDR_FILE_EXEC, t);
+		fdr_event_set_cstr(ev, FDR_F_EXE, exe);
+		fdr_event_set_cstr(ev, FDR_F_COMM, comm);
+		fdr_event_set_cstr(ev, FDR_F_PATH, step == 2 ? exe : "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2");
+	} else if (step == 7) {
+		fdr_event_init(ev, FDR_PROC_EXIT, t);
+		fdr_event_set_cstr(ev, FDR_F_EXE, exe);
+		fdr_event_set_cstr(ev, FDR_F_COMM, comm);
+		fdr_event_set_i(ev, FDR_F_EXIT_CODE, r % 10 ? 0 : 1);
+	} else if (step == 5 && r % 10 < 3) {	/* network */
+		static const unsigned nk[] = { FDR_NET_CONNECT, FDR_NET_CLOSE, FDR_NET_ACCEPT,
+					       FDR_DNS_QUERY };
+		struct fdr_addr lo = { 4, { 10, 0, 0, 2 } }, peer = { 4, { 10, 0, 0, (uint8_t)(5 + r % 4) } };
+		unsigned k = nk[(r >> 8) % 4];
+
+		fdr_event_init(ev, k, t);
+		fdr_event_set_cstr(ev, FDR_F_PROTO, k == FDR_DNS_QUERY ? "udp" : "tcp");
+		fdr_event_set_addr(ev, FDR_F_SRC, &lo);
+		fdr_event_set_u(ev, FDR_F_SPORT, 32768 + (r >> 16) % 28000);
+		fdr_event_set_addr(ev, FDR_F_DST, &peer);
+		fdr_event_set_u(ev, FDR_F_DPORT, k == FDR_DNS_QUERY ? 53 : 8080);
+		fdr_event_set_cstr(ev, FDR_F_IFACE, "eth0");
+		if (k == FDR_NET_CLOSE) {
+			fdr_event_set_u(ev, FDR_F_BYTES, (r >> 20) % 100000);
+			fdr_event_set_u(ev, FDR_F_PACKETS, (r >> 40) % 300);
+		}
+		if (k == FDR_DNS_QUERY) {
+			fdr_event_set_cstr(ev, FDR_F_NAME, "api.example.com");
+			fdr_event_set_cstr(ev, FDR_F_QTYPE, "A");
+		}
+	} else if (step == 5 && r % 10 == 3) {	/* audit: ssh, sudo, docker, k8s */
+		unsigned a = (unsigned)((r >> 8) % 4);
+
+		fdr_event_init(ev, a == 0 ? FDR_SSH_LOGIN : a == 1 ? FDR_SUDO_CMD :
+				   a == 2 ? FDR_DOCKER : FDR_K8S_AUDIT, t);
+		if (a <= 1) {
+			fdr_event_set_cstr(ev, FDR_F_USER, users[(r >> 12) % 3]);
+			fdr_event_set_cstr(ev, FDR_F_RESULT, (r >> 16) % 5 ? "success" : "failure");
+			fdr_event_set_u(ev, FDR_F_LOGINUID, 1000);
+			fdr_event_set_u(ev, FDR_F_SESSIONID, 3 + (r >> 20) % 4);
+		}
+		if (a == 0) {
+			fdr_event_set_cstr(ev, FDR_F_ADDR, "192.168.1.20");
+			fdr_event_set_u(ev, FDR_F_PORT, 50000 + (r >> 24) % 1000);
+			fdr_event_set_cstr(ev, FDR_F_METHOD, "publickey");
+		} else if (a == 1) {
+			fdr_event_set_cstr(ev, FDR_F_COMMAND, "/usr/bin/systemctl restart nginx");
+			fdr_event_set_cstr(ev, FDR_F_RUNAS, "root");
+			fdr_event_set_cstr(ev, FDR_F_TTY, "pts/1");
+		} else if (a == 2) {
+			fdr_event_set_cstr(ev, FDR_F_ACTION, "exec_start");
+			fdr_event_set_cstr(ev, FDR_F_IMAGE, "nginx:1.25");
+			fdr_event_set_cstr(ev, FDR_F_COMMAND, "sh -c id");
+		} else {
+			fdr_event_set_cstr(ev, FDR_F_VERB, "get");
+			fdr_event_set_cstr(ev, FDR_F_USER, "system:serviceaccount:ci:runner");
+			fdr_event_set_cstr(ev, FDR_F_RESOURCE, "pods");
+			fdr_event_set_cstr(ev, FDR_F_NAMESPACE, "prod");
+			fdr_event_set_i(ev, FDR_F_CODE, 200);
+			gen_str(ev, FDR_F_AUDIT_ID, g->s[5], sizeof(g->s[5]), "5b6e0c2a-%08lx-%04lx",
+				(unsigned long)(r & 0xffffffff), (unsigned long)(i & 0xffff));
+		}
+	} else {		/* file events (steps 4 to 6) */
+		unsigned k = fk[(r >> 8) % 8];
+
+		fdr_event_init(ev, k, t);
+		fdr_event_set_cstr(ev, FDR_F_EXE, exe);
+		fdr_event_set_cstr(ev, FDR_F_COMM, comm);
+		if (r % 10 == 0)	/* a temp file of its own */
+			gen_str(ev, FDR_F_PATH, g->s[2], sizeof(g->s[2]), "/tmp/tmp.%06lx/out.%lu",
+				(unsigned long)(r >> 40), (unsigned long)(r % 7));
+		else
+			fdr_event_set_cstr(ev, FDR_F_PATH, files[(r >> 12) % 16]);
+		if (k == FDR_FILE_RENAME) {	/* a log rotated: "file.N" */
+			int len = snprintf(g->s[3], sizeof(g->s[3]), "%s.%u",
+					   files[(r >> 12) % 16], (unsigned)((r >> 20) % 10));
+
+			fdr_event_set_str(ev, FDR_F_NEW_PATH, g->s[3], (size_t)len);
+		}
+		if (k == FDR_FILE_MODIFY && (r >> 16) % 3 == 0) {
+			fdr_event_set_u(ev, FDR_F_COUNT, 2 + (r >> 24) % 9);
+			ev->flags = FDR_EVF_COALESCED;
+		}
+	}
+	fdr_event_set_u(ev, FDR_F_PID, step == 0 ? ppid : pid);
+	fdr_event_set_u(ev, FDR_F_PPID, step == 0 ? ppid - 999 : ppid);
+}
+
 /* Field-by-field equality; on a difference writes why into why[256]. */
 static inline bool ev_equal(const struct fdr_event *a, const struct fdr_event *b, char *why)
 {

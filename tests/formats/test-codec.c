@@ -123,6 +123,52 @@ static void test_every_kind_and_field(void **state)
 	raw_round_trip(evs, 1);
 }
 
+/* The bench's host-like mix (gen_host_event) encodes and decodes back
+ * exactly, and has the shape it claims: mostly proc and file events, a
+ * few audit ones, strings repeated. */
+static void test_host_mix(void **state)
+{
+	const size_t n = 8000;
+	struct blkenc e;
+	struct fdr_cursor *c;
+	struct fdr_event *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+	struct gen_buf g, g2;
+	size_t proc = 0, file = 0, other = 0;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	blkenc_init(&e);
+	for (size_t i = 0; i < n; i++) {
+		gen_host_event(i, a, &g);
+		assert_int_equal(blkenc_add(&e, a), 0);
+	}
+	blkenc_set_base(&e, 0);
+	assert_int_equal(fdr_cursor_new(&c), 0);
+	assert_int_equal(fdr_cursor_load_raw(c, e.raw, e.len), 0);
+	for (size_t i = 0; i < n; i++) {
+		char why[256];
+
+		gen_host_event(i, a, &g2);
+		assert_int_equal(fdr_cursor_next(c, b), 1);
+		if (!ev_equal(a, b, why))
+			fail_msg("host event %zu: %s", i, why);
+		if (a->kind <= FDR_PROC_UID)
+			proc++;
+		else if (a->kind <= FDR_FILE_OPEN)
+			file++;
+		else
+			other++;
+	}
+	assert_int_equal(fdr_cursor_next(c, b), 0);
+	assert_true(proc > n / 3 && file > n / 3 && other > n / 50 && other < n / 10);
+	assert_true(e.nstr < n / 5);	/* repeated strings, interned once */
+	fdr_cursor_free(c);
+	blkenc_release(&e);
+	free(a);
+	free(b);
+}
+
 static void test_time_deltas(void **state)
 {
 	static struct fdr_event evs[6];
@@ -294,6 +340,105 @@ static void test_damage(void **state)
 	fdr_cursor_free(c);
 }
 
+/* An exec record: flags, time 0, tag with a list count of 1 (list) and
+ * value val, then 13 pid fields (so the fast field loop reads it). */
+static size_t bad_record(uint8_t *b, uint8_t tag, uint8_t val, bool list)
+{
+	size_t k = 0;
+
+	b[k++] = 0x02;
+	b[k++] = 0;	/* body length, below */
+	b[k++] = 0x00;
+	b[k++] = 0x00;
+	b[k++] = tag;
+	if (list)
+		b[k++] = 0x01;
+	b[k++] = val;
+	for (int i = 0; i < 13; i++) {
+		b[k++] = 0x08;
+		b[k++] = 0x01;
+	}
+	b[1] = (uint8_t)(k - 2);
+	return k;
+}
+
+/* fdr_cursor_project(): wanted fields come out exactly as in a full decode,
+ * the others absent; damage in a field not kept is still damage. */
+static void test_projection(void **state)
+{
+	static const unsigned sets[][4] = {
+		{ FDR_F_EXE, FDR_F_DPORT, 0 }, { FDR_F_ARGV, FDR_F_SRC, FDR_F_SEQ, 0 },
+		{ FDR_F_EXIT_CODE, FDR_F_COMM, FDR_F_AUDIT_ID, 0 }, { 0 },
+	};
+	uint8_t bad[64];
+	struct blkenc e;
+	struct fdr_cursor *full, *proj;
+	struct fdr_event *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+	struct gen_buf g;
+	const size_t n = 3000;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	blkenc_init(&e);
+	for (size_t i = 0; i < n; i++) {
+		gen_event(i, a, &g);
+		assert_int_equal(blkenc_add(&e, a), 0);
+	}
+	blkenc_set_base(&e, 0);
+	assert_int_equal(fdr_cursor_new(&full), 0);
+	assert_int_equal(fdr_cursor_new(&proj), 0);
+	for (size_t s = 0; s < sizeof(sets) / sizeof(sets[0]); s++) {
+		uint64_t want[2] = { 0, 0 };
+
+		for (size_t k = 0; sets[s][k]; k++)
+			want[sets[s][k] >> 6] |= 1ull << (sets[s][k] & 63);
+		fdr_cursor_project(proj, want);
+		assert_int_equal(fdr_cursor_load_raw(full, e.raw, e.len), 0);
+		assert_int_equal(fdr_cursor_load_raw(proj, e.raw, e.len), 0);
+		for (size_t i = 0; i < n; i++) {
+			char why[256];
+
+			assert_int_equal(fdr_cursor_next(full, a), 1);
+			assert_int_equal(fdr_cursor_next(proj, b), 1);
+			a->has[0] &= want[0];
+			a->has[1] &= want[1];
+			if (!ev_equal(a, b, why))
+				fail_msg("set %zu event %zu: %s", s, i, why);
+		}
+		assert_int_equal(fdr_cursor_next(proj, b), 0);
+		/* damage in a field not kept is still damage, in the fast loop too */
+		size_t len = bad_record(bad, 0x3b, 0x05, true);	/* argv: undefined string */
+
+		assert_int_equal(fdr_cursor_load_raw(proj, bad, len), 0);
+		assert_int_equal(fdr_cursor_next(proj, b), FDR_E_CORRUPT);
+		len = bad_record(bad, 0x7a, 0x05, false);	/* tty: undefined string */
+		assert_int_equal(fdr_cursor_load_raw(proj, bad, len), 0);
+		assert_int_equal(fdr_cursor_next(proj, b), FDR_E_CORRUPT);
+		len = bad_record(bad, 0x3b, 0x00, false);	/* argv: empty list, fine */
+		assert_int_equal(fdr_cursor_load_raw(proj, bad, len), 0);
+		assert_int_equal(fdr_cursor_next(proj, b), 1);
+		assert_int_equal(fdr_event_has(b, FDR_F_ARGV), s == 1);
+		assert_false(fdr_event_has(b, FDR_F_PID));
+	}
+	fdr_cursor_project(proj, NULL);	/* all fields again */
+	assert_int_equal(fdr_cursor_load_raw(proj, e.raw, e.len), 0);
+	assert_int_equal(fdr_cursor_load_raw(full, e.raw, e.len), 0);
+	for (size_t i = 0; i < n; i++) {
+		char why[256];
+
+		assert_int_equal(fdr_cursor_next(full, a), 1);
+		assert_int_equal(fdr_cursor_next(proj, b), 1);
+		if (!ev_equal(a, b, why))
+			fail_msg("unprojected event %zu: %s", i, why);
+	}
+	fdr_cursor_free(full);
+	fdr_cursor_free(proj);
+	blkenc_release(&e);
+	free(a);
+	free(b);
+}
+
 /* Maximal values through a real ring: a 1 MiB incompressible string, a
  * 65536-entry list; and an event too big for the slot. */
 static void test_maximal_in_ring(void **state)
@@ -400,10 +545,12 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_kind_and_field),
 		cmocka_unit_test(test_time_deltas),
+		cmocka_unit_test(test_host_mix),
 		cmocka_unit_test(test_spec_example),
 		cmocka_unit_test(test_spec_example_v11),
 		cmocka_unit_test(test_skipping),
 		cmocka_unit_test(test_damage),
+		cmocka_unit_test(test_projection),
 		cmocka_unit_test(test_maximal_in_ring),
 		cmocka_unit_test(test_toobig_small_slot),
 	};

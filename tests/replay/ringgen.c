@@ -9,6 +9,8 @@
  *       EVENTS of tests/formats/gen.h's mix, event i into ring i % RINGS;
  *       ring r belongs to host r % HOSTS; the first ring of each host is
  *       its host ring. Equal pids on different hosts on purpose.
+ *   fdr-ringgen hostmix DIR EVENTS RINGS HOSTS [SLOT_SIZE FILE_SIZE]
+ *       the same with gen_host_event()'s host-like mix (bench).
  *   fdr-ringgen story DIR [SLOT_SIZE FILE_SIZE]
  *       a small intrusion: ssh login (wrong then right password), sudo,
  *       docker exec into a web container, download, run, outbound
@@ -65,6 +67,8 @@ static void add(struct fdr_ring_writer *w, const struct fdr_event *ev)
 
 static int cmd_mix(int argc, char **argv)
 {
+	bool host_mix = !strcmp(argv[1], "hostmix");
+
 	if (argc < 6)
 		return 2;
 	const char *dir = argv[2];
@@ -105,7 +109,10 @@ static int cmd_mix(int argc, char **argv)
 		w[r] = open_ring(dir, file, &m, slot, size);
 	}
 	for (uint64_t i = 0; i < n; i++) {
-		gen_event(i, ev, &g);
+		if (host_mix)
+			gen_host_event(i, ev, &g);
+		else
+			gen_event(i, ev, &g);
 		add(w[i % nr], ev);
 	}
 	for (unsigned r = 0; r < nr; r++)
@@ -417,13 +424,13 @@ int main(int argc, char **argv)
 {
 	int rc = 2;
 
-	if (argc > 1 && !strcmp(argv[1], "mix"))
+	if (argc > 1 && (!strcmp(argv[1], "mix") || !strcmp(argv[1], "hostmix")))
 		rc = cmd_mix(argc, argv);
 	else if (argc > 1 && !strcmp(argv[1], "story"))
 		rc = cmd_story(argc, argv);
 	else if (argc > 2 && !strcmp(argv[1], "lz4"))
 		rc = cmd_lz4(argc, argv);
 	if (rc == 2)
-		fprintf(stderr, "usage: fdr-ringgen mix DIR EVENTS RINGS HOSTS [SLOT FILESIZE] | story DIR [SLOT FILESIZE] | lz4 RING...\n");
+		fprintf(stderr, "usage: fdr-ringgen mix|hostmix DIR EVENTS RINGS HOSTS [SLOT FILESIZE] | story DIR [SLOT FILESIZE] | lz4 RING...\n");
 	return rc;
 }

@@ -11,7 +11,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "formats/ring-format.h"
 #include "replay/rp-filter.h"
+#include "tests/formats/gen.h"
 
 static struct fdr_ring_meta meta_host, meta_web;
 static struct rp_ring ring_host, ring_web;
@@ -456,6 +458,85 @@ static void test_boolean_structure(void **state)
 /* Before decoding: kind, time and pid settle what they can; everything else
  * leaves the event to rp_filter_event(). Checked against rp_filter_event()
  * on real events for every verdict other than "maybe". */
+/* A count decodes only rp_filter_fields() (fdr_cursor_project()): on the
+ * whole generated mix, every filter gives the same verdict on the
+ * projected event as on the full one. */
+static void test_fields_projection(void **state)
+{
+	static const char *const exprs[] = {
+		"exe ~ \"/bin/*sh\" || dport == 4444",
+		"image ~ \"nginx*\" && kind != \"docker.create\"",
+		"argv ~ \"*job-7*\" && uid == 0",
+		"answers == \"10.0.0.7\" || dst == \"10.0.0.9\"",
+		"exit_code < 0 && comm == \"bash\"",
+		"!(path ~ \"*.bak\") && count >= 3",
+		"user == \"alice\" && result != \"success\"",
+		"audit_id ~ \"5b6e*-00*\" || sessionid == 5",
+		"container ~ \"3f2a*\" && host == \"web01\" && seq > 10",
+		"new_path",
+	};
+	const size_t n = 2000;
+	struct blkenc e;
+	struct fdr_cursor *full, *proj;
+	struct fdr_event *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+	struct gen_buf g;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	blkenc_init(&e);
+	for (size_t i = 0; i < n; i++) {
+		gen_event(i, a, &g);
+		assert_int_equal(blkenc_add(&e, a), 0);
+	}
+	blkenc_set_base(&e, 0);
+	assert_int_equal(fdr_cursor_new(&full), 0);
+	assert_int_equal(fdr_cursor_new(&proj), 0);
+	for (size_t x = 0; x < sizeof(exprs) / sizeof(exprs[0]) + 3; x++) {
+		struct rp_filter *f;
+		uint64_t want[2];
+		size_t matched = 0;
+
+		if (x < sizeof(exprs) / sizeof(exprs[0])) {
+			f = expr(exprs[x]);
+		} else {
+			struct rp_error err = RP_ERROR_INIT;
+
+			assert_int_equal(rp_filter_new(&f), 0);
+			if (x == sizeof(exprs) / sizeof(exprs[0]))
+				rp_filter_add_user(f, "bob");
+			else if (x == sizeof(exprs) / sizeof(exprs[0]) + 1)
+				assert_int_equal(rp_filter_add_kinds(f, "docker.exec*,file.*", &err), 0);
+			else	/* the pid of event 5 */
+				rp_filter_set_pid(f, 1000 + gen_mix(5 / 8) % 200, false);
+		}
+		rp_filter_fields(f, want);
+		fdr_cursor_project(proj, want);
+		assert_int_equal(fdr_cursor_load_raw(full, e.raw, e.len), 0);
+		assert_int_equal(fdr_cursor_load_raw(proj, e.raw, e.len), 0);
+		for (size_t i = 0; i < n; i++) {
+			const struct rp_ring *r = (i / 7) % 2 ? &ring_web : &ring_host;
+			bool m;
+
+			assert_int_equal(fdr_cursor_next(full, a), 1);
+			assert_int_equal(fdr_cursor_next(proj, b), 1);
+			m = rp_filter_event(f, r, a);
+			if (m != rp_filter_event(f, r, b))
+				fail_msg("filter %zu, event %zu: %d on the full event", x, i, m);
+			matched += m;
+		}
+		/* the filters are meant to match some events and not all */
+		if (matched == 0 || matched == n)
+			fail_msg("filter %zu matched %zu of %zu", x, matched, n);
+		rp_filter_free(f);
+	}
+	fdr_cursor_free(full);
+	fdr_cursor_free(proj);
+	blkenc_release(&e);
+	free(a);
+	free(b);
+}
+
 static void test_pre(void **state)
 {
 	struct rp_filter *f;
@@ -520,6 +601,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_kind_pushdown),
 		cmocka_unit_test(test_pre),
+		cmocka_unit_test(test_fields_projection),
 		cmocka_unit_test(test_ring_parts),
 		cmocka_unit_test(test_user),
 		cmocka_unit_test(test_descendants),
