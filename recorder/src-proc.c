@@ -572,6 +572,11 @@ static void proc_ready(struct rec *rec, void *state, int fd)
 		proc_bpf_consume(st->bpf);
 		return;
 	}
+	/* A uid change from the connector comes after the fork and exec that
+	 * made the process; those wait in the ring buffer (it wakes us only
+	 * past a threshold): handle them first, so the table is up to date. */
+	if (st->bpf)
+		proc_bpf_consume(st->bpf);
 	for (;;) {
 		memset(mm, 0, sizeof(mm));
 		for (int i = 0; i < BATCH; i++) {
