@@ -65,7 +65,8 @@ struct task_struct {
 #define MAX_DEPTH 32		/* path components per path */
 #define MAX_HIER 16		/* cgroup hierarchies */
 #define MAX_CG_DEPTH 12		/* components per cgroup path (deepest kept) */
-#define WAKE_BYTES (64 * 1024)	/* wake the reader when this much waits */
+#define WAKE_BYTES (1024 * 1024)	/* wake the reader when this much waits */
+#define WAKE_WINDOW 2048
 
 struct scratch {
 	__u32 off;	/* body bytes used; kept here, not on the stack, so
@@ -106,9 +107,14 @@ static __always_inline struct scratch *scratch_get(void)
 	return bpf_map_lookup_elem(&buf, &k);
 }
 
+/* The reader drains the ring at every tick (100 ms) and when woken. A wake
+ * up is an irq_work, which costs microseconds in a VM (a self-IPI): only
+ * the record that crosses WAKE_BYTES of unread data wakes the reader (the
+ * window is wider than common records; a rare miss waits for the tick). */
 static __always_inline void submit(void *data, __u64 size)
 {
-	long flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKE_BYTES ?
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	long flags = avail >= WAKE_BYTES && avail < WAKE_BYTES + WAKE_WINDOW ?
 		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 
 	if (bpf_ringbuf_output(&events, data, size, flags) < 0) {
