@@ -178,8 +178,9 @@ int proc_bpf_decode(const void *data, size_t size, struct proc_bpf_rec *r)
 	memcpy(&h, data, sizeof(h));
 	if (h.hdr_size < sizeof(h) || h.hdr_size > size || h.size != size)
 		return -EINVAL;
-	memset(r, 0, offsetof(struct proc_bpf_rec, args));
+	memset(r, 0, offsetof(struct proc_bpf_rec, args));	/* not the buffers */
 	r->args[0] = '\0';
+	r->argc = 0;
 	r->exe[0] = r->cwd[0] = r->cgroup[0] = '\0';
 	r->cg = (struct rec_cgroup_id)REC_CGROUP_ID_INIT;
 	r->type = h.type;

@@ -5,7 +5,7 @@
 # needs no file at run time. CO-RE: no vmlinux.h, see recorder/bpf/proc.bpf.c.
 BPF_CLANG ?= clang
 BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
-BPF_MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
+BPF_MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null || $(CC) -dumpmachine)
 PROC_BPF_OBJ := $(BUILD)/bpf/proc.bpf.o
 PROC_BPF_GEN := $(BUILD)/gen/recorder/proc-bpf-obj.c
 $(PROC_BPF_OBJ): recorder/bpf/proc.bpf.c recorder/bpf/proc-bpf-rec.h

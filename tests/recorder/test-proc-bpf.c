@@ -160,6 +160,12 @@ static void test_cgroup_order(void **unused)
 	assert_false(rec.has_exe);	/* no exe component at all */
 	assert_string_equal(rec.cwd, "/");
 
+	/* nothing of an earlier record stays (argc lives past the buffers) */
+	b_hdr(&b, PBPF_EXEC);
+	hdr(&b)->flags = PBPF_F_NO_ARGV;
+	assert_int_equal(b_decode(&b), 0);
+	assert_int_equal(rec.argc, 0);
+
 	/* the program could not read the cgroups: unknown, not the host */
 	b_hdr(&b, PBPF_EXEC);
 	hdr(&b)->flags = PBPF_F_NO_CG | PBPF_F_NO_ARGV;
