@@ -95,7 +95,7 @@ struct proc_state {
 	struct proc_bpf *bpf;	/* the bpf backend, NULL for netlink */
 	int bfd;		/* its ring buffer's fd */
 	struct proc_bpf_rec *brec;	/* record being decoded */
-	uint64_t bpf_drops, bpf_bad;
+	uint64_t bpf_drops, bpf_bad, bpf_no_argv, bpf_no_exe;
 	uint64_t bpf_last_ns;
 	int afd;		/* audit listener, -1 when off */
 	bool audit_rule_added, audit_enabled_changed;
@@ -728,6 +728,8 @@ static void on_exec_bpf(struct rec *rec, struct proc_state *st, const struct pro
 	if (!r->has_argv || !r->has_exe) {
 		ev.flags |= FDR_EVF_PARTIAL;
 		st->partial++;
+		st->bpf_no_argv += !r->has_argv;
+		st->bpf_no_exe += !r->has_exe;
 	}
 	rec_emit_cg(rec, &cg, &ev);
 }
@@ -841,6 +843,9 @@ static void bpf_stop(struct rec *rec, struct proc_state *st)
 	if (st->bpf_bad)
 		rec_log(rec, "proc: %llu malformed bpf records skipped",
 			(unsigned long long)st->bpf_bad);
+	if (st->bpf_no_argv || st->bpf_no_exe)
+		rec_log(rec, "proc: bpf could not read argv of %llu execs, exe of %llu",
+			(unsigned long long)st->bpf_no_argv, (unsigned long long)st->bpf_no_exe);
 	rec_unwatch_fd(rec, st->bfd);
 	proc_bpf_free(st->bpf);
 	st->bpf = NULL;
