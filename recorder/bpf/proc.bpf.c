@@ -10,9 +10,11 @@
  *
  * CO-RE with hand-written kernel structs (only the fields used, marked
  * preserve_access_index): libbpf relocates the offsets against the running
- * kernel's BTF, so no vmlinux.h is needed to build. Every loop is bounded;
- * every read is a probe read that may fail (then a flag says what is
- * missing).
+ * kernel's BTF, so no vmlinux.h is needed to build. Every loop is bounded.
+ * Fields of the tracepoints' own (trusted) pointers are read directly (a
+ * plain load, faults read as 0); pointers read from memory, and every
+ * pointer inside a bpf_loop() step, go through BPF_CORE_READ (a probe read
+ * that may fail; then a flag says what is missing).
  *
  * GPL: bpf_probe_read_* and bpf_ktime_get_ns need a GPL-compatible program.
  */
@@ -133,9 +135,9 @@ static __always_inline void hdr_fill(struct pbpf_hdr *h, __u8 type, struct task_
 	h->hdr_size = sizeof(*h);
 	h->size = sizeof(*h);
 	h->time_ns = bpf_ktime_get_ns();
-	h->pid = BPF_CORE_READ(t, pid);
-	h->tgid = BPF_CORE_READ(t, tgid);
-	h->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	h->pid = t->pid;
+	h->tgid = t->tgid;
+	h->ppid = t->real_parent->tgid;
 	h->aux = h->aux2 = 0;
 	h->argv_len = 0;
 }
@@ -300,7 +302,7 @@ static long cg_step(__u64 i, void *ctx)
 /* The path of the task's cgroup in every hierarchy where it is not the root. */
 static __always_inline int put_cgroups(struct scratch *s, struct task_struct *t)
 {
-	struct css_set *cset = BPF_CORE_READ(t, cgroups);
+	struct css_set *cset = t->cgroups;
 	struct cgwalk w = { .s = s };
 
 	if (!cset)
@@ -308,7 +310,7 @@ static __always_inline int put_cgroups(struct scratch *s, struct task_struct *t)
 	struct list_head *head = &cset->cgrp_links;
 
 	w.head = head;
-	w.pos = BPF_CORE_READ(head, next);
+	w.pos = head->next;
 	bpf_loop(MAX_HIER * (MAX_CG_DEPTH + 2), cg_step, &w, 0);
 	if (w.done != 1)
 		s->h.flags |= PBPF_F_PATH_TRUNC;
@@ -317,12 +319,12 @@ static __always_inline int put_cgroups(struct scratch *s, struct task_struct *t)
 
 static __always_inline void creds(struct pbpf_hdr *h, struct task_struct *t)
 {
-	const struct cred *c = BPF_CORE_READ(t, real_cred);
+	const struct cred *c = t->real_cred;
 
-	h->uid = BPF_CORE_READ(c, uid.val);
-	h->gid = BPF_CORE_READ(c, gid.val);
-	h->euid = BPF_CORE_READ(c, euid.val);
-	h->egid = BPF_CORE_READ(c, egid.val);
+	h->uid = c->uid.val;
+	h->gid = c->gid.val;
+	h->euid = c->euid.val;
+	h->egid = c->egid.val;
 }
 
 SEC("tp_btf/sched_process_exec")
@@ -339,16 +341,20 @@ int BPF_PROG(fdr_exec, struct task_struct *t, int old_pid, struct linux_binprm *
 	hdr_fill(&s->h, PBPF_EXEC, t);
 	creds(&s->h, t);
 	if (bpf_core_field_exists(t->loginuid)) {
-		s->h.loginuid = BPF_CORE_READ(t, loginuid.val);
-		s->h.sessionid = BPF_CORE_READ(t, sessionid);
+		s->h.loginuid = t->loginuid.val;
+		s->h.sessionid = t->sessionid;
 	} else {
 		s->h.loginuid = s->h.sessionid = (__u32)-1;
 	}
 	BPF_CORE_READ_STR_INTO(&s->h.comm, t, comm);
 
-	mm = BPF_CORE_READ(t, mm);
-	a0 = BPF_CORE_READ(mm, arg_start);
-	a1 = BPF_CORE_READ(mm, arg_end);
+	mm = t->mm;
+	if (mm) {
+		a0 = mm->arg_start;
+		a1 = mm->arg_end;
+	} else {
+		a0 = a1 = 0;
+	}
 	len = a1 > a0 ? a1 - a0 : 0;
 	if (len > PBPF_ARGV_MAX) {
 		len = PBPF_ARGV_MAX;
@@ -361,12 +367,10 @@ int BPF_PROG(fdr_exec, struct task_struct *t, int old_pid, struct linux_binprm *
 		s->h.flags |= PBPF_F_NO_ARGV;
 	s->h.argv_len = s->off;
 
-	if (put_path(s, PBPF_I_EXE, BPF_CORE_READ(bprm, file, f_path.mnt),
-		     BPF_CORE_READ(bprm, file, f_path.dentry)) < 0)
+	if (put_path(s, PBPF_I_EXE, bprm->file->f_path.mnt, bprm->file->f_path.dentry) < 0)
 		s->h.flags |= PBPF_F_NO_EXE;
-	fs = BPF_CORE_READ(t, fs);
-	if (put_path(s, PBPF_I_CWD, BPF_CORE_READ(fs, pwd.mnt),
-		     BPF_CORE_READ(fs, pwd.dentry)) < 0)
+	fs = t->fs;
+	if (!fs || put_path(s, PBPF_I_CWD, fs->pwd.mnt, fs->pwd.dentry) < 0)
 		s->h.flags |= PBPF_F_NO_CWD;
 	if (put_cgroups(s, t) < 0)
 		s->h.flags |= PBPF_F_NO_CG;
@@ -382,8 +386,8 @@ int BPF_PROG(fdr_fork, struct task_struct *parent, struct task_struct *child)
 	struct pbpf_hdr h;
 
 	hdr_fill(&h, PBPF_FORK, parent);
-	h.aux = BPF_CORE_READ(child, pid);
-	h.aux2 = BPF_CORE_READ(child, tgid);
+	h.aux = child->pid;
+	h.aux2 = child->tgid;
 	if (h.aux != h.aux2)
 		return 0;	/* a new thread */
 	__builtin_memset(h.comm, 0, sizeof(h.comm));
@@ -400,7 +404,7 @@ int BPF_PROG(fdr_exit, struct task_struct *t)
 	hdr_fill(&h, PBPF_EXIT, t);
 	if (h.pid != h.tgid)
 		return 0;	/* a thread */
-	h.aux = BPF_CORE_READ(t, exit_code);
+	h.aux = t->exit_code;
 	__builtin_memset(h.comm, 0, sizeof(h.comm));
 	h.uid = h.gid = h.euid = h.egid = h.loginuid = h.sessionid = 0;
 	submit(&h, sizeof(h));
