@@ -3,7 +3,7 @@
  * Loader of the BPF process capture (API: proc-bpf.h): opens the object
  * embedded at build time, sizes the per-CPU scratch map, loads and attaches
  * its three programs, and polls its ring buffer. libbpf's messages are kept
- * (the last warning becomes the reason given to the caller), never printed.
+ * (the first warning becomes the reason given to the caller), never printed.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -43,7 +43,9 @@ static int keep_msg(enum libbpf_print_level level, const char *fmt, va_list ap)
 	n = strlen(line);
 	while (n && line[n - 1] == '\n')
 		line[--n] = '\0';
-	if (n)
+	/* the first message says what failed; later ones what gave up. The
+	 * memlock warning is noise since Linux 5.11 (memory cgroup accounting). */
+	if (n && !last_msg[0] && !strstr(line, "RLIMIT_MEMLOCK"))
 		memcpy(last_msg, line, n + 1);
 	return 0;
 }
@@ -124,7 +126,8 @@ int proc_bpf_open(struct proc_bpf **out, proc_bpf_fn fn, void *ctx, char *why, s
 out_why:
 	if (err >= 0)
 		err = -EINVAL;
-	snprintf(why, whysize, "%s", last_msg[0] ? last_msg : strerror(-err));
+	snprintf(why, whysize, "%s%s%s%s", strerror(-err), last_msg[0] ? " (" : "", last_msg,
+		 last_msg[0] ? ")" : "");
 	proc_bpf_free(pb);
 	return err;
 }
