@@ -4,12 +4,20 @@
 #   storm_execs_per_s, and for each recorder: share of the storm's execs seen
 #   with full argv, CPU time per event and per exec, events lost, peak RSS.
 # Rounds (each: fdr-record and forkstat together, same storm):
-#   default      fdr-record as shipped (SCHED_FIFO 1) vs forkstat as shipped
-#   _audit       fdr-record --exec-audit vs forkstat -r (SCHED_FIFO); the
-#                kernel's audit thread's CPU is reported too (kauditd_*)
-#   _audit_normal  fdr-record --exec-audit --sched-priority 0 vs forkstat -r
-#   _swapped     fdr-record --sched-priority 0 vs forkstat -r: scheduling
-#                apart from the program
+#   default      fdr-record as shipped (proc backend auto = bpf) vs forkstat
+#                as shipped
+#   _rt          fdr-record as shipped vs forkstat -r (SCHED_FIFO)
+#   _proc_only   fdr-record --sources proc (no file, net, ... sources) vs
+#                forkstat -r: the process source's own cost
+#   _netlink     fdr-record --proc-backend netlink (connector + /proc reads,
+#                the fallback) vs forkstat -r
+#   _netlink_audit  the same with --exec-audit; the kernel's audit thread's
+#                CPU is reported too (kauditd_*)
+# With the bpf backend the eBPF programs run in the exec'ing tasks, not in
+# the recorder: kernel.bpf_stats_enabled is on during the bench (restored
+# after) and their run time is reported (bpf_ns_per_exec) and added to the
+# recorder's CPU (fdr_record_total_cpu_per_exec), then compared with
+# forkstat's (ratio_total_vs_forkstat: 0.1 = a tenth of forkstat's CPU).
 # Knobs: BENCH_EXECS (default 20000), BENCH_SPAWNERS (default 4).
 set -uo pipefail
 
@@ -24,12 +32,15 @@ fi
 T=$(mktemp -d /tmp/fdr-bench.XXXXXX)
 chmod 0700 "$T"
 RP= FP=
+STATS0=$(cat /proc/sys/kernel/bpf_stats_enabled 2>/dev/null || echo)
 cleanup() {
 	[ -n "$RP" ] && kill -9 "$RP" 2>/dev/null
 	[ -n "$FP" ] && kill -9 "$FP" 2>/dev/null
+	[ -n "$STATS0" ] && echo "$STATS0" >/proc/sys/kernel/bpf_stats_enabled
 	rm -rf "$T"
 }
 trap cleanup EXIT
+[ -n "$STATS0" ] && echo 1 >/proc/sys/kernel/bpf_stats_enabled
 
 cpu_ns() {	# PID: CPU time so far, ns (schedstat; stat ticks as a fallback)
 	if [ -r "/proc/$1/schedstat" ]; then
@@ -80,7 +91,7 @@ round() {	# LABEL RECORDER-ARGS FORKSTAT-ARGS
 	kill -TERM "$RP"
 	wait "$RP"
 	RP=
-	grep -E 'audit|execs' "$T/rec.log$label" | sed 's/^/# /'
+	grep -E 'audit|execs|backend|bpf' "$T/rec.log$label" | sed 's/^/# /'
 	local total=$(((N / P) * P))
 	echo "storm_execs_per_s$label $((total * 1000000000 / (end - start))) execs/s"
 
@@ -94,6 +105,15 @@ round() {	# LABEL RECORDER-ARGS FORKSTAT-ARGS
 	echo "fdr_record_argv_full$label $(awk -v f=$full -v t=$total 'BEGIN { printf "%.3f", 100 * f / t }') %"
 	echo "fdr_record_cpu_per_event$label $(((r1 - r0) / (events > 0 ? events : 1))) ns"
 	echo "fdr_record_cpu_per_exec$label $(((r1 - r0) / total)) ns"
+	# eBPF programs' time (whole recorder life: start-up and the idle
+	# seconds around the storm add a few other execs of the machine)
+	local bns
+	bns=$(sed -n 's/.*proc: bpf programs ran [0-9]* times in \([0-9]*\) ns.*/\1/p' \
+		"$T/rec.log$label" | tail -n 1)
+	bns=${bns:-0}
+	echo "bpf_ns_per_exec$label $((bns / total)) ns"
+	echo "bpf_ns_per_event$label $((bns / (events > 0 ? events : 1))) ns"
+	echo "fdr_record_total_cpu_per_exec$label $(((r1 - r0 + bns) / total)) ns"
 	echo "fdr_record_events$label $events events"
 	echo "fdr_record_lost$label $lost events"
 	echo "fdr_record_rss_peak$label $((rss / 1024)) MiB"
@@ -112,15 +132,22 @@ round() {	# LABEL RECORDER-ARGS FORKSTAT-ARGS
 		echo "forkstat_cpu_per_exec$label $(((f1 - f0) / total)) ns"
 		echo "forkstat_events$label $fevents events"
 		echo "forkstat_rss_peak$label $((frss / 1024)) MiB"
+		awk -v a=$((r1 - r0)) -v b=$((f1 - f0)) -v k="$bns" -v l="$label" 'BEGIN {
+			if (b > 0) {
+				printf "ratio_recorder_vs_forkstat%s %.3f x\n", l, a / b
+				printf "ratio_total_vs_forkstat%s %.3f x\n", l, (a + k) / b
+			} }'
 	fi
 	rm -rf "$d"
 }
 
-echo "# $N execs from $P spawners; fdr-record default (SCHED_FIFO 1) vs forkstat default"
+echo "# $N execs from $P spawners; fdr-record default (proc backend auto) vs forkstat default"
 round "" "" ""
-echo "# fdr-record --exec-audit vs forkstat -r (SCHED_FIFO)"
-round "_audit" "--exec-audit" "-r"
-echo "# fdr-record --exec-audit --sched-priority 0 vs forkstat -r (SCHED_FIFO)"
-round "_audit_normal" "--exec-audit --sched-priority 0" "-r"
-echo "# fdr-record --sched-priority 0 vs forkstat -r (SCHED_FIFO)"
-round "_swapped" "--sched-priority 0" "-r"
+echo "# fdr-record default vs forkstat -r (SCHED_FIFO)"
+round "_rt" "" "-r"
+echo "# fdr-record --sources proc (the process source alone) vs forkstat -r (SCHED_FIFO)"
+round "_proc_only" "--sources proc" "-r"
+echo "# fdr-record --proc-backend netlink vs forkstat -r (SCHED_FIFO)"
+round "_netlink" "--proc-backend netlink" "-r"
+echo "# fdr-record --proc-backend netlink --exec-audit vs forkstat -r (SCHED_FIFO)"
+round "_netlink_audit" "--proc-backend netlink --exec-audit" "-r"

@@ -13,6 +13,14 @@
  * proc_event.cpu); a hole in a CPU's sequence is the exact count of messages
  * dropped (ENOBUFS when the socket buffer overflowed). Holes become rec.gap
  * events in every ring, since a lost message could belong to any container.
+ *
+ * Backends (--proc-backend, default auto = bpf when it loads): "netlink" is
+ * the above. "bpf" (proc-bpf.h) takes fork, exec and exit from an eBPF
+ * program that reads argv, exe, cwd, creds and cgroup paths in the exec'ing
+ * task, so there is no race and no /proc read per exec; the proc connector
+ * then only carries uid/gid and comm changes (filtered in the kernel where
+ * it can: Linux 6.6+). Its losses are the records the program could not put
+ * in its ring buffer, counted in the kernel.
  */
 #include <errno.h>
 #include <dirent.h>
@@ -31,6 +39,8 @@
 #include "rec-core.h"
 #include "rec-audit.h"
 #include "rec-procfs.h"
+#include "proc-bpf.h"
+#include "fdr-text.h"
 
 extern const struct source_ops src_proc;
 
@@ -82,6 +92,11 @@ static void audit_ready(struct rec *rec, struct proc_state *st);
 
 struct proc_state {
 	int fd;
+	struct proc_bpf *bpf;	/* the bpf backend, NULL for netlink */
+	int bfd;		/* its ring buffer's fd */
+	struct proc_bpf_rec *brec;	/* record being decoded */
+	uint64_t bpf_drops, bpf_bad, bpf_no_argv, bpf_no_exe;
+	uint64_t bpf_last_ns;
 	int afd;		/* audit listener, -1 when off */
 	bool audit_rule_added, audit_enabled_changed;
 	struct rec_audit_state audit_saved;
@@ -553,6 +568,15 @@ static void proc_ready(struct rec *rec, void *state, int fd)
 		audit_ready(rec, st);
 		return;
 	}
+	if (st->bpf && fd == st->bfd) {
+		proc_bpf_consume(st->bpf);
+		return;
+	}
+	/* A uid change from the connector comes after the fork and exec that
+	 * made the process; those wait in the ring buffer (it wakes us only
+	 * past a threshold): handle them first, so the table is up to date. */
+	if (st->bpf)
+		proc_bpf_consume(st->bpf);
 	for (;;) {
 		memset(mm, 0, sizeof(mm));
 		for (int i = 0; i < BATCH; i++) {
@@ -565,6 +589,10 @@ static void proc_ready(struct rec *rec, void *state, int fd)
 		if (n < 0) {
 			if (errno == ENOBUFS) {
 				st->enobufs++;	/* counted exactly by the seq holes */
+				if (st->bpf) {	/* no holes to count: at least one */
+					st->lost++;
+					rec_lost(rec, "proc", NULL, 1, st->last_ns, rec_now_ns());
+				}
 				continue;
 			}
 			if (errno == EINTR)
@@ -578,7 +606,7 @@ static void proc_ready(struct rec *rec, void *state, int fd)
 			const struct proc_event *pe = parse_msg(st->buf[i], mm[i].msg_len, &seq, &pev);
 
 			st->got[i] = 0;
-			if (pe && pe->what == PROC_EVENT_EXEC &&
+			if (pe && !st->bpf && pe->what == PROC_EVENT_EXEC &&
 			    pe->event_data.exec.process_tgid != rec_self_pid(rec))
 				st->got[i] = rec_procfs_read(pe->event_data.exec.process_tgid,
 							     REC_PI_CGROUP | REC_PI_ARGV |
@@ -594,6 +622,17 @@ static void proc_ready(struct rec *rec, void *state, int fd)
 			if (!pe)
 				continue;
 			t = (uint64_t)((int64_t)pe->timestamp_ns + st->mono_to_wall);
+			if (st->bpf) {
+				/* fork, exec, exit come from the bpf backend;
+				 * sequence holes here are the kernel's filter */
+				if (pe->what == PROC_EVENT_UID)
+					on_id(rec, pe, t, false, &st->pi[i]);
+				else if (pe->what == PROC_EVENT_GID)
+					on_id(rec, pe, t, true, &st->pi[i]);
+				else if (pe->what == PROC_EVENT_COMM)
+					on_comm(rec, pe);
+				continue;
+			}
 			track_seq(rec, st, pe, seq, t);
 			switch (pe->what) {
 			case PROC_EVENT_FORK:
@@ -623,6 +662,196 @@ static void proc_ready(struct rec *rec, void *state, int fd)
 	}
 }
 
+
+/* ---- the bpf backend ------------------------------------------------------ */
+
+/* An exec as the kernel saw it: everything is in the record. */
+static void on_exec_bpf(struct rec *rec, struct proc_state *st, const struct proc_bpf_rec *r,
+			uint64_t t)
+{
+	struct rec_proctab *tab = rec_procs(rec);
+	struct rec_cgroup_id cg = REC_CGROUP_ID_INIT;
+	struct rec_proc *p, *pp, tmp;
+	struct fdr_event ev;
+	pid_t pid = r->tgid;
+
+	if (pid <= 0 || pid == rec_self_pid(rec))
+		return;
+	p = rec_proctab_get(tab, pid);
+	if (!p) {
+		p = rec_proctab_put(tab, pid);
+		if (!p) {
+			memset(&tmp, 0, sizeof(tmp));
+			p = &tmp;
+		}
+		p->pid = pid;
+		p->start_ns = t;
+	}
+	p->ppid = r->ppid;
+	p->uid = r->uid;
+	p->euid = r->euid;
+	p->gid = r->gid;
+	p->loginuid = r->loginuid;
+	p->sessionid = r->sessionid;
+	p->exited = false;
+	copy_str(p->comm, sizeof(p->comm), r->comm);
+	if (r->has_exe)
+		copy_str(p->exe, sizeof(p->exe), r->exe);
+	else
+		p->exe[0] = '\0';	/* the old image's path would be wrong */
+	if (r->has_cg) {
+		cg = r->cg;
+		copy_str(p->container_id, sizeof(p->container_id), r->cg.id);
+	} else {
+		copy_str(cg.id, sizeof(cg.id), p->container_id);	/* the parent's */
+	}
+
+	fdr_event_init(&ev, FDR_PROC_EXEC, t);
+	actor(&ev, p);
+	if (r->has_exe)
+		fdr_event_set_cstr(&ev, FDR_F_EXE, r->exe);	/* untruncated */
+	if (r->has_argv)
+		fdr_event_set_strv(&ev, FDR_F_ARGV, r->argv, r->argc);
+	if (r->has_cwd)
+		fdr_event_set_cstr(&ev, FDR_F_CWD, r->cwd);
+	fdr_event_set_u(&ev, FDR_F_UID, p->uid);
+	fdr_event_set_u(&ev, FDR_F_GID, p->gid);
+	fdr_event_set_u(&ev, FDR_F_EUID, p->euid);
+	if (p->loginuid != (uint32_t)-1)
+		fdr_event_set_u(&ev, FDR_F_LOGINUID, p->loginuid);
+	if (p->sessionid != (uint32_t)-1)
+		fdr_event_set_u(&ev, FDR_F_SESSIONID, p->sessionid);
+	pp = p->ppid ? rec_proctab_get(tab, p->ppid) : NULL;
+	if (pp)
+		set_strz(&ev, FDR_F_PCOMM, pp->comm);
+	st->execs++;
+	if (!r->has_argv || !r->has_exe) {
+		ev.flags |= FDR_EVF_PARTIAL;
+		st->partial++;
+		st->bpf_no_argv += !r->has_argv;
+		st->bpf_no_exe += !r->has_exe;
+	}
+	rec_emit_cg(rec, &cg, &ev);
+}
+
+/* One ring buffer record: fork and exit go through the connector's
+ * handlers (same events, same table updates), exec through its own. */
+static void bpf_record(void *ctx, const void *data, size_t size)
+{
+	struct rec *rec = ((void **)ctx)[0];
+	struct proc_state *st = ((void **)ctx)[1];
+	struct proc_bpf_rec *r = st->brec;
+	struct proc_event pe;
+	uint64_t t;
+
+	if (proc_bpf_decode(data, size, r) < 0) {
+		st->bpf_bad++;
+		return;
+	}
+	t = (uint64_t)((int64_t)r->time_ns + st->mono_to_wall);
+	st->bpf_last_ns = t;
+	memset(&pe, 0, sizeof(pe));
+	switch (r->type) {
+	case PROC_BPF_EXEC:
+		on_exec_bpf(rec, st, r, t);
+		break;
+	case PROC_BPF_FORK:
+		pe.what = PROC_EVENT_FORK;
+		pe.event_data.fork.parent_pid = r->pid;
+		pe.event_data.fork.parent_tgid = r->tgid;
+		pe.event_data.fork.child_pid = r->child_pid;
+		pe.event_data.fork.child_tgid = r->child_tgid;
+		on_fork(rec, st, &pe, t, &st->pi[0]);
+		break;
+	case PROC_BPF_EXIT:
+		pe.what = PROC_EVENT_EXIT;
+		pe.event_data.exit.process_pid = r->pid;
+		pe.event_data.exit.process_tgid = r->tgid;
+		pe.event_data.exit.exit_code = r->exit_status;
+		pe.event_data.exit.parent_tgid = r->ppid;
+		on_exit_ev(rec, st, &pe, t);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Records the program could not write become a gap in every ring. */
+static void bpf_check_drops(struct rec *rec, struct proc_state *st)
+{
+	uint64_t d = proc_bpf_drops(st->bpf), now = rec_now_ns();
+
+	if (d > st->bpf_drops) {
+		st->lost += d - st->bpf_drops;
+		rec_lost(rec, "proc", NULL, d - st->bpf_drops,
+			 st->bpf_last_ns ? st->bpf_last_ns : now, now);
+		st->bpf_drops = d;
+	}
+}
+
+static void *bpf_ctx[2];	/* the recorder runs one proc source */
+
+/* Load the bpf backend: 0, or negative with the reason logged when
+ * `required` (--proc-backend bpf) and noted otherwise. */
+static int bpf_start(struct rec *rec, struct proc_state *st, bool required)
+{
+	char why[256];
+	int err;
+
+	st->brec = malloc(sizeof(*st->brec));
+	if (!st->brec)
+		return -ENOMEM;
+	bpf_ctx[0] = rec;
+	bpf_ctx[1] = st;
+	err = proc_bpf_open(&st->bpf, bpf_record, bpf_ctx, why, sizeof(why));
+	if (err < 0) {
+		struct fdr_buf b = FDR_BUF_INIT;
+
+		fdr_buf_add_escaped(&b, why, strlen(why));
+		rec_log(rec, "proc: %s: cannot load the eBPF exec capture: %s",
+			required ? "error" : "falling back to the proc connector",
+			b.len ? b.p : "unknown error");
+		fdr_buf_release(&b);
+		free(st->brec);
+		st->brec = NULL;
+		st->bpf = NULL;
+		return err;
+	}
+	st->bfd = proc_bpf_fd(st->bpf);
+	err = rec_watch_fd(rec, st->bfd, &src_proc);
+	if (err < 0) {
+		proc_bpf_free(st->bpf);
+		st->bpf = NULL;
+		free(st->brec);
+		st->brec = NULL;
+		return err;
+	}
+	return 0;
+}
+
+static void bpf_stop(struct rec *rec, struct proc_state *st)
+{
+	uint64_t cnt, ns;
+
+	if (!st->bpf)
+		return;
+	proc_bpf_consume(st->bpf);
+	bpf_check_drops(rec, st);
+	if (proc_bpf_stats(st->bpf, &cnt, &ns) == 0 && cnt)
+		rec_log(rec, "proc: bpf programs ran %llu times in %llu ns",
+			(unsigned long long)cnt, (unsigned long long)ns);
+	if (st->bpf_bad)
+		rec_log(rec, "proc: %llu malformed bpf records skipped",
+			(unsigned long long)st->bpf_bad);
+	if (st->bpf_no_argv || st->bpf_no_exe)
+		rec_log(rec, "proc: bpf could not read argv of %llu execs, exe of %llu",
+			(unsigned long long)st->bpf_no_argv, (unsigned long long)st->bpf_no_exe);
+	rec_unwatch_fd(rec, st->bfd);
+	proc_bpf_free(st->bpf);
+	st->bpf = NULL;
+	free(st->brec);
+	st->brec = NULL;
+}
 
 /* ---- audit records -------------------------------------------------------- */
 
@@ -869,19 +1098,38 @@ static int proc_init(struct rec *rec, void **state)
 	struct {
 		struct nlmsghdr nh;
 		struct cn_msg cn;
-		enum proc_cn_mcast_op op;
+		uint32_t op;		/* enum proc_cn_mcast_op */
+		uint32_t events;	/* Linux 6.6+ (struct proc_input): a filter */
 	} __attribute__((packed)) req;
+	const char *backend = rec_option(rec, "proc-backend", 0);
 	struct proc_state *st;
 	int size = RCVBUF, err;
 
+	if (!backend)
+		backend = "auto";
+	if (strcmp(backend, "auto") != 0 && strcmp(backend, "bpf") != 0 &&
+	    strcmp(backend, "netlink") != 0) {
+		rec_log(rec, "proc: --proc-backend must be bpf, netlink or auto");
+		return -EINVAL;
+	}
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
 	st->afd = -1;
+	st->bfd = -1;
+	st->mono_to_wall = clock_offset();
+	if (strcmp(backend, "netlink") != 0) {
+		err = bpf_start(rec, st, strcmp(backend, "bpf") == 0);
+		if (err < 0 && strcmp(backend, "bpf") == 0) {
+			free(st);
+			return err;
+		}
+	}
 	st->fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_CONNECTOR);
 	if (st->fd < 0) {
 		err = -errno;
 		rec_log(rec, "proc: cannot open the proc connector: %s", strerror(-err));
+		bpf_stop(rec, st);
 		free(st);
 		return err == -EPROTONOSUPPORT ? -EOPNOTSUPP : err;
 	}
@@ -900,9 +1148,17 @@ static int proc_init(struct rec *rec, void **state)
 	req.nh.nlmsg_pid = (uint32_t)getpid();
 	req.cn.id.idx = CN_IDX_PROC;
 	req.cn.id.val = CN_VAL_PROC;
-	req.cn.len = sizeof(req.op);
 	req.op = PROC_CN_MCAST_LISTEN;
-	if (send(st->fd, &req, sizeof(req), 0) < 0) {
+	if (st->bpf) {
+		/* only uid/gid/comm changes (PROC_EVENT_UID, _GID, _COMM);
+		 * an older kernel reads the op alone and sends everything */
+		req.cn.len = 2 * sizeof(uint32_t);
+		req.events = 0x00000004u | 0x00000040u | 0x00000200u;
+	} else {
+		req.cn.len = sizeof(req.op);
+		req.nh.nlmsg_len = sizeof(req) - sizeof(req.events);
+	}
+	if (send(st->fd, &req, req.nh.nlmsg_len, 0) < 0) {
 		err = -errno;
 		rec_log(rec, "proc: cannot subscribe to the proc connector: %s", strerror(-err));
 		goto out_close;
@@ -911,7 +1167,13 @@ static int proc_init(struct rec *rec, void **state)
 	err = rec_watch_fd(rec, st->fd, &src_proc);
 	if (err < 0)
 		goto out_close;
-	if (rec_option(rec, "exec-audit", 0) && strcmp(rec_option(rec, "exec-audit", 0), "1") == 0) {
+	rec_log(rec, "proc: backend %s", st->bpf ? "bpf (exec, fork, exit from eBPF)" :
+		"netlink (proc connector)");
+	if (rec_option(rec, "exec-audit", 0) && strcmp(rec_option(rec, "exec-audit", 0), "1") == 0 &&
+	    st->bpf) {
+		rec_log(rec, "proc: --exec-audit not needed with the bpf backend: ignored");
+	} else if (rec_option(rec, "exec-audit", 0) &&
+		   strcmp(rec_option(rec, "exec-audit", 0), "1") == 0) {
 		err = audit_start(rec, st);
 		if (err < 0) {
 			rec_unwatch_fd(rec, st->fd);
@@ -925,6 +1187,7 @@ static int proc_init(struct rec *rec, void **state)
 	return 0;
 out_close:
 	close(st->fd);
+	bpf_stop(rec, st);
 	free(st);
 	return err;
 }
@@ -934,6 +1197,10 @@ static void proc_tick(struct rec *rec, void *state, uint64_t now_ns)
 	struct proc_state *st = state;
 
 	st->mono_to_wall = clock_offset();
+	if (st->bpf) {	/* the program wakes us only past a threshold */
+		proc_bpf_consume(st->bpf);
+		bpf_check_drops(rec, st);
+	}
 	if (st->afd >= 0)
 		audit_expire(rec, st, now_ns);
 }
@@ -943,6 +1210,7 @@ static void proc_stop(struct rec *rec, void *state)
 	struct proc_state *st = state;
 
 	proc_ready(rec, st, st->fd);	/* drain */
+	bpf_stop(rec, st);
 	audit_stop(rec, st);
 	if (st->audit_filled || st->audit_timeouts || st->pend_full)
 		rec_log(rec, "proc: audit supplied argv of %llu execs; %llu waited in vain, %llu could not wait",
@@ -958,6 +1226,7 @@ static void proc_stop(struct rec *rec, void *state)
 }
 
 static const struct rec_optdef proc_options[] = {
+	{ "proc-backend", "MODE", "where exec, fork and exit come from: bpf (eBPF, argv read at exec), netlink (proc connector and /proc), or auto (bpf when it loads; the default)", false },
 	{ "exec-audit", NULL, "take argv also from the kernel audit EXECVE record (turns audit on and adds an execve rule; both restored at exit)", false },
 	{ NULL, NULL, NULL, false },
 };

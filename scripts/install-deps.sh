@@ -3,7 +3,7 @@
 # Root installs them with apt-get; anyone else gets the list and exit 1.
 set -euo pipefail
 
-BUILD_PKGS="gcc make pkg-config clang liblz4-dev libxxhash-dev libpcap-dev
+BUILD_PKGS="gcc make pkg-config clang liblz4-dev libxxhash-dev libpcap-dev libbpf-dev
 libjansson-dev libyajl-dev libmicrohttpd-dev libgnutls28-dev libncurses-dev"
 TEST_PKGS="libcmocka-dev valgrind tmux iproute2 curl docker.io busybox-static
 openssh-server sshpass sudo auditd dnsmasq jq tcpdump python3 openssl socat"

@@ -28,7 +28,9 @@ mkdir -m 0700 "$D"
 N=$(ls "$D"/*.ring | wc -l)
 BUDGET=$(((N + 2) * 1024 + 500))
 start_recorder "$D" --ring-size 1M --block-size 64K --disk-budget ${BUDGET}K --flush-interval 0.2
-run_in A /bin/sleep 30 &
+# not through run_in: a function in the background is a subshell, and
+# killing it would leave sleep in A's cgroup (which then cannot be removed)
+bash -c 'echo $$ > "$1/cgroup.procs"; shift; exec "$@"' _ "$CG/docker/${ID[A]}" /bin/sleep 30 &
 APID=$!
 at_exit "kill -9 $APID"
 # Each command lives a little while, so the recorder reads its cgroup at exec

@@ -33,14 +33,22 @@ trap 'exit 130' INT TERM
 REC_PID=
 # start_recorder DIR [ARGS...]: run fdr-record in the background, log in $T/rec.log,
 # and wait until it has written rec.start (its host ring exists and it logged).
+# PROC_BACKEND=bpf|netlink (env) forces the proc source's backend, and the
+# log must then say it is the one in use.
 start_recorder() {
 	local dir=$1
 	shift
-	"$REC" -d "$dir" "$@" >"$T/rec.log" 2>&1 &
+	"$REC" -d "$dir" ${PROC_BACKEND:+--proc-backend "$PROC_BACKEND"} "$@" >"$T/rec.log" 2>&1 &
 	REC_PID=$!
 	at_exit "kill -9 $REC_PID; wait $REC_PID"
 	for _ in $(seq 100); do
-		grep -q 'recording into' "$T/rec.log" 2>/dev/null && return 0
+		if grep -q 'recording into' "$T/rec.log" 2>/dev/null; then
+			grep -o 'proc: backend [a-z]*' "$T/rec.log" | head -n 1
+			[ -z "${PROC_BACKEND:-}" ] ||
+				grep -q "proc: backend $PROC_BACKEND" "$T/rec.log" ||
+				{ cat "$T/rec.log"; fail "proc backend is not $PROC_BACKEND"; }
+			return 0
+		fi
 		kill -0 "$REC_PID" 2>/dev/null || { cat "$T/rec.log"; fail "fdr-record exited at start"; }
 		sleep 0.1
 	done
