@@ -153,6 +153,42 @@ static void actor(struct fdr_event *ev, const struct rec_proc *p)
 	set_strz(ev, FDR_F_EXE, p->exe);
 }
 
+/*
+ * The exec event of either backend: p's identity, what the exec gave (NULL:
+ * not known; exe untruncated), partial (and counted) when argv or exe is
+ * missing. ev is the caller's; argv points into the caller's record.
+ */
+static void exec_event(struct proc_state *st, struct rec_proctab *tab, const struct rec_proc *p,
+		       uint64_t t, const char *exe, const struct fdr_str *argv, uint32_t argc,
+		       const char *cwd, struct fdr_event *ev)
+{
+	const struct rec_proc *pp;
+
+	fdr_event_init(ev, FDR_PROC_EXEC, t);
+	actor(ev, p);
+	if (exe)
+		fdr_event_set_cstr(ev, FDR_F_EXE, exe);
+	if (argv)
+		fdr_event_set_strv(ev, FDR_F_ARGV, argv, argc);
+	if (cwd)
+		fdr_event_set_cstr(ev, FDR_F_CWD, cwd);
+	fdr_event_set_u(ev, FDR_F_UID, p->uid);
+	fdr_event_set_u(ev, FDR_F_GID, p->gid);
+	fdr_event_set_u(ev, FDR_F_EUID, p->euid);
+	if (p->loginuid != (uint32_t)-1)
+		fdr_event_set_u(ev, FDR_F_LOGINUID, p->loginuid);
+	if (p->sessionid != (uint32_t)-1)
+		fdr_event_set_u(ev, FDR_F_SESSIONID, p->sessionid);
+	pp = p->ppid ? rec_proctab_get(tab, p->ppid) : NULL;
+	if (pp)
+		set_strz(ev, FDR_F_PCOMM, pp->comm);
+	st->execs++;
+	if (!exe || !argv) {
+		ev->flags |= FDR_EVF_PARTIAL;
+		st->partial++;
+	}
+}
+
 static void emit_proc(struct rec *rec, const struct rec_proc *p, const struct fdr_event *ev)
 {
 	struct rec_cgroup_id cg = REC_CGROUP_ID_INIT;
@@ -343,7 +379,7 @@ static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_ev
 {
 	pid_t pid = pe->event_data.exec.process_tgid;
 	struct rec_proctab *tab = rec_procs(rec);
-	struct rec_proc *p, *pp, tmp;
+	struct rec_proc *p, tmp;
 	struct fdr_event ev;
 
 	if (pid == rec_self_pid(rec))
@@ -400,28 +436,10 @@ static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_ev
 	if (got & REC_PI_CGROUP)
 		copy_str(p->container_id, sizeof(p->container_id), pi->cg.id);
 
-	fdr_event_init(&ev, FDR_PROC_EXEC, t);
-	actor(&ev, p);
-	if (got & REC_PI_EXE)
-		fdr_event_set_cstr(&ev, FDR_F_EXE, pi->exe);	/* untruncated */
-	if (got & REC_PI_ARGV)
-		fdr_event_set_strv(&ev, FDR_F_ARGV, pi->argv, pi->argc);
-	if (got & REC_PI_CWD)
-		fdr_event_set_cstr(&ev, FDR_F_CWD, pi->cwd);
-	fdr_event_set_u(&ev, FDR_F_UID, p->uid);
-	fdr_event_set_u(&ev, FDR_F_GID, p->gid);
-	fdr_event_set_u(&ev, FDR_F_EUID, p->euid);
-	if (p->loginuid != (uint32_t)-1)
-		fdr_event_set_u(&ev, FDR_F_LOGINUID, p->loginuid);
-	if (p->sessionid != (uint32_t)-1)
-		fdr_event_set_u(&ev, FDR_F_SESSIONID, p->sessionid);
-	pp = p->ppid ? rec_proctab_get(tab, p->ppid) : NULL;
-	if (pp)
-		set_strz(&ev, FDR_F_PCOMM, pp->comm);
-	st->execs++;
-	if ((got & (REC_PI_ARGV | REC_PI_EXE)) != (REC_PI_ARGV | REC_PI_EXE)) {
-		ev.flags |= FDR_EVF_PARTIAL;
-		st->partial++;
+	exec_event(st, tab, p, t, (got & REC_PI_EXE) ? pi->exe : NULL,
+		   (got & REC_PI_ARGV) ? pi->argv : NULL, pi->argc,
+		   (got & REC_PI_CWD) ? pi->cwd : NULL, &ev);
+	if (ev.flags & FDR_EVF_PARTIAL) {
 	}
 	{
 		struct rec_cgroup_id cg = REC_CGROUP_ID_INIT;
@@ -671,7 +689,7 @@ static void on_exec_bpf(struct rec *rec, struct proc_state *st, const struct pro
 {
 	struct rec_proctab *tab = rec_procs(rec);
 	struct rec_cgroup_id cg = REC_CGROUP_ID_INIT;
-	struct rec_proc *p, *pp, tmp;
+	struct rec_proc *p, tmp;
 	struct fdr_event ev;
 	pid_t pid = r->tgid;
 
@@ -706,28 +724,9 @@ static void on_exec_bpf(struct rec *rec, struct proc_state *st, const struct pro
 		copy_str(cg.id, sizeof(cg.id), p->container_id);	/* the parent's */
 	}
 
-	fdr_event_init(&ev, FDR_PROC_EXEC, t);
-	actor(&ev, p);
-	if (r->has_exe)
-		fdr_event_set_cstr(&ev, FDR_F_EXE, r->exe);	/* untruncated */
-	if (r->has_argv)
-		fdr_event_set_strv(&ev, FDR_F_ARGV, r->argv, r->argc);
-	if (r->has_cwd)
-		fdr_event_set_cstr(&ev, FDR_F_CWD, r->cwd);
-	fdr_event_set_u(&ev, FDR_F_UID, p->uid);
-	fdr_event_set_u(&ev, FDR_F_GID, p->gid);
-	fdr_event_set_u(&ev, FDR_F_EUID, p->euid);
-	if (p->loginuid != (uint32_t)-1)
-		fdr_event_set_u(&ev, FDR_F_LOGINUID, p->loginuid);
-	if (p->sessionid != (uint32_t)-1)
-		fdr_event_set_u(&ev, FDR_F_SESSIONID, p->sessionid);
-	pp = p->ppid ? rec_proctab_get(tab, p->ppid) : NULL;
-	if (pp)
-		set_strz(&ev, FDR_F_PCOMM, pp->comm);
-	st->execs++;
-	if (!r->has_argv || !r->has_exe) {
-		ev.flags |= FDR_EVF_PARTIAL;
-		st->partial++;
+	exec_event(st, tab, p, t, r->has_exe ? r->exe : NULL, r->has_argv ? r->argv : NULL,
+		   r->argc, r->has_cwd ? r->cwd : NULL, &ev);
+	if (ev.flags & FDR_EVF_PARTIAL) {
 		st->bpf_no_argv += !r->has_argv;
 		st->bpf_no_exe += !r->has_exe;
 	}
