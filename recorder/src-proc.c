@@ -153,6 +153,26 @@ static void actor(struct fdr_event *ev, const struct rec_proc *p)
 	set_strz(ev, FDR_F_EXE, p->exe);
 }
 
+/* The table entry of pid, made when absent (started at t, login not yet
+ * known); *tmp stands in for it when the table is full. */
+static struct rec_proc *entry(struct rec_proctab *tab, pid_t pid, uint64_t t,
+			      struct rec_proc *tmp)
+{
+	struct rec_proc *p = rec_proctab_get(tab, pid);
+
+	if (p)
+		return p;
+	p = rec_proctab_put(tab, pid);
+	if (!p) {
+		memset(tmp, 0, sizeof(*tmp));
+		p = tmp;
+	}
+	p->pid = pid;
+	p->start_ns = t;
+	p->loginuid = p->sessionid = (uint32_t)-1;
+	return p;
+}
+
 /*
  * The exec event of either backend: p's identity, what the exec gave (NULL:
  * not known; exe untruncated), partial (and counted) when argv or exe is
@@ -388,17 +408,7 @@ static void on_exec(struct rec *rec, struct proc_state *st, const struct proc_ev
 	 * changes them, by writing /proc/self/loginuid): the table has them. */
 	got |= rec_procfs_read(pid, REC_PI_STATUS |
 			       (rec_proctab_get(tab, pid) ? 0 : REC_PI_LOGIN), pi);
-	p = rec_proctab_get(tab, pid);
-	if (!p) {
-		p = rec_proctab_put(tab, pid);
-		if (!p) {
-			memset(&tmp, 0, sizeof(tmp));
-			p = &tmp;
-		}
-		p->pid = pid;
-		p->start_ns = t;
-		p->loginuid = p->sessionid = (uint32_t)-1;
-	}
+	p = entry(tab, pid, t, &tmp);
 	if (got & REC_PI_STATUS) {
 		p->ppid = pi->ppid;
 		p->uid = pi->uid;
@@ -695,16 +705,7 @@ static void on_exec_bpf(struct rec *rec, struct proc_state *st, const struct pro
 
 	if (pid <= 0 || pid == rec_self_pid(rec))
 		return;
-	p = rec_proctab_get(tab, pid);
-	if (!p) {
-		p = rec_proctab_put(tab, pid);
-		if (!p) {
-			memset(&tmp, 0, sizeof(tmp));
-			p = &tmp;
-		}
-		p->pid = pid;
-		p->start_ns = t;
-	}
+	p = entry(tab, pid, t, &tmp);
 	p->ppid = r->ppid;
 	p->uid = r->uid;
 	p->euid = r->euid;
