@@ -14,18 +14,10 @@ command -v tmux >/dev/null || { echo "SKIP: tmux not installed"; exit 77; }
 T=$(mktemp -d /tmp/fdr-tui-live-XXXXXX)
 sock=fdr-tui-live-$$
 rec=
-tm() { tmux -L "$sock" "$@"; }
-cleanup() {
-	tm kill-server 2>/dev/null || true
+extra_cleanup() {
 	if [ -n "$rec" ]; then kill "$rec" 2>/dev/null || true; wait "$rec" 2>/dev/null || true; fi
-	rm -rf "$T"
 }
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $*"
-	tm capture-pane -p -t main 2>/dev/null || true
-	exit 1
-}
+. "$(dirname "$0")/tmux-lib.sh"
 screen() { tm capture-pane -p -t main; }
 wait_for() {
 	for _ in $(seq 1 150); do

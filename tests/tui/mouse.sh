@@ -11,15 +11,7 @@ command -v tmux >/dev/null || { echo "SKIP: tmux not installed"; exit 77; }
 [ -x "$build/tools/fdr-ringgen" ] || { echo "SKIP: $build/tools/fdr-ringgen not built (make tests)"; exit 77; }
 T=$(mktemp -d /tmp/fdr-tui-mouse-XXXXXX)
 sock=fdr-tui-mouse-$$
-tm() { tmux -L "$sock" "$@"; }
-cleanup() { tm kill-server 2>/dev/null || true; rm -rf "$T"; }
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $*"
-	echo "--- screen:"
-	tm capture-pane -p -t main 2>/dev/null || true
-	exit 1
-}
+. "$(dirname "$0")/tmux-lib.sh"
 "$build/tools/fdr-ringgen" story "$T/story" >/dev/null
 
 start() {	# TERM

@@ -17,15 +17,7 @@ for t in fdr-ringgen fdr-modelgen fdr-tuigen; do
 done
 T=$(mktemp -d /tmp/fdr-tui-tmux-XXXXXX)
 sock=fdr-tui-test-$$
-tm() { tmux -L "$sock" "$@"; }
-cleanup() { tm kill-server 2>/dev/null || true; rm -rf "$T"; }
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $*"
-	echo "--- screen:"
-	tm capture-pane -p -t main 2>/dev/null || true
-	exit 1
-}
+. "$(dirname "$0")/tmux-lib.sh"
 
 "$build/tools/fdr-ringgen" story "$T/story" >/dev/null
 "$build/tools/fdr-modelgen" "$T/base" web1 baseline 1 4 >/dev/null
