@@ -265,27 +265,31 @@ static int hexval(char c)
 	return -1;
 }
 
-static bool is_hex(const char *v, size_t n)
+int rec_audit_unhex(const char *v, size_t n, char *out, size_t size)
 {
+	size_t o = 0;
+
 	if (n == 0 || n % 2)
-		return false;
+		return -EINVAL;
 	for (size_t i = 0; i < n; i++)
 		if (hexval(v[i]) < 0)
-			return false;
-	return true;
+			return -EINVAL;
+	for (size_t i = 0; i + 1 < n && o < size; i += 2)
+		out[o++] = (char)(hexval(v[i]) << 4 | hexval(v[i + 1]));
+	return (int)o;
 }
 
 /* Decode value v[0..n) into out[0..size); returns bytes written. */
 static size_t decode(const char *v, size_t n, char *out, size_t size)
 {
 	size_t o = 0;
+	int h;
 
 	if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
 		for (size_t i = 1; i + 1 < n && o < size; i++)
 			out[o++] = v[i];
-	} else if (is_hex(v, n)) {
-		for (size_t i = 0; i + 1 < n && o < size; i += 2)
-			out[o++] = (char)(hexval(v[i]) << 4 | hexval(v[i + 1]));
+	} else if ((h = rec_audit_unhex(v, n, out, size)) >= 0) {
+		o = (size_t)h;
 	} else {
 		for (size_t i = 0; i < n && o < size; i++)
 			out[o++] = v[i];

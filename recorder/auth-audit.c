@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "auth-parse.h"
+#include "rec-audit.h"
 
 static const struct {
 	const char *name;
@@ -196,17 +197,6 @@ int auth_audit_parse_body(struct auth_audit_rec *rec, unsigned type, uint64_t ti
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Bare values of these fields are hex when they are not "?" / "(null)". */
 static bool hex_field(struct fdr_str k)
 {
@@ -222,14 +212,12 @@ static bool hex_field(struct fdr_str k)
 
 static void decode_hex(struct auth_audit_rec *rec, struct auth_kv *kv)
 {
-	size_t n = kv->val.len, i, out;
+	size_t n = kv->val.len, i;
 	char *dst;
+	int out;
 
-	if (kv->quoted || n < 2 || n % 2 || !hex_field(kv->key))
+	if (kv->quoted || n < 2 || !hex_field(kv->key))
 		return;
-	for (i = 0; i < n; i++)
-		if (hexval(kv->val.p[i]) < 0)
-			return;
 	/* "id=1001" is a number, not hex: only digits and an odd-looking
 	 * decode tell; accept hex for id only when it holds a letter. */
 	if (fdr_str_eq(kv->key, "id")) {
@@ -241,9 +229,10 @@ static void decode_hex(struct auth_audit_rec *rec, struct auth_kv *kv)
 	if (rec->scratch_used + n / 2 > sizeof(rec->scratch))
 		return;
 	dst = rec->scratch + rec->scratch_used;
-	for (i = 0, out = 0; i < n; i += 2)
-		dst[out++] = (char)(hexval(kv->val.p[i]) * 16 + hexval(kv->val.p[i + 1]));
-	rec->scratch_used += out;
+	out = rec_audit_unhex(kv->val.p, n, dst, n / 2);
+	if (out < 0)
+		return;
+	rec->scratch_used += (size_t)out;
 	kv->val.p = dst;
 	kv->val.len = (uint32_t)out;
 	kv->quoted = true;

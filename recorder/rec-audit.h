@@ -49,6 +49,11 @@ struct rec_audit_rec {
 /* Parse a datagram (netlink header included) of len bytes; 0 or -EINVAL. */
 int rec_audit_parse(const void *dgram, size_t len, struct rec_audit_rec *out);
 
+/* The kernel's hex form of an untrusted string: v[0..n) decoded into
+ * out[0..size) (truncated to size). Bytes written, or -EINVAL when v is not
+ * hex (empty, odd length, or a byte other than 0-9 A-F a-f). */
+int rec_audit_unhex(const char *v, size_t n, char *out, size_t size);
+
 /* Raw value of key (the token after "key="), or NULL; *n its length. */
 const char *rec_audit_raw(const struct rec_audit_rec *r, const char *key, size_t *n);
 /* Decoded string value of key into out (NUL-terminated, truncated);

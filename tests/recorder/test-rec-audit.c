@@ -76,6 +76,24 @@ static void test_hex_encoded_and_truncated(void **s)
 	assert_string_equal(out, "/tmp/a ");
 }
 
+static void test_unhex(void **s)
+{
+	char out[8];
+
+	(void)s;
+	assert_int_equal(rec_audit_unhex("2F62696E", 8, out, sizeof(out)), 4);
+	assert_memory_equal(out, "/bin", 4);
+	assert_int_equal(rec_audit_unhex("0a1B", 4, out, sizeof(out)), 2);
+	assert_memory_equal(out, "\n\x1b", 2);
+	/* truncated to the room there is */
+	assert_int_equal(rec_audit_unhex("41424344", 8, out, 3), 3);
+	assert_memory_equal(out, "ABC", 3);
+	/* not hex: empty, odd, a non-hex byte */
+	assert_int_equal(rec_audit_unhex("", 0, out, sizeof(out)), -EINVAL);
+	assert_int_equal(rec_audit_unhex("414", 3, out, sizeof(out)), -EINVAL);
+	assert_int_equal(rec_audit_unhex("41G2", 4, out, sizeof(out)), -EINVAL);
+}
+
 static void test_execve_args(void **s)
 {
 	char buf[4096], args[64];
@@ -164,6 +182,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_syscall_record),
 		cmocka_unit_test(test_hex_encoded_and_truncated),
+		cmocka_unit_test(test_unhex),
 		cmocka_unit_test(test_execve_args),
 		cmocka_unit_test(test_execve_chunked_across_records),
 		cmocka_unit_test(test_execve_buffer_full),
