@@ -244,6 +244,15 @@ for i in "${!names[@]}"; do
 done
 limit=$(echo "$hours" | awk '{ x = int($1 + 0.999); print x < 1 ? 1 : x }')
 [ "$partial" = 1 ] && { echo "partial run: report only"; exit 0; }
-[ "$missed" -eq 0 ] || { echo "FAIL: $missed attack steps not flagged"; exit 1; }
+if [ "$missed" -ne 0 ]; then	# what the attacked container did, to tell why
+	echo "steps (name, unix time):"; sed 's/^/  /' "$T/steps"
+	echo "findings of web-att (severity rule time):"
+	jq -r '"  \(.severity) \(.rule) \(.time)"' "$T/att.json" | head -30
+	echo "events of web-att by kind:"
+	$R timeline --json --container "$id_att" "$T/rec-att" 2>&1 | jq -r .kind | sort | uniq -c | sed 's/^/  /'
+	echo "rings:"; $R info "$T/rec-att" 2>&1 | head -20 | sed 's/^/  /'
+	echo "recorder log:"; tail -15 "$T/rec-att.log" | sed 's/^/  /'
+	echo "FAIL: $missed attack steps not flagged"; exit 1
+fi
 [ "$fp" -le "$limit" ] || { echo "FAIL: $fp false positives > $limit"; exit 1; }
 echo PASS
