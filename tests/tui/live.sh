@@ -18,14 +18,7 @@ extra_cleanup() {
 	if [ -n "$rec" ]; then kill "$rec" 2>/dev/null || true; wait "$rec" 2>/dev/null || true; fi
 }
 . "$(dirname "$0")/tmux-lib.sh"
-screen() { tm capture-pane -p -t main; }
-wait_for() {
-	for _ in $(seq 1 150); do
-		screen | grep -qF -- "$1" && return 0
-		sleep 0.1
-	done
-	fail "waiting for '$1' ($2)"
-}
+WAIT_TENTHS=150
 keys() { tm send-keys -t main "$@"; }
 
 mkdir -m 0700 "$T/rings"

@@ -14,23 +14,8 @@ sock=fdr-tui-mouse-$$
 . "$(dirname "$0")/tmux-lib.sh"
 "$build/tools/fdr-ringgen" story "$T/story" >/dev/null
 
-start() {	# TERM
-	tm kill-server 2>/dev/null || true
-	for _ in 1 2 3 4 5; do
-		tm -f /dev/null new-session -d -s main -x 100 -y 30 \
-			sh -c '"$@"; echo $? >"$0/rc"' "$T" env TERM="$1" "$bin/fdr-tui" "$T/story" 2>/dev/null && break
-		sleep 0.3
-	done
-	tm has-session -t main || fail "tmux session did not start"
-	tm set-option -t main remain-on-exit on
-}
-screen() { tm capture-pane -p -t main; }
-wait_for() {	# text (fixed string), what
-	for _ in $(seq 1 100); do
-		screen | grep -qF -- "$1" && return 0
-		sleep 0.1
-	done
-	fail "waiting for '$1' ($2)"
+start() {	# TERM: fdr-tui on the story rings, its exit status kept in $T/rc
+	tm_start 100x30 sh -c '"$@"; echo $? >"$0/rc"' "$T" env TERM="$1" "$bin/fdr-tui" "$T/story"
 }
 # Screen line (1-based) of the cursor row, once it is there.
 wait_cursor() {	# line, what

@@ -28,26 +28,6 @@ cp "$T/evil/evil.ring" "$T/evil/$(printf 'x\033[31mred\033]0;TITLE\a.ring')"
 # Copied rings readable by anyone: fdr-tui needs no root for them.
 chmod -R a+rX "$T"
 
-start() {	# WxH, command...
-	local size=$1
-	shift
-	tm kill-server 2>/dev/null || true
-	# (a server still shutting down can refuse the first attempt)
-	for _ in 1 2 3 4 5; do
-		tm -f /dev/null new-session -d -s main -x "${size%x*}" -y "${size#*x}" "$@" 2>/dev/null && break
-		sleep 0.3
-	done
-	tm has-session -t main || fail "tmux session did not start"
-	tm set-option -t main remain-on-exit on
-}
-screen() { tm capture-pane -p -t main; }
-wait_for() {	# text (fixed string), what
-	for _ in $(seq 1 100); do
-		screen | grep -qF -- "$1" && return 0
-		sleep 0.1
-	done
-	fail "waiting for '$1' ($2)"
-}
 wait_gone() {
 	for _ in $(seq 1 100); do
 		screen | grep -qF -- "$1" || return 0
@@ -64,7 +44,7 @@ runas=()
 if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
 	runas=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
 fi
-start 80x24 sh -c '"$@"; echo $? >"$0/rc"' "$T" env TERM=xterm-256color "${runas[@]}" "$bin/fdr-tui" --model "$T/web.model" "$T/att"
+tm_start 80x24 sh -c '"$@"; echo $? >"$0/rc"' "$T" env TERM=xterm-256color "${runas[@]}" "$bin/fdr-tui" --model "$T/web.model" "$T/att"
 wait_for "[1 Containers]" "first screen"
 wait_for "web2" "the container row"
 screen | grep -E '^>web2 .* 16$' >/dev/null || fail "container row without its 16 findings"
@@ -158,7 +138,7 @@ done
 [ "$(cat "$T/rc" 2>/dev/null)" = 0 ] || fail "q: exit status '$(cat "$T/rc" 2>/dev/null)'"
 
 # --- hostile strings are shown escaped ------------------------------------
-start 80x24 env TERM=xterm-256color "$bin/fdr-tui" "$T/evil"
+tm_start 80x24 env TERM=xterm-256color "$bin/fdr-tui" "$T/evil"
 wait_for "[1 Containers]" "evil first screen"
 screen | grep -qF 'ev\x1b]0;PWN' || fail "container name not escaped"
 keys Enter
@@ -177,13 +157,13 @@ tm capture-pane -p -e -t main | grep -q $'\033\\]' && fail "an OSC sequence reac
 keys q q
 
 # --- monochrome -------------------------------------------------------------
-start 80x24 env TERM=xterm-256color NO_COLOR=1 "$bin/fdr-tui" "$T/story"
+tm_start 80x24 env TERM=xterm-256color NO_COLOR=1 "$bin/fdr-tui" "$T/story"
 wait_for "[1 Containers]" "monochrome first screen"
 keys 2
 wait_for "net.accept" "monochrome timeline"
 tm capture-pane -p -e -t main | grep -qE $'\033\\[(3[0-7]|38;)' && fail "colour under NO_COLOR"
 keys q
-start 80x24 env TERM=xterm-256color "$bin/fdr-tui" "$T/story"
+tm_start 80x24 env TERM=xterm-256color "$bin/fdr-tui" "$T/story"
 wait_for "[1 Containers]" "colour first screen"
 keys 2
 wait_for "net.accept" "colour timeline"
@@ -192,7 +172,7 @@ keys q
 
 # --- --follow: events appended by a writer appear ----------------------------
 cp -r "$T/story" "$T/live"
-start 80x24 env TERM=xterm-256color "$bin/fdr-tui" --follow "$T/live"
+tm_start 80x24 env TERM=xterm-256color "$bin/fdr-tui" --follow "$T/live"
 wait_for "82 events selected" "follow: first screen"
 keys 2 G
 wait_for "> 10:03:25.000 " "follow: end of the timeline"
@@ -212,7 +192,7 @@ keys q
 shopt -s nullglob
 samples=("$top"/samples/*/*.ring "$top"/samples/*.ring)
 if [ ${#samples[@]} -gt 0 ]; then
-	start 80x24 env TERM=xterm-256color "$bin/fdr-tui" "${samples[@]}"
+	tm_start 80x24 env TERM=xterm-256color "$bin/fdr-tui" "${samples[@]}"
 	wait_for "[1 Containers]" "samples"
 	keys 2
 	wait_for "[2 Timeline]" "samples timeline"
