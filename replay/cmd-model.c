@@ -367,15 +367,8 @@ static struct rp_set *open_rings(const struct cmd *c, bool *input_error)
 
 		if (strncmp(d->detail, "slot ", 5))
 			*input_error = true;
-		fdr_buf_addf(&b, "fdr-replay %s: %s'", c->name, d->detail[0] ? "warning: " : "");
-		fdr_buf_add_escaped(&b, d->path, strlen(d->path));
-		fdr_buf_adds(&b, "': ");
-		fdr_buf_adds(&b, fdr_strerror(d->error));
-		if (d->detail[0]) {
-			fdr_buf_adds(&b, " (");
-			fdr_buf_add_escaped(&b, d->detail, strlen(d->detail));
-			fdr_buf_adds(&b, ")");
-		}
+		fdr_buf_addf(&b, "fdr-replay %s: %s", c->name, d->detail[0] ? "warning: " : "");
+		rp_diag_format(&b, d);
 		fprintf(stderr, "%s\n", b.p);
 		fdr_buf_release(&b);
 	}

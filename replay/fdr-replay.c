@@ -173,15 +173,7 @@ static void print_diags(const struct rp_set *s, size_t from)
 		struct fdr_buf b = FDR_BUF_INIT;
 		fdr_buf_adds(&b, "fdr-replay: ");
 		fdr_buf_adds(&b, d->detail[0] && d->error != -ENOENT ? "warning: " : "");
-		fdr_buf_adds(&b, "'");
-		fdr_buf_add_escaped(&b, d->path, strlen(d->path));
-		fdr_buf_adds(&b, "': ");
-		fdr_buf_adds(&b, fdr_strerror(d->error));
-		if (d->detail[0]) {
-			fdr_buf_adds(&b, " (");
-			fdr_buf_add_escaped(&b, d->detail, strlen(d->detail));
-			fdr_buf_adds(&b, ")");
-		}
+		rp_diag_format(&b, d);
 		fprintf(stderr, "%s\n", b.p);
 		fdr_buf_release(&b);
 	}

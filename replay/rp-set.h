@@ -39,6 +39,7 @@
 
 #include "fdr-event.h"
 #include "fdr-ring.h"
+#include "fdr-text.h"
 
 /* One ring of the set. Read-only for users. */
 struct rp_ring {
@@ -89,6 +90,9 @@ size_t rp_set_nrings(const struct rp_set *s);
 const struct rp_ring *rp_set_ring(const struct rp_set *s, size_t i);
 size_t rp_set_ndiags(const struct rp_set *s);
 const struct rp_diag *rp_set_diag(const struct rp_set *s, size_t i);
+/* Append "'PATH': ERROR" and " (DETAIL)" when there is one to b, path and
+ * detail escaped for a terminal; the caller adds its own prefix. */
+void rp_diag_format(struct fdr_buf *b, const struct rp_diag *d);
 /* Number of distinct host boots (host_idx is below it). */
 size_t rp_set_nhosts(const struct rp_set *s);
 

@@ -275,6 +275,19 @@ const struct rp_diag *rp_set_diag(const struct rp_set *s, size_t i)
 	return i < s->ndiags ? &s->diags[i] : NULL;
 }
 
+void rp_diag_format(struct fdr_buf *b, const struct rp_diag *d)
+{
+	fdr_buf_adds(b, "'");
+	fdr_buf_add_escaped(b, d->path, strlen(d->path));
+	fdr_buf_adds(b, "': ");
+	fdr_buf_adds(b, fdr_strerror(d->error));
+	if (d->detail[0]) {
+		fdr_buf_adds(b, " (");
+		fdr_buf_add_escaped(b, d->detail, strlen(d->detail));
+		fdr_buf_adds(b, ")");
+	}
+}
+
 size_t rp_set_nhosts(const struct rp_set *s)
 {
 	return s->nhosts;
