@@ -235,23 +235,12 @@ int md_checker_new(const struct md_model *m, const struct md_sevcfg *cfg, struct
 	return 0;
 }
 
-static void aux_free(struct md_section *s)
-{
-	if (!s)
-		return;
-	free(s->key);
-	free(s->ent);
-	fdr_buf_release(&s->arena);
-	md_index_release(&s->idx);
-	free(s);
-}
-
 void md_checker_free(struct md_checker *c)
 {
 	if (!c)
 		return;
 	for (size_t i = 0; i < c->nrings; i++) {
-		aux_free(c->rings[i]->aux);
+		md_section_free(c->rings[i]->aux);
 		md_ring_release(c->rings[i]);
 		free(c->rings[i]);
 	}
@@ -376,7 +365,7 @@ int md_checker_ring(struct md_checker *c, const struct fdr_ring_meta *meta, cons
 	r->sec = (struct md_section *)md_model_find(c->m, kind, key);
 	rc = build_aux(r);
 	if (rc) {
-		aux_free(r->aux);
+		md_section_free(r->aux);
 		md_ring_release(r);
 		free(r);
 		return rc;

@@ -294,7 +294,7 @@ int md_section_add_obs_idx(struct md_section *s, const struct md_obs *o, uint64_
 	return rc;
 }
 
-static void section_free(struct md_section *s)
+void md_section_free(struct md_section *s)
 {
 	if (!s)
 		return;
@@ -319,7 +319,7 @@ void md_model_free(struct md_model *m)
 	if (!m)
 		return;
 	for (size_t i = 0; i < m->nsec; i++)
-		section_free(m->sec[i]);
+		md_section_free(m->sec[i]);
 	free(m->sec);
 	md_index_release(&m->idx);
 	free(m);

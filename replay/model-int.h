@@ -103,6 +103,8 @@ static inline uint64_t md_hash(const void *p, size_t n)
 	return XXH3_64bits_withSeed(p, n, md_seed);
 }
 
+/* Free a section (of a model, or one made with calloc) and all it owns; NULL is fine. */
+void md_section_free(struct md_section *s);
 struct md_section *md_model_section(struct md_model *m, unsigned kind, const char *key, bool create);
 const struct md_section *md_model_find(const struct md_model *m, unsigned kind, const char *key);
 /* Section kind and key for a ring's metadata; key points into meta. */
