@@ -833,17 +833,19 @@ static struct node *parse_unary(struct lexer *lx)
 	return n;
 }
 
-static struct node *parse_and(struct lexer *lx)
+/* A left-associative chain `sub (op sub)*` of binary nodes of the given type. */
+static struct node *parse_chain(struct lexer *lx, enum tok op, enum node_type type,
+				struct node *(*sub)(struct lexer *))
 {
-	struct node *l = parse_unary(lx);
+	struct node *l = sub(lx);
 
-	while (l && lx->tok == T_AND) {
+	while (l && lx->tok == op) {
 		if (lex(lx))
 			goto out_free;
-		struct node *r = parse_unary(lx);
+		struct node *r = sub(lx);
 		if (!r)
 			goto out_free;
-		struct node *n = node_new(N_AND);
+		struct node *n = node_new(type);
 		n->a = l;
 		n->b = r;
 		l = n;
@@ -854,25 +856,14 @@ out_free:
 	return NULL;
 }
 
+static struct node *parse_and(struct lexer *lx)
+{
+	return parse_chain(lx, T_AND, N_AND, parse_unary);
+}
+
 static struct node *parse_or(struct lexer *lx)
 {
-	struct node *l = parse_and(lx);
-
-	while (l && lx->tok == T_OR) {
-		if (lex(lx))
-			goto out_free;
-		struct node *r = parse_and(lx);
-		if (!r)
-			goto out_free;
-		struct node *n = node_new(N_OR);
-		n->a = l;
-		n->b = r;
-		l = n;
-	}
-	return l;
-out_free:
-	node_free(l);
-	return NULL;
+	return parse_chain(lx, T_OR, N_OR, parse_and);
 }
 
 static int count_leaves(struct node *n)
