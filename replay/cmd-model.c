@@ -380,6 +380,20 @@ static struct rp_set *open_rings(const struct cmd *c, bool *input_error)
 	return s;
 }
 
+/* Start the scan of the set with the command's filter; prints why not. */
+static int scan_start(const struct cmd *c, struct rp_set *s, struct rp_scan **sc)
+{
+	struct rp_scan_opts so = RP_SCAN_OPTS_INIT;
+	int err;
+
+	so.threads = c->threads;
+	so.filter = c->filter;
+	err = rp_scan_new(s, &so, sc);
+	if (err < 0)
+		fprintf(stderr, "fdr-replay %s: cannot scan: %s\n", c->name, fdr_strerror(err));
+	return err;
+}
+
 static void print_summary(const struct md_model *m)
 {
 	for (size_t i = 0; i < md_model_nsections(m); i++) {
@@ -432,7 +446,6 @@ static int learn_merge(struct cmd *c)
 int rp_cmd_learn(int argc, char **argv)
 {
 	struct cmd c = { .name = "learn", .fail_on = MD_SEV_MEDIUM };
-	struct rp_scan_opts so = RP_SCAN_OPTS_INIT;
 	struct md_model *m = NULL;
 	struct md_learner *l = NULL;
 	struct rp_set *s = NULL;
@@ -467,13 +480,8 @@ int rp_cmd_learn(int argc, char **argv)
 		if (rp_filter_ring(c.filter, r) && md_learner_ring(l, r->meta, &ids[i]))
 			goto out_free;
 	}
-	so.threads = c.threads;
-	so.filter = c.filter;
-	err = rp_scan_new(s, &so, &sc);
-	if (err < 0) {
-		fprintf(stderr, "fdr-replay learn: cannot scan: %s\n", fdr_strerror(err));
+	if (scan_start(&c, s, &sc))
 		goto out_free;
-	}
 	while ((err = rp_scan_next(sc, &it)) > 0) {
 		uint32_t id = ids[it.ring->index];
 
@@ -513,7 +521,6 @@ out_filter:
 int rp_cmd_check(int argc, char **argv)
 {
 	struct cmd c = { .name = "check", .fail_on = MD_SEV_MEDIUM, .min_sev = MD_SEV_INFO };
-	struct rp_scan_opts so = RP_SCAN_OPTS_INIT;
 	struct md_model *m = NULL;
 	struct md_checker *k = NULL;
 	struct rp_set *s = NULL;
@@ -551,13 +558,8 @@ int rp_cmd_check(int argc, char **argv)
 		if (rp_filter_ring(c.filter, r) && md_checker_ring(k, r->meta, r->path, &ids[i]))
 			goto out_free;
 	}
-	so.threads = c.threads;
-	so.filter = c.filter;
-	err = rp_scan_new(s, &so, &sc);
-	if (err < 0) {
-		fprintf(stderr, "fdr-replay check: cannot scan: %s\n", fdr_strerror(err));
+	if (scan_start(&c, s, &sc))
 		goto out_free;
-	}
 	while ((err = rp_scan_next(sc, &it)) > 0) {
 		/* Each event is located by its block's seq and its index there,
 		 * so a viewer can load that block and step to it. */
