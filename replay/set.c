@@ -300,9 +300,10 @@ size_t rp_set_nhosts(const struct rp_set *s)
  * of strv elements in the event, u64 has[2], u8 keep: 1 = matches the
  * stateless filter, 0 = kept only for pid tracking, 7 pad), then each
  * present field in id order: u64/i64 as 8 bytes; str as u32 len + bytes;
- * strv as u32 n + (u32 len + bytes)*; addr as 17 bytes. A record is sized
- * first and written with one reservation; unpacking is one pass because
- * the header says how many list elements to make room for.
+ * strv as u32 n + (u32 len + bytes)*; addr as 17 bytes. A record is written
+ * in one pass, its header last (once the list elements are counted);
+ * unpacking is one pass because the header says how many list elements to
+ * make room for.
  */
 #define REC_HDR 40
 
@@ -335,10 +336,9 @@ struct run {
 	struct run *next_free;
 };
 
-static void run_reserve(struct run *r, size_t n)
+/* Out of line: the arena grows rarely, records are added millions of times. */
+static void run_grow(struct run *r, size_t n)
 {
-	if (r->len + n <= r->cap)
-		return;
 	size_t cap = r->cap ? r->cap : 65536;
 	while (cap < r->len + n)
 		cap *= 2;
@@ -349,15 +349,19 @@ static void run_reserve(struct run *r, size_t n)
 	r->cap = cap;
 }
 
-static inline char *put(char *o, const void *p, size_t n)
+/* Append n bytes to the arena (p may be NULL when n is 0). */
+static inline void run_add(struct run *r, const void *p, size_t n)
 {
-	memcpy(o, p, n);
-	return o + n;
+	if (r->len + n > r->cap)
+		run_grow(r, n);
+	if (n)
+		memcpy(r->arena + r->len, p, n);
+	r->len += n;
 }
 
 static void pack(struct run *r, const struct fdr_event *ev, uint8_t keep, uint32_t pos)
 {
-	size_t need = REC_HDR;
+	size_t off = r->len;
 	uint32_t nsv = 0;
 
 	if (r->n == r->ncap) {
@@ -368,6 +372,13 @@ static void pack(struct run *r, const struct fdr_event *ev, uint8_t keep, uint32
 		r->ix = ix;
 		r->ncap = cap;
 	}
+	r->ix[r->n].time = ev->time_ns;
+	r->ix[r->n].off = (uint32_t)off;
+	r->ix[r->n].pos = pos;
+	r->n++;
+	if (r->len + REC_HDR > r->cap)
+		run_grow(r, REC_HDR);
+	r->len += REC_HDR;	/* the header is written last */
 	for (unsigned w = 0; w < 2; w++) {
 		uint64_t bits = ev->has[w];
 		while (bits) {
@@ -376,29 +387,28 @@ static void pack(struct run *r, const struct fdr_event *ev, uint8_t keep, uint32
 			const union fdr_val *v = &ev->f[f];
 			switch (ftypes[f]) {
 			case FDR_T_STR:
-				need += 4 + (size_t)v->s.len;
+				run_add(r, &v->s.len, 4);
+				run_add(r, v->s.p, v->s.len);
 				break;
 			case FDR_T_STRV:
-				need += 4 + 4 * (size_t)v->v.n;
-				for (uint32_t i = 0; i < v->v.n; i++)
-					need += v->v.v[i].len;
+				run_add(r, &v->v.n, 4);
+				for (uint32_t i = 0; i < v->v.n; i++) {
+					run_add(r, &v->v.v[i].len, 4);
+					run_add(r, v->v.v[i].p, v->v.v[i].len);
+				}
 				nsv += v->v.n;
 				break;
 			case FDR_T_ADDR:
-				need += 17;
+				run_add(r, &v->a, 17);
 				break;
 			default:
-				need += 8;
+				run_add(r, &v->u, 8);
 				break;
 			}
 		}
 	}
-	run_reserve(r, need);
-	r->ix[r->n].time = ev->time_ns;
-	r->ix[r->n].off = (uint32_t)r->len;
-	r->ix[r->n].pos = pos;
-	r->n++;
-	char *o = r->arena + r->len;
+	/* The header last: the arena may have moved, and nsv is known now. */
+	char *o = r->arena + off;
 	memset(o, 0, REC_HDR);
 	memcpy(o, &ev->time_ns, 8);
 	memcpy(o + 8, &ev->kind, 2);
@@ -406,37 +416,6 @@ static void pack(struct run *r, const struct fdr_event *ev, uint8_t keep, uint32
 	memcpy(o + 12, &nsv, 4);
 	memcpy(o + 16, ev->has, 16);
 	o[32] = (char)keep;
-	o += REC_HDR;
-	for (unsigned w = 0; w < 2; w++) {
-		uint64_t bits = ev->has[w];
-		while (bits) {
-			unsigned f = w * 64 + (unsigned)__builtin_ctzll(bits);
-			bits &= bits - 1;
-			const union fdr_val *v = &ev->f[f];
-			switch (ftypes[f]) {
-			case FDR_T_STR:
-				o = put(o, &v->s.len, 4);
-				if (v->s.len)
-					o = put(o, v->s.p, v->s.len);
-				break;
-			case FDR_T_STRV:
-				o = put(o, &v->v.n, 4);
-				for (uint32_t i = 0; i < v->v.n; i++) {
-					o = put(o, &v->v.v[i].len, 4);
-					if (v->v.v[i].len)
-						o = put(o, v->v.v[i].p, v->v.v[i].len);
-				}
-				break;
-			case FDR_T_ADDR:
-				o = put(o, &v->a, 17);
-				break;
-			default:
-				o = put(o, &v->u, 8);
-				break;
-			}
-		}
-	}
-	r->len += need;
 }
 
 /* Unpack record at off into ev; strv arrays go to *sv (grown). Returns keep. */
