@@ -8,12 +8,13 @@ RECORDER_SRCS += recorder/docker-events.c recorder/docker-http.c \
 	recorder/k8s-audit.c recorder/k8s-ev.c
 
 UNIT_TESTS += test-docker test-k8s
-test-docker_SRCS := tests/docker/test-docker.c
+# tests/docker/test-data.c: reading $FDR_SHARED/data, for both unit tests.
+test-docker_SRCS := tests/docker/test-docker.c tests/docker/test-data.c
 test-docker_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
 test-docker_LDLIBS := -ljansson -lcmocka
 # tests/k8s/k8s-ref.c: the jansson tree decoder the streaming one is
 # checked against; tests only, not in the recorder library.
-test-k8s_SRCS := tests/k8s/test-k8s.c tests/k8s/k8s-ref.c
+test-k8s_SRCS := tests/k8s/test-k8s.c tests/k8s/k8s-ref.c tests/docker/test-data.c
 test-k8s_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
 test-k8s_LDLIBS := -ljansson -lyajl -lcmocka
 

@@ -23,52 +23,15 @@
 #include "recorder/docker-events.h"
 #include "recorder/k8s-audit.h"
 #include "k8s-ref.h"
+#include "tests/docker/test-data.h"
 
+/* $FDR_SHARED/data/k8s-audit/<rel> (the caller's). */
 static char *shared_path(const char *rel)
 {
-	const char *base = getenv("FDR_SHARED");
-	char *p;
-
-	if (!base || asprintf(&p, "%s/data/k8s-audit/%s", base, rel) < 0)
-		return NULL;
-	return p;
+	return test_data_path("k8s-audit/%s", rel);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-static int no_data(void)
-{
-	char *p = shared_path("falco");
-	DIR *d = p ? opendir(p) : NULL;
-
-	free(p);
-	if (!d) {
-		printf("SKIP: no shared data (FDR_SHARED unset or ../shared/data/k8s-audit absent)\n");
-		return 1;
-	}
-	closedir(d);
-	return 0;
-}
-
-#define SKIP_IF_NO_DATA() do { if (no_data()) skip(); } while (0)
+#define SKIP_IF_NO_DATA() do { if (test_data_missing("k8s-audit/falco")) skip(); } while (0)
 
 /* What a test wants to know of an event. */
 struct seen {
@@ -183,7 +146,7 @@ static struct file_result *decode_file(const char *rel)
 	size_t len;
 	int rc;
 
-	buf = slurp(path, &len);
+	buf = test_data_slurp(path, &len);
 	if (!buf)
 		fail_msg("cannot read %s", path);
 	c.list = malloc(len + 2 * sizeof(head) + 16);
@@ -229,7 +192,7 @@ static void test_slim_same_events(void **state)
 		    strcmp(e->d_name, "fal_01_003.json") == 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		buf = slurp(path, &len);
+		buf = test_data_slurp(path, &len);
 		memset(&r, 0, sizeof(r));
 		c.r = &r;
 		c.scratch = k;
@@ -322,7 +285,7 @@ static void test_falco_labels(void **state)
 	(void)state;
 	SKIP_IF_NO_DATA();
 	path = shared_path("falco/falco_k8s_audit_tests.yaml.labels");
-	buf = slurp(path, &len);
+	buf = test_data_slurp(path, &len);
 	assert_non_null(buf);
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *p = line + strspn(line, " ");
@@ -682,7 +645,7 @@ static size_t diff_file(const char *path)
 	struct diff_ctx c = { NULL, 0, 0, 0 };
 	struct docker_splitter *sp;
 	size_t len, listed;
-	char *buf = slurp(path, &len);
+	char *buf = test_data_slurp(path, &len);
 
 	assert_non_null(buf);
 	c.list = malloc(len + sizeof(head) + 16);
