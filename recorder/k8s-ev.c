@@ -4,10 +4,12 @@
  * both decoders share (see k8s-ev.h). All of it is attacker controlled:
  * copies are bounded by the event's buffer, lists capped.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "docker-events.h"	/* docker_time_parse */
+#include "docker-events.h"	/* docker_time_parse, docker_store */
 #include "k8s-ev.h"
 
 const char *const k8s_ev_member_key[K8S_M_MAX] = {
@@ -27,18 +29,9 @@ const char *const k8s_ev_member_key[K8S_M_MAX] = {
 
 const char *k8s_ev_store(struct k8s_ev *k, const char *s, size_t n, size_t *len)
 {
-	size_t room = sizeof(k->buf) - k->used;
-	char *p = k->buf + k->used;
-
-	if (room < 2)
-		return NULL;
-	if (n > room - 1)
-		n = room - 1;
-	memcpy(p, s, n);
-	p[n] = '\0';
-	k->used += n + 1;
-	*len = n;
-	return p;
+	if (sizeof(k->buf) - k->used < 2)
+		return NULL;	/* room for an empty string only: none */
+	return docker_store(k->buf, sizeof(k->buf), &k->used, s, n, len);
 }
 
 bool k8s_ev_list_add(struct k8s_ev *k, struct fdr_str *v, size_t *n, size_t max,
@@ -69,25 +62,14 @@ static void set_str(struct k8s_ev *k, unsigned f, const char *s)
 		fdr_event_set_str(&k->ev, f, p, len);
 }
 
+/* src (NULL: "") into dst[0..size), truncated. */
 static void copy_cstr(char *dst, size_t size, const char *src)
 {
-	size_t n = src ? strlen(src) : 0;
+	size_t used = 0, len;
 
-	if (n >= size)
-		n = size - 1;
-	memcpy(dst, src ? src : "", n);
-	dst[n] = '\0';
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	if (!src)
+		src = "";
+	docker_store(dst, size, &used, src, strlen(src), &len);
 }
 
 /* The command= parameters of the query of uri, URL-decoded, in order. */
@@ -112,13 +94,14 @@ static size_t exec_command(struct k8s_ev *k, const char *uri)
 				break;
 			for (size_t i = 8; i < plen && o < room - 1; i++) {
 				char c = q[i];
-				int h1, h2;
 
 				if (c == '+') {
 					c = ' ';
-				} else if (c == '%' && i + 2 < plen && (h1 = hexval(q[i + 1])) >= 0 &&
-					   (h2 = hexval(q[i + 2])) >= 0) {
-					c = (char)(h1 * 16 + h2);
+				} else if (c == '%' && i + 2 < plen && isxdigit((unsigned char)q[i + 1]) &&
+					   isxdigit((unsigned char)q[i + 2])) {
+					char hex[3] = { q[i + 1], q[i + 2], '\0' };
+
+					c = (char)strtol(hex, NULL, 16);
 					i += 2;
 				}
 				dst[o++] = c;

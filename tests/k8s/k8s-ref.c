@@ -312,6 +312,22 @@ struct cut {
 	size_t off, len;
 };
 
+/* Scanning JSON text: whether c is inside a string (its closing quote
+ * included), given the state *str (in a string) and *esc (after a
+ * backslash), which it updates. An opening quote is the caller's. */
+static bool in_string(char c, bool *str, bool *esc)
+{
+	if (!*str)
+		return false;
+	if (*esc)
+		*esc = false;
+	else if (c == '\\')
+		*esc = true;
+	else if (c == '"')
+		*str = false;
+	return true;
+}
+
 /* End (exclusive) of the object/array value starting at in[i], or 0. */
 static size_t value_end(const char *in, size_t len, size_t i)
 {
@@ -321,15 +337,8 @@ static size_t value_end(const char *in, size_t len, size_t i)
 	for (; i < len; i++) {
 		char c = in[i];
 
-		if (str) {
-			if (esc)
-				esc = false;
-			else if (c == '\\')
-				esc = true;
-			else if (c == '"')
-				str = false;
+		if (in_string(c, &str, &esc))
 			continue;
-		}
 		if (c == '"')
 			str = true;
 		else if (c == '{' || c == '[')
@@ -354,18 +363,8 @@ static size_t slim(const char *in, size_t len, char *out, struct cut *cuts, size
 		size_t j, end;
 		int w;
 
-		if (str) {
-			if (esc)
-				esc = false;
-			else if (c == '\\')
-				esc = true;
-			else if (c == '"')
-				str = false;
+		if (in_string(c, &str, &esc) || c != '"')
 			continue;
-		}
-		if (c != '"') {
-			continue;
-		}
 		if (i + sizeof(key) - 1 > len || memcmp(in + i, key, sizeof(key) - 1) != 0) {
 			str = true;
 			continue;
