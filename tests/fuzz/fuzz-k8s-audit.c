@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Fuzz target: Kubernetes audit decoder (recorder/k8s-audit.h), the input
- * being a webhook request body (Event or EventList). Differential too: the
+ * being a webhook request body (Event or EventList). Differential too,
+ * against the jansson tree decoder of the tests (tests/k8s/k8s-ref.h): its
  * slim loader (responseObject cut out before parsing) must decode to the
- * same events as the plain one whenever the plain one accepts the body,
+ * same events as its plain one whenever the plain one accepts the body,
  * and so must the streaming decoder (yajl, what the webhook runs), which
  * must moreover give the same verdict and item counts.
  */

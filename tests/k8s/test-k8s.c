@@ -5,7 +5,8 @@
  * v1beta1 and no apiVersion; with falco_k8s_audit_tests.yaml.labels saying
  * which rule fires on which file) and crowdsec's pod-exec / privileged-pod
  * logs. Each event is decoded alone and wrapped in an EventList, as the
- * webhook backend sends it.
+ * webhook backend sends it. Most checks run the jansson tree decoder of
+ * tests/k8s/k8s-ref.h; test_stream_* hold the streaming decoder to it.
  */
 #include <dirent.h>
 #include <errno.h>
