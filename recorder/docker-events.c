@@ -142,23 +142,29 @@ int docker_splitter_feed(struct docker_splitter *s, const char *p, size_t n,
 
 /* ---- bounded string store of a decoded event ---------------------------- */
 
-/* Copy s (truncated to what is left) into the event's buffer. */
-static const char *ev_store(struct docker_ev *d, const char *s, size_t n, size_t *outlen)
+const char *docker_store(char *buf, size_t size, size_t *used, const char *s, size_t n,
+			 size_t *len)
 {
-	size_t room = sizeof(d->buf) - d->used;
-	char *p = d->buf + d->used;
+	size_t room = size - *used;
+	char *p = buf + *used;
 
 	if (room == 0) {
-		*outlen = 0;
+		*len = 0;
 		return NULL;
 	}
 	if (n > room - 1)
 		n = room - 1;
 	memcpy(p, s, n);
 	p[n] = '\0';
-	d->used += n + 1;
-	*outlen = n;
+	*used += n + 1;
+	*len = n;
 	return p;
+}
+
+/* Copy s (truncated to what is left) into the event's buffer. */
+static const char *ev_store(struct docker_ev *d, const char *s, size_t n, size_t *outlen)
+{
+	return docker_store(d->buf, sizeof(d->buf), &d->used, s, n, outlen);
 }
 
 static void ev_set(struct docker_ev *d, unsigned field, const char *s, size_t n)

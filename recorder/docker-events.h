@@ -16,7 +16,9 @@
  *    timeNano`) into an FDR_DOCKER event;
  *  - docker_inspect_to_meta(): GET /containers/<id>/json into ring metadata;
  *  - docker_list_ids(): the ids of GET /containers/json;
- *  - docker_time_parse(): RFC 3339 timestamps as both APIs print them.
+ *  - docker_time_parse(): RFC 3339 timestamps as both APIs print them;
+ *  - docker_store(): the bounded string store of a decoded event (also
+ *    k8s-ev's).
  *
  * Errors: 0 or a negative errno: -EBADMSG (not JSON, or not the JSON shape
  * expected), -ENODATA (well-formed but carries no event), -E2BIG (over a cap).
@@ -126,6 +128,12 @@ int docker_list_ids(const char *json, size_t len,
  * optional, into ns since the epoch; years before 1970 (Go's zero time
  * "0001-01-01T00:00:00Z") give 0. Returns 0 or -EINVAL. */
 int docker_time_parse(const char *s, uint64_t *ns);
+
+/* Copy s[0..n) into buf[*used..size), truncated to what is left and
+ * NUL-terminated, and advance *used; returns the copy (its length in *len)
+ * or NULL (*len 0) when buf is full. */
+const char *docker_store(char *buf, size_t size, size_t *used, const char *s, size_t n,
+			 size_t *len);
 
 /* True when s is 64 lowercase hex digits (a full container id). */
 int docker_is_full_id(const char *s);

@@ -5,13 +5,16 @@
 DOCKERK8S_LDLIBS := -ljansson -lyajl -lmicrohttpd -lgnutls -lpthread
 
 RECORDER_SRCS += recorder/docker-events.c recorder/docker-http.c \
-	recorder/k8s-audit.c
+	recorder/k8s-audit.c recorder/k8s-ev.c
 
 UNIT_TESTS += test-docker test-k8s
-test-docker_SRCS := tests/docker/test-docker.c
+# tests/docker/test-data.c: reading $FDR_SHARED/data, for both unit tests.
+test-docker_SRCS := tests/docker/test-docker.c tests/docker/test-data.c
 test-docker_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
 test-docker_LDLIBS := -ljansson -lcmocka
-test-k8s_SRCS := tests/k8s/test-k8s.c
+# tests/k8s/k8s-ref.c: the jansson tree decoder the streaming one is
+# checked against; tests only, not in the recorder library.
+test-k8s_SRCS := tests/k8s/test-k8s.c tests/k8s/k8s-ref.c tests/docker/test-data.c
 test-k8s_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
 test-k8s_LDLIBS := -ljansson -lyajl -lcmocka
 
@@ -50,7 +53,7 @@ fuzz-docker-events_LDLIBS := -ljansson
 fuzz-docker-http_SRCS := tests/fuzz/fuzz-docker-http.c
 fuzz-docker-http_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
 fuzz-docker-http_LDLIBS :=
-fuzz-k8s-audit_SRCS := tests/fuzz/fuzz-k8s-audit.c
+fuzz-k8s-audit_SRCS := tests/fuzz/fuzz-k8s-audit.c tests/k8s/k8s-ref.c
 fuzz-k8s-audit_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
 fuzz-k8s-audit_LDLIBS := -ljansson -lyajl
 

@@ -5,8 +5,10 @@
 /*
  * k8s-audit: pure decoder of Kubernetes audit events (audit.k8s.io/v1 and
  * v1beta1 `Event`, and the `EventList` kube-apiserver's webhook backend
- * POSTs) into FDR_K8S_AUDIT events. No I/O, no logging; JSON via yajl (the
- * streaming decoder, below) or jansson (the tree decoder, the reference).
+ * POSTs) into FDR_K8S_AUDIT events. No I/O, no logging; JSON via yajl's
+ * streaming parser, no tree. (The jansson tree decoder it is checked
+ * against lives with the tests: tests/k8s/k8s-ref.h; both build events
+ * through k8s-ev.h.)
  *
  * What is kept (the rest, bulky request/response bodies, is dropped):
  * FDR_F_VERB, FDR_F_USER, FDR_F_GROUPS, FDR_F_IMPERSONATED, FDR_F_RESOURCE,
@@ -31,8 +33,6 @@
 #include <stdint.h>
 
 #include "fdr-event.h"
-
-struct json_t;
 
 #define K8S_EV_BUF 16384
 #define K8S_MAX_GROUPS 32
@@ -60,47 +60,17 @@ struct k8s_ev {
 	char buf[K8S_EV_BUF];
 };
 
-/* Decode one audit Event object into *out (overwritten). -EPROTO when it is
- * not an object or carries neither verb nor auditID. */
-int k8s_audit_decode(struct json_t *event, struct k8s_ev *out);
-
-/*
- * Parse a request body body[0..len) into a JSON tree and check that it is an
- * Event or an EventList (apiVersion, when present, must start with "audit.k8s.io/").
- * On success *root is the caller's (json_decref() it) and *nitems is the
- * number of events it holds.
- */
-int k8s_audit_load(const char *body, size_t len, struct json_t **root, size_t *nitems);
-
-/*
- * The same as k8s_audit_load(), faster on bulky events: responseObject
- * values the decoder will not read (most of them) are cut out before
- * parsing and never parsed; those it reads are parsed from the original
- * bytes. Decoding the result gives the same events as k8s_audit_load()'s.
- */
-int k8s_audit_load_slim(const char *body, size_t len, struct json_t **root, size_t *nitems);
-
 /* Called for each decoded event; ev is valid for the call only. */
 typedef void k8s_audit_cb(void *ctx, const struct k8s_ev *ev);
 
-/* Decode every event of a tree that k8s_audit_load() accepted, using
- * *scratch as the working event. Returns the number of events passed to cb;
- * *bad (may be NULL) counts items that were not audit events. */
-size_t k8s_audit_each(struct json_t *root, struct k8s_ev *scratch,
-		      k8s_audit_cb *cb, void *ctx, size_t *bad);
-
-/* k8s_audit_load() + k8s_audit_each(): count of events or a negative error. */
-int k8s_audit_parse(const char *body, size_t len, struct k8s_ev *scratch,
-		    k8s_audit_cb *cb, void *ctx);
-
 /*
- * Streaming decoder: one pass of yajl's event parser over the body, no
- * tree; only the members listed above are kept, and the pod specs are
- * walked only as far as the flags need. Gives the same verdicts, item
- * counts and events as k8s_audit_load() + k8s_audit_each() (the reference,
- * kept for tests), except that yajl takes a lone UTF-16 surrogate escape
- * that jansson refuses, and refuses a raw NUL byte after a number that
- * jansson lets through (as RFC 8259 would).
+ * The decoder: one pass of yajl's event parser over the body, no tree;
+ * only the members listed above are kept, and the pod specs are walked
+ * only as far as the flags need. Gives the same verdicts, item counts and
+ * events as the jansson tree decoder of the tests (tests/k8s/k8s-ref.h),
+ * except that yajl takes a lone UTF-16 surrogate escape that jansson
+ * refuses, and refuses a raw NUL byte after a number that jansson lets
+ * through (as RFC 8259 would).
  *
  * A parser is reusable (its buffers, up to about 1 MiB, are kept between
  * bodies) and used by
@@ -115,7 +85,8 @@ int k8s_audit_parser_new(struct k8s_audit_parser **out);
 /* Free a parser; accepts NULL. */
 void k8s_audit_parser_free(struct k8s_audit_parser *p);
 /* Decode body[0..len) whole. On success *out is a new batch (the caller's:
- * k8s_audit_batch_free()); errors as k8s_audit_load(), -E2BIG over 1 GiB. */
+ * k8s_audit_batch_free()); errors: see the top of this file (-EBADMSG,
+ * -EPROTO; -E2BIG over 1 GiB), -ENOMEM. */
 int k8s_audit_parser_run(struct k8s_audit_parser *p, const char *body, size_t len,
 			 struct k8s_audit_batch **out);
 /* Pass each event of the batch to cb, in body order, through *scratch;
@@ -123,7 +94,8 @@ int k8s_audit_parser_run(struct k8s_audit_parser *p, const char *body, size_t le
  * audit events. The batch is not changed. */
 size_t k8s_audit_batch_each(const struct k8s_audit_batch *b, struct k8s_ev *scratch,
 			    k8s_audit_cb *cb, void *ctx, size_t *bad);
-/* Items the body held (k8s_audit_load()'s *nitems). */
+/* Items the body held: the EventList's items (0 for an empty list), or 1
+ * for a lone Event. */
 size_t k8s_audit_batch_items(const struct k8s_audit_batch *b);
 /* Bytes of memory the batch holds. */
 size_t k8s_audit_batch_bytes(const struct k8s_audit_batch *b);

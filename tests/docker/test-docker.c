@@ -21,40 +21,9 @@
 #include "fdr-ring.h"
 #include "recorder/docker-events.h"
 #include "recorder/docker-http.h"
+#include "test-data.h"
 
 /* ---- helpers ---------------------------------------------------------- */
-
-static char *shared_path(const char *rel)
-{
-	const char *base = getenv("FDR_SHARED");
-	char *p;
-
-	if (!base)
-		return NULL;
-	if (asprintf(&p, "%s/data/%s", base, rel) < 0)
-		return NULL;
-	return p;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
 
 /* A compact record of a decoded event, for comparisons. */
 struct rec {
@@ -132,14 +101,14 @@ static int collect(void *ctx, const char *obj, size_t len)
 /* Split and decode a whole file fed in chunks of `chunk` bytes. */
 static struct recs *decode_file(const char *rel, size_t chunk)
 {
-	char *path = shared_path(rel);
+	char *path = test_data_path("%s", rel);
 	struct docker_splitter *s;
 	struct recs *rs = calloc(1, sizeof(*rs));
 	size_t len;
 	char *buf;
 
 	assert_non_null(path);
-	buf = slurp(path, &len);
+	buf = test_data_slurp(path, &len);
 	if (!buf)
 		fail_msg("cannot read %s", path);
 	assert_int_equal(docker_splitter_new(1 << 20, &s), 0);
@@ -156,18 +125,8 @@ static struct recs *decode_file(const char *rel, size_t chunk)
 
 static int need_shared(void **state)
 {
-	char *p = shared_path("docker");
-	DIR *d;
-
 	(void)state;
-	if (!p || !(d = opendir(p))) {
-		printf("SKIP: no shared data (FDR_SHARED unset or ../shared/data/docker absent)\n");
-		free(p);
-		return -1;
-	}
-	closedir(d);
-	free(p);
-	return 0;
+	return test_data_missing("docker") ? -1 : 0;
 }
 
 #define SKIP_IF_NO_DATA() do { if (need_shared(NULL)) skip(); } while (0)
@@ -367,8 +326,8 @@ static void test_inspect_probe1(void **state)
 
 	(void)state;
 	SKIP_IF_NO_DATA();
-	path = shared_path("local/docker-inspect-probe1.json");
-	buf = slurp(path, &len);
+	path = test_data_path("local/docker-inspect-probe1.json");
+	buf = test_data_slurp(path, &len);
 	assert_non_null(buf);
 	assert_int_equal(docker_inspect_to_meta(buf, len, m), 0);
 	assert_string_equal(m->container_id,

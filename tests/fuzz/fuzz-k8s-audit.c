@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Fuzz target: Kubernetes audit decoder (recorder/k8s-audit.h), the input
- * being a webhook request body (Event or EventList). Differential too: the
+ * being a webhook request body (Event or EventList). Differential too,
+ * against the jansson tree decoder of the tests (tests/k8s/k8s-ref.h): its
  * slim loader (responseObject cut out before parsing) must decode to the
- * same events as the plain one whenever the plain one accepts the body,
+ * same events as its plain one whenever the plain one accepts the body,
  * and so must the streaming decoder (yajl, what the webhook runs), which
  * must moreover give the same verdict and item counts.
  */
@@ -16,6 +17,7 @@
 #include <jansson.h>
 
 #include "recorder/k8s-audit.h"
+#include "tests/k8s/k8s-ref.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -105,10 +107,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		k8s_audit_batch_free(batch);
 	}
 
-	rc1 = k8s_audit_load((const char *)data, size, &r1, &n1);
-	rc2 = k8s_audit_load_slim((const char *)data, size, &r2, &n2);
+	rc1 = k8s_ref_load((const char *)data, size, &r1, &n1);
+	rc2 = k8s_ref_load_slim((const char *)data, size, &r2, &n2);
 	if (rc1 == 0) {
-		k8s_audit_each(r1, &scratch, on_digest, &a, &bad1);
+		k8s_ref_each(r1, &scratch, on_digest, &a, &bad1);
 		json_decref(r1);
 	}
 	/* the streaming decoder: the same as the tree decoder whenever that
@@ -121,7 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!raw_nul && ((rc3 == -EBADMSG && rc1 != -EBADMSG) || (rc1 == -EPROTO && rc3 != -EPROTO)))
 		abort();
 	if (rc2 == 0) {
-		k8s_audit_each(r2, &scratch, on_digest, &b, NULL);
+		k8s_ref_each(r2, &scratch, on_digest, &b, NULL);
 		json_decref(r2);
 	}
 	/* the slim loader may accept what the plain one refuses (cut values are

@@ -5,7 +5,8 @@
  * v1beta1 and no apiVersion; with falco_k8s_audit_tests.yaml.labels saying
  * which rule fires on which file) and crowdsec's pod-exec / privileged-pod
  * logs. Each event is decoded alone and wrapped in an EventList, as the
- * webhook backend sends it.
+ * webhook backend sends it. Most checks run the jansson tree decoder of
+ * tests/k8s/k8s-ref.h; test_stream_* hold the streaming decoder to it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -22,52 +23,16 @@
 
 #include "recorder/docker-events.h"
 #include "recorder/k8s-audit.h"
+#include "k8s-ref.h"
+#include "tests/docker/test-data.h"
 
+/* $FDR_SHARED/data/k8s-audit/<rel> (the caller's). */
 static char *shared_path(const char *rel)
 {
-	const char *base = getenv("FDR_SHARED");
-	char *p;
-
-	if (!base || asprintf(&p, "%s/data/k8s-audit/%s", base, rel) < 0)
-		return NULL;
-	return p;
+	return test_data_path("k8s-audit/%s", rel);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-static int no_data(void)
-{
-	char *p = shared_path("falco");
-	DIR *d = p ? opendir(p) : NULL;
-
-	free(p);
-	if (!d) {
-		printf("SKIP: no shared data (FDR_SHARED unset or ../shared/data/k8s-audit absent)\n");
-		return 1;
-	}
-	closedir(d);
-	return 0;
-}
-
-#define SKIP_IF_NO_DATA() do { if (no_data()) skip(); } while (0)
+#define SKIP_IF_NO_DATA() do { if (test_data_missing("k8s-audit/falco")) skip(); } while (0)
 
 /* What a test wants to know of an event. */
 struct seen {
@@ -156,7 +121,7 @@ struct split_ctx {
 static int on_object(void *ctx, const char *obj, size_t len)
 {
 	struct split_ctx *c = ctx;
-	int rc = k8s_audit_parse(obj, len, c->scratch, on_event, &c->r->alone);
+	int rc = k8s_ref_parse(obj, len, c->scratch, on_event, &c->r->alone);
 
 	if (rc < 0 && c->r->rc_alone == 0)
 		c->r->rc_alone = rc;
@@ -182,7 +147,7 @@ static struct file_result *decode_file(const char *rel)
 	size_t len;
 	int rc;
 
-	buf = slurp(path, &len);
+	buf = test_data_slurp(path, &len);
 	if (!buf)
 		fail_msg("cannot read %s", path);
 	c.list = malloc(len + 2 * sizeof(head) + 16);
@@ -192,7 +157,7 @@ static struct file_result *decode_file(const char *rel)
 	assert_int_equal(docker_splitter_feed(sp, buf, len, on_object, &c), 0);
 	memcpy(c.list + c.list_len, "]}", 2);
 	c.list_len += 2;
-	rc = k8s_audit_parse(c.list, c.list_len, c.scratch, on_event, &r->listed);
+	rc = k8s_ref_parse(c.list, c.list_len, c.scratch, on_event, &r->listed);
 	assert_int_equal(rc, (int)r->listed.n);
 	docker_splitter_free(sp);
 	free(c.list);
@@ -228,7 +193,7 @@ static void test_slim_same_events(void **state)
 		    strcmp(e->d_name, "fal_01_003.json") == 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		buf = slurp(path, &len);
+		buf = test_data_slurp(path, &len);
 		memset(&r, 0, sizeof(r));
 		c.r = &r;
 		c.scratch = k;
@@ -240,11 +205,11 @@ static void test_slim_same_events(void **state)
 		docker_splitter_free(sp);
 		memcpy(c.list + c.list_len, "]}", 2);
 		c.list_len += 2;
-		assert_int_equal(k8s_audit_load(c.list, c.list_len, &root, &items), 0);
-		k8s_audit_each(root, k, on_event, &a, NULL);
+		assert_int_equal(k8s_ref_load(c.list, c.list_len, &root, &items), 0);
+		k8s_ref_each(root, k, on_event, &a, NULL);
 		json_decref(root);
-		assert_int_equal(k8s_audit_load_slim(c.list, c.list_len, &root, &items), 0);
-		k8s_audit_each(root, k, on_event, &b, NULL);
+		assert_int_equal(k8s_ref_load_slim(c.list, c.list_len, &root, &items), 0);
+		k8s_ref_each(root, k, on_event, &b, NULL);
 		json_decref(root);
 		assert_int_equal(a.n, b.n);
 		assert_memory_equal(a.s, b.s, a.n * sizeof(a.s[0]));
@@ -321,7 +286,7 @@ static void test_falco_labels(void **state)
 	(void)state;
 	SKIP_IF_NO_DATA();
 	path = shared_path("falco/falco_k8s_audit_tests.yaml.labels");
-	buf = slurp(path, &len);
+	buf = test_data_slurp(path, &len);
 	assert_non_null(buf);
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *p = line + strspn(line, " ");
@@ -476,24 +441,24 @@ static void test_bodies(void **state)
 	size_t items;
 
 	(void)state;
-	assert_int_equal(k8s_audit_parse("{\"kind\":", 8, k, nop, &n), -EBADMSG);
-	assert_int_equal(k8s_audit_parse("[]", 2, k, nop, &n), -EPROTO);
-	assert_int_equal(k8s_audit_parse("{\"kind\":0}", 10, k, nop, &n), -EPROTO);
-	assert_int_equal(k8s_audit_parse("{\"kind\":\"Pod\",\"apiVersion\":\"v1\"}", 32, k, nop, &n), -EPROTO);
-	assert_int_equal(k8s_audit_parse("{\"kind\":\"Event\",\"apiVersion\":\"v1\",\"verb\":\"get\"}", 47, k, nop, &n),
+	assert_int_equal(k8s_ref_parse("{\"kind\":", 8, k, nop, &n), -EBADMSG);
+	assert_int_equal(k8s_ref_parse("[]", 2, k, nop, &n), -EPROTO);
+	assert_int_equal(k8s_ref_parse("{\"kind\":0}", 10, k, nop, &n), -EPROTO);
+	assert_int_equal(k8s_ref_parse("{\"kind\":\"Pod\",\"apiVersion\":\"v1\"}", 32, k, nop, &n), -EPROTO);
+	assert_int_equal(k8s_ref_parse("{\"kind\":\"Event\",\"apiVersion\":\"v1\",\"verb\":\"get\"}", 47, k, nop, &n),
 			 -EPROTO);
-	assert_int_equal(k8s_audit_parse("{\"kind\":\"EventList\",\"items\":{}}", 31, k, nop, &n), -EPROTO);
+	assert_int_equal(k8s_ref_parse("{\"kind\":\"EventList\",\"items\":{}}", 31, k, nop, &n), -EPROTO);
 	assert_int_equal(n, 0);
-	assert_int_equal(k8s_audit_load(v1beta, strlen(v1beta), &root, &items), 0);
+	assert_int_equal(k8s_ref_load(v1beta, strlen(v1beta), &root, &items), 0);
 	assert_int_equal(items, 3);
 	{
 		size_t bad = 0;
 
-		assert_int_equal(k8s_audit_each(root, k, nop, &n, &bad), 1);
+		assert_int_equal(k8s_ref_each(root, k, nop, &n, &bad), 1);
 		assert_int_equal(bad, 2);
 	}
 	json_decref(root);
-	assert_int_equal(k8s_audit_parse(empty, strlen(empty), k, nop, &n), 0);
+	assert_int_equal(k8s_ref_parse(empty, strlen(empty), k, nop, &n), 0);
 
 	/* a create known only by its answer: flags and name from responseObject */
 	{
@@ -501,24 +466,24 @@ static void test_bodies(void **state)
 			"\"responseObject\":{\"kind\":\"Pod\",\"metadata\":{\"name\":\"gen-x\"},\"spec\":{\"hostIPC\":true,"
 			"\"containers\":[{\"name\":\"padding-padding-padding-padding-padding\"}]}}}";
 
-		assert_int_equal(k8s_audit_parse(c, strlen(c), k, nop, &n), 1);
+		assert_int_equal(k8s_ref_parse(c, strlen(c), k, nop, &n), 1);
 		assert_true(fdr_str_eq(fdr_event_str(&k->ev, FDR_F_NAME), "gen-x"));
 		assert_int_equal(fdr_event_strv(&k->ev, FDR_F_POD_FLAGS).n, 1);
 		assert_true(fdr_str_eq(fdr_event_strv(&k->ev, FDR_F_POD_FLAGS).v[0], "hostIPC"));
-		assert_int_equal(k8s_audit_load_slim(c, strlen(c), &root, &items), 0);
-		assert_int_equal(k8s_audit_each(root, k, nop, &n, NULL), 1);
+		assert_int_equal(k8s_ref_load_slim(c, strlen(c), &root, &items), 0);
+		assert_int_equal(k8s_ref_each(root, k, nop, &n, NULL), 1);
 		assert_true(fdr_str_eq(fdr_event_str(&k->ev, FDR_F_NAME), "gen-x"));
 		assert_true(fdr_str_eq(fdr_event_strv(&k->ev, FDR_F_POD_FLAGS).v[0], "hostIPC"));
 		json_decref(root);
 	}
 
-	assert_int_equal(k8s_audit_decode(NULL, k), -EPROTO);
+	assert_int_equal(k8s_ref_decode(NULL, k), -EPROTO);
 	{
 		json_t *e = json_loads(cmd, 0, NULL);
 		struct fdr_strv v;
 
 		assert_non_null(e);
-		assert_int_equal(k8s_audit_decode(e, k), 0);
+		assert_int_equal(k8s_ref_decode(e, k), 0);
 		v = fdr_event_strv(&k->ev, FDR_F_EXEC_COMMAND);
 		assert_int_equal(v.n, 3);
 		assert_true(fdr_str_eq(v.v[0], "sh"));
@@ -558,7 +523,7 @@ static void test_caps(void **state)
 	for (int i = 0; i < 500; i++)
 		o += (size_t)snprintf(j + o, cap - o, "command=%d&", i);
 	o += (size_t)snprintf(j + o, cap - o, "\"}");
-	assert_int_equal(k8s_audit_parse(j, o, k, nop, &n), 1);
+	assert_int_equal(k8s_ref_parse(j, o, k, nop, &n), 1);
 	assert_true(k->used <= K8S_EV_BUF);
 	assert_true(fdr_event_strv(&k->ev, FDR_F_GROUPS).n <= K8S_MAX_GROUPS);
 	assert_true(fdr_event_strv(&k->ev, FDR_F_EXEC_COMMAND).n <= K8S_MAX_CMD);
@@ -639,12 +604,12 @@ static size_t same_decoding(const char *body, size_t len)
 		assert_int_equal(k8s_audit_parser_new(&p), 0);
 	tput(&a, "", 0);
 	tput(&b, "", 0);
-	rc_a = k8s_audit_load(body, len, &root, &items);
+	rc_a = k8s_ref_load(body, len, &root, &items);
 	rc_b = k8s_audit_parser_run(p, body, len, &batch);
 	if (rc_a != rc_b)
 		fail_msg("verdicts differ: tree %d, stream %d on %.200s", rc_a, rc_b, body);
 	if (rc_a == 0) {
-		n = k8s_audit_each(root, k, on_text, &a, &bad_a);
+		n = k8s_ref_each(root, k, on_text, &a, &bad_a);
 		json_decref(root);
 		assert_int_equal(k8s_audit_batch_each(batch, k, on_text, &b, &bad_b), n);
 		assert_int_equal(k8s_audit_batch_items(batch), items);
@@ -681,7 +646,7 @@ static size_t diff_file(const char *path)
 	struct diff_ctx c = { NULL, 0, 0, 0 };
 	struct docker_splitter *sp;
 	size_t len, listed;
-	char *buf = slurp(path, &len);
+	char *buf = test_data_slurp(path, &len);
 
 	assert_non_null(buf);
 	c.list = malloc(len + sizeof(head) + 16);
@@ -837,7 +802,7 @@ static void test_stream_corners(void **state)
 		json_t *root;
 		size_t items;
 
-		assert_int_equal(k8s_audit_load(nul, sizeof(nul) - 1, &root, &items), 0);
+		assert_int_equal(k8s_ref_load(nul, sizeof(nul) - 1, &root, &items), 0);
 		json_decref(root);
 		assert_int_equal(k8s_audit_parser_new(&p), 0);
 		assert_int_equal(k8s_audit_parser_run(p, nul, sizeof(nul) - 1, &batch), -EBADMSG);
