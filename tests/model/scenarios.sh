@@ -17,7 +17,9 @@
 # container never talked to, which the net source sees on the veths and must
 # flag as a new peer or port.
 #
-# Env: FDR_SCENARIO_SECS (normal period, default 90), FDR_SCENARIO_DRY=1 runs
+# Env: FDR_SCENARIO_SECS (normal period, default 90), FDR_SCENARIO_FRESH (how
+# many fresh normal containers run beside the attacked one, default 1: more
+# give more container-hours for the false-positive figure), FDR_SCENARIO_DRY=1 runs
 # the Docker part without fdr-record (to check this script itself),
 # FDR_SCENARIO_PARTIAL=1 runs with whatever sources fdr-record has and only
 # reports (rings without the docker source carry no image, so the baseline's
@@ -29,6 +31,9 @@ bin=${FDR_BIN:?}
 secs=${FDR_SCENARIO_SECS:-90}
 dry=${FDR_SCENARIO_DRY:-0}
 partial=${FDR_SCENARIO_PARTIAL:-0}
+nfresh=${FDR_SCENARIO_FRESH:-1}
+freshes=(web-fresh)
+for i in $(seq 2 "$nfresh"); do freshes+=("web-fresh$i"); done
 if [ "$dry" != 1 ] && [ ! -x "$bin/fdr-record" ]; then
 	echo "SKIP: fdr-record is not built yet (recorder branches not merged); this scenario needs it"
 	exit 77
@@ -65,7 +70,7 @@ cleanup() {
 	[ -n "$rpid" ] && kill "$rpid" 2>/dev/null && wait "$rpid" 2>/dev/null
 	[ -n "$upid" ] && kill "$upid" 2>/dev/null && wait "$upid" 2>/dev/null
 	if [ -n "$dpid" ]; then
-		docker -H "unix://$T/docker.sock" rm -f web-base web-fresh web-att db >/dev/null 2>&1
+		docker -H "unix://$T/docker.sock" rm -f web-base "${freshes[@]}" web-att db >/dev/null 2>&1
 		kill "$dpid" 2>/dev/null
 		for _ in $(seq 50); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.2; done
 		kill -9 "$dpid" 2>/dev/null
@@ -177,7 +182,8 @@ record_stop
 # 2. Fresh normal run, 3. attack run: recorded together, checked apart by container.
 fresh=$(( secs * 2 / 3 ))
 record_start "$T/rec-att"
-run_web web-fresh
+t_fresh=$(date +%s)
+for f in "${freshes[@]}"; do run_web "$f"; done
 run_web web-att
 # The lateral target: another service on the container network.
 $D run -d --name db local/websvc:1 httpd -f -p 2375 -h /www >/dev/null || { echo "FAIL: docker run db"; exit 1; }
@@ -202,14 +208,15 @@ if [ "$dry" = 1 ]; then	# the attack steps really happened in the container
 	$D exec web-att ls -l /tmp/x | grep -q rwx || { echo "FAIL: download step did not run"; exit 1; }
 fi
 nap $(( fresh > 40 ? fresh - 40 : 1 ))
-$D rm -f web-fresh web-att db >/dev/null
+$D rm -f "${freshes[@]}" web-att db >/dev/null
+t_fresh=$(( $(date +%s) - t_fresh ))
 record_stop
 if [ "$dry" = 1 ]; then
 	echo "dry run: docker part ok; steps:"; cat "$T/steps"; exit 0
 fi
 
 R=$bin/fdr-replay
-id_base=$(head -c 12 "$T/id-web-base") id_fresh=$(head -c 12 "$T/id-web-fresh") id_att=$(head -c 12 "$T/id-web-att")
+id_base=$(head -c 12 "$T/id-web-base") id_att=$(head -c 12 "$T/id-web-att")
 $R learn -o "$T/model" --container "$id_base" "$T/rec-base" 2>"$T/learn.err" || { cat "$T/learn.err"; echo "FAIL: learn"; exit 1; }
 cat "$T/learn.err"
 # The normal period's network use is in the model: the upstream is a known peer.
@@ -226,11 +233,14 @@ model_for() {	# container id -> model file to check it with
 		echo "$T/model"
 	fi
 }
-$R check --model "$(model_for web-fresh)" --json --container "$id_fresh" "$T/rec-att" >"$T/fresh.json" 2>/dev/null
+: >"$T/fresh.json"
+for f in "${freshes[@]}"; do
+	$R check --model "$(model_for "$f")" --json --container "$(head -c 12 "$T/id-$f")" "$T/rec-att" >>"$T/fresh.json" 2>/dev/null
+done
 $R check --model "$(model_for web-att)" --json --container "$id_att" "$T/rec-att" >"$T/att.json" 2>/dev/null
 fp=$(jq -s '[.[] | select(.severity == "medium" or .severity == "high" or .severity == "critical")] | length' "$T/fresh.json")
 fp_all=$(jq -s 'length' "$T/fresh.json")
-hours=$(echo "$fresh" | awk '{ printf "%.3f", $1 / 3600 }')
+hours=$(echo "$t_fresh $nfresh" | awk '{ printf "%.3f", $1 * $2 / 3600 }')
 echo "false positives: $fp (>= medium; $fp_all incl. low/info) in $hours container-hours ($(echo "$fp $hours" | awk '{ printf "%.1f", $1 / $2 }') per container-hour)"
 jq -r '"  fp: \(.severity) \(.rule): \(.reason)"' "$T/fresh.json" | head -20
 
