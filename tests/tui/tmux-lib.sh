@@ -33,9 +33,9 @@ tm_start() {
 screen() { tm capture-pane -p -t main; }
 # wait_for TEXT WHAT: until the screen shows TEXT (a fixed string), for at most
 # WAIT_TENTHS (default 100) tenths of a second.
-wait_for() {
+wait_for() {	# text what [grep option: -F fixed (default), -E a regex]
 	for _ in $(seq 1 "${WAIT_TENTHS:-100}"); do
-		screen | grep -qF -- "$1" && return 0
+		screen | grep -q "${3:--F}" -- "$1" && return 0
 		sleep 0.1
 	done
 	fail "waiting for '$1' ($2)"

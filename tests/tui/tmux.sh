@@ -47,7 +47,8 @@ fi
 tm_start 80x24 sh -c '"$@"; echo $? >"$0/rc"' "$T" env TERM=xterm-256color "${runas[@]}" "$bin/fdr-tui" --model "$T/web.model" "$T/att"
 wait_for "[1 Containers]" "first screen"
 wait_for "web2" "the container row"
-screen | grep -E '^>web2 .* 16$' >/dev/null || fail "container row without its 16 findings"
+# The model is checked in the background: its findings come after the row.
+wait_for '^>web2 .* 16$' "the container row with its 16 findings" -E
 screen | grep -qF "qQuit ?Help TabView" || fail "bottom bar"
 [ "$(screen | awk '{ if (length($0) > 80) n++ } END { print n + 0 }')" = 0 ] || fail "line wider than 80"
 
