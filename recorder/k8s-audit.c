@@ -601,10 +601,14 @@ static void want_str(struct k8s_audit_parser *p, struct sref *s)
 static bool want_member(struct k8s_audit_parser *p, struct evs *e, unsigned from, unsigned to,
 			const unsigned char *k, size_t len)
 {
+	if (!len)
+		return false;
 	for (unsigned i = from; i < to; i++) {
 		const char *key = k8s_ev_member_key[i];
 
-		if (strlen(key) == len && memcmp(k, key, len) == 0) {
+		/* The first byte rules out most keys before any length is taken
+		 * (this runs for every key of every event). */
+		if (key[0] == (char)k[0] && strlen(key) == len && memcmp(k, key, len) == 0) {
 			want_str(p, &e->m[i]);
 			return true;
 		}
