@@ -14,7 +14,7 @@ tests: $(AUTH_DUMP)
 ALL_SRCS += tests/auth/auth-dump.c
 
 UNIT_TESTS += test-auth-parse
-test-auth-parse_SRCS := tests/auth/test-auth-parse.c
+test-auth-parse_SRCS := tests/auth/test-auth-parse.c tests/docker/test-data.c
 test-auth-parse_LIBS := $(RECORDER_LIB) $(FORMATS_LIB)
 test-auth-parse_LDLIBS := -lcmocka -ljansson $(FORMATS_LDLIBS)
 

@@ -23,58 +23,33 @@
 
 #include "recorder/rec-audit.h"
 #include "recorder/auth-parse.h"
+#include "tests/docker/test-data.h"
 
 /* 2026-11-25 12:00:00 UTC: the captures in local/ are from 2026-11-23. */
 #define NOW 1795608000000000000ull
 
-static char *shared_path(const char *rel)
-{
-	static char buf[4096];
-	const char *d = getenv("FDR_SHARED");
-
-	if (!d)
-		return NULL;
-	snprintf(buf, sizeof(buf), "%s/data/%s", d, rel);
-	return buf;
-}
-
 /* Skip a test that reads the shared data when it is not there. */
 static void need_shared(void)
 {
-	const char *p = shared_path("local");
-
-	if (!p || access(p, R_OK)) {
-		print_message("SKIP: %s not available (FDR_SHARED unset or data missing)\n",
-			      p ? p : "$FDR_SHARED/data");
+	if (test_data_missing("local"))
 		skip();
-	}
 }
 
 /* Whole file, NUL-terminated; skips the test when the data folder is gone. */
 static char *slurp(const char *rel, size_t *len)
 {
-	const char *path = shared_path(rel);
-	FILE *f;
-	char *p;
-	long n;
+	char *path = test_data_path("%s", rel);
+	char *p = path ? test_data_slurp(path, len) : NULL;
 
-	if (!path || !(f = fopen(path, "rb"))) {
+	if (!p) {
 		if (!path || errno == ENOENT) {
 			print_message("SKIP: %s not available (FDR_SHARED unset or data missing)\n", rel);
+			free(path);
 			skip();
 		}
 		fail_msg("cannot open %s", path);
 	}
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	p = malloc((size_t)n + 1);
-	assert_non_null(p);
-	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
-	p[n] = 0;
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
+	free(path);
 	return p;
 }
 
