@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,16 +61,6 @@ static void set_str(struct k8s_ev *k, unsigned f, const char *s)
 	p = k8s_ev_store(k, s, strlen(s), &len);
 	if (p)
 		fdr_event_set_str(&k->ev, f, p, len);
-}
-
-/* src (NULL: "") into dst[0..size), truncated. */
-static void copy_cstr(char *dst, size_t size, const char *src)
-{
-	size_t used = 0, len;
-
-	if (!src)
-		src = "";
-	docker_store(dst, size, &used, src, strlen(src), &len);
 }
 
 /* The command= parameters of the query of uri, URL-decoded, in order. */
@@ -221,8 +212,9 @@ int k8s_ev_fill(struct k8s_ev *k, const struct k8s_ev_src *src)
 		size_t n;
 
 		if (name) {
-			copy_cstr(k->pod, sizeof(k->pod), name);
-			copy_cstr(k->namespace_, sizeof(k->namespace_), m[K8S_M_NAMESPACE]);
+			snprintf(k->pod, sizeof(k->pod), "%s", name);
+			snprintf(k->namespace_, sizeof(k->namespace_), "%s",
+				 m[K8S_M_NAMESPACE] ? m[K8S_M_NAMESPACE] : "");
 		}
 		if (m[K8S_M_URI] && (n = exec_command(k, m[K8S_M_URI])) != 0)
 			fdr_event_set_strv(&k->ev, FDR_F_EXEC_COMMAND, k->cmd, n);

@@ -69,7 +69,8 @@ struct k8s_ev_flags {
 	size_t n;
 };
 
-/* Add the flag a followed by b (b may be NULL) unless already there. */
+/* Add the flag a (a short literal: "cap:", "hostPath=") followed by b (b may
+ * be NULL, and is cut to fit 511 bytes) unless already there. */
 void k8s_ev_flag(struct k8s_ev_flags *f, const char *a, const char *b);
 
 /* Whether verb writes an object (create, update, patch). */

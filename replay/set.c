@@ -349,11 +349,17 @@ static void run_grow(struct run *r, size_t n)
 	r->cap = cap;
 }
 
-/* Append n bytes to the arena (p may be NULL when n is 0). */
-static inline void run_add(struct run *r, const void *p, size_t n)
+/* Room for n more bytes in the arena. */
+static inline void run_room(struct run *r, size_t n)
 {
 	if (r->len + n > r->cap)
 		run_grow(r, n);
+}
+
+/* Append n bytes to the arena (p may be NULL when n is 0). */
+static inline void run_add(struct run *r, const void *p, size_t n)
+{
+	run_room(r, n);
 	if (n)
 		memcpy(r->arena + r->len, p, n);
 	r->len += n;
@@ -376,8 +382,7 @@ static void pack(struct run *r, const struct fdr_event *ev, uint8_t keep, uint32
 	r->ix[r->n].off = (uint32_t)off;
 	r->ix[r->n].pos = pos;
 	r->n++;
-	if (r->len + REC_HDR > r->cap)
-		run_grow(r, REC_HDR);
+	run_room(r, REC_HDR);
 	r->len += REC_HDR;	/* the header is written last */
 	for (unsigned w = 0; w < 2; w++) {
 		uint64_t bits = ev->has[w];

@@ -171,7 +171,7 @@ loops() {	# name: how many rounds the container's service loop has done (its log
 }
 
 # 1. Baseline.
-mkdir -p "$T/rec-base" "$T/rec-fresh" "$T/rec-att"
+mkdir -p "$T/rec-base" "$T/rec-att"
 record_start "$T/rec-base"
 run_web web-base
 nap "$secs"
